@@ -82,7 +82,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _check_overlap(self) -> "Settings":
+    def _check_overlap(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
             raise ValueError(
                 f"RAG_CHUNK_OVERLAP ({self.chunk_overlap}) must be smaller than RAG_CHUNK_SIZE ({self.chunk_size})"

@@ -36,7 +36,7 @@ class Chunk:
     end: int
     text: str
     page: int | None = None
-    # Sentence spans as absolute (start, end) offsets into the document text, inside [start, end).
+    # Whole sentences overlapping the chunk, as absolute (start, end) offsets into the document text.
     sentences: tuple[tuple[int, int], ...] = ()
 
     def metadata(self) -> dict[str, Any]:
@@ -46,7 +46,7 @@ class Chunk:
         return data
 
     @classmethod
-    def from_metadata(cls, text: str, meta: dict[str, Any]) -> "Chunk":
+    def from_metadata(cls, text: str, meta: dict[str, Any]) -> Chunk:
         return cls(
             chunk_id=meta["chunk_id"],
             source=meta["source"],

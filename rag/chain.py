@@ -1,0 +1,113 @@
+"""The answering chain (a LangChain runnable): question -> retriever -> answerer -> cited Answer.
+
+`Assistant` is what every front end uses (CLI, chat, eval): `ask` runs the chain, `stream` yields text as the
+answerer produces it and then the final Answer, `retrieve` exposes the retrieval step alone.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from typing import Protocol
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from rag.errors import QuestionError
+from rag.followup import contextual_query
+from rag.retrieval import HybridRetriever
+from rag.settings import Settings
+from rag.types import Answer, Passage
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class Answerer(Protocol):
+    name: str
+
+    def answer(self, question: str, passages: list[Passage]) -> Answer: ...
+
+    def stream(self, question: str, passages: list[Passage]) -> Iterator[str | Answer]: ...
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    if not isinstance(question, str):
+        raise QuestionError("The question must be text.")
+    cleaned = _CONTROL.sub(" ", question).strip()
+    if not cleaned:
+        raise QuestionError("The question is empty; type a question about your documents.")
+    if len(cleaned) > max_chars:
+        raise QuestionError(
+            f"The question is {len(cleaned):,} characters long; the limit is {max_chars:,} "
+            "(RAG_MAX_QUESTION_CHARS). Shorten it."
+        )
+    return cleaned
+
+
+class Assistant:
+    def __init__(self, settings: Settings, retriever: HybridRetriever, answerers: dict[str, Answerer]):
+        self.settings = settings
+        self.retriever = retriever
+        self.answerers = answerers
+        self.chain: Runnable = (
+            RunnableLambda(self._prepare, name="prepare")
+            | RunnableLambda(self._retrieve_step, name="retrieve")
+            | RunnableLambda(self._answer_step, name="answer")
+        )
+
+    @property
+    def modes(self) -> list[str]:
+        return list(self.answerers)
+
+    def _prepare(self, inputs: dict) -> dict:
+        question = clean_question(inputs["question"], self.settings.max_question_chars)
+        mode = inputs.get("mode") or self.settings.answer_mode
+        if mode not in self.answerers:
+            mode = "extractive"
+        return {
+            "question": question,
+            "query": contextual_query(question, inputs.get("history")),
+            "k": inputs.get("k") or self.settings.k,
+            "mode": mode,
+            "t0": time.perf_counter(),
+        }
+
+    def _retrieve_step(self, state: dict) -> dict:
+        started = time.perf_counter()
+        passages = self.retriever.retrieve(state["query"], k=state["k"])
+        return dict(state, passages=passages, retrieve_ms=(time.perf_counter() - started) * 1000)
+
+    def _answer_step(self, state: dict) -> Answer:
+        started = time.perf_counter()
+        answer = self.answerers[state["mode"]].answer(state["query"], state["passages"])
+        return self._finish(answer, state, started)
+
+    def _finish(self, answer: Answer, state: dict, started: float) -> Answer:
+        now = time.perf_counter()
+        answer.question = state["question"]
+        answer.mode = answer.mode or state["mode"]
+        answer.timings_ms = {
+            "retrieve": state["retrieve_ms"],
+            "answer": (now - started) * 1000,
+            "total": (now - state["t0"]) * 1000,
+        }
+        return answer
+
+    def ask(self, question: str, k: int | None = None, history: list[dict] | None = None,
+            mode: str | None = None) -> Answer:
+        return self.chain.invoke({"question": question, "k": k, "history": history, "mode": mode})
+
+    def retrieve(self, question: str, k: int | None = None, history: list[dict] | None = None) -> list[Passage]:
+        state = self._prepare({"question": question, "k": k, "history": history})
+        return self._retrieve_step(state)["passages"]
+
+    def stream(self, question: str, k: int | None = None, history: list[dict] | None = None,
+               mode: str | None = None) -> Iterator[str | Answer]:
+        """Yield text pieces as they are produced, then the final Answer (same chain steps as ``ask``)."""
+        state = self._retrieve_step(self._prepare({"question": question, "k": k, "history": history, "mode": mode}))
+        started = time.perf_counter()
+        for item in self.answerers[state["mode"]].stream(state["query"], state["passages"]):
+            if isinstance(item, Answer):
+                yield self._finish(item, state, started)
+            else:
+                yield item

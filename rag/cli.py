@@ -1,0 +1,172 @@
+"""The `rag` command line. Core commands live here; `serve`, `eval` and friends are plugged in through the
+``rag.commands`` entry-point group, so rag/ never imports the UI or the eval suite. Heavy libraries load lazily.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import click
+
+from rag.errors import RagError
+
+
+class PluginGroup(click.Group):
+    """A click group that also offers the commands registered under the ``rag.commands`` entry points."""
+
+    def _plugins(self) -> dict:
+        return {ep.name: ep for ep in entry_points(group="rag.commands")}
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self._plugins()))
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is None and name in self._plugins():
+            try:
+                command = self._plugins()[name].load()
+            except ImportError as err:  # an extra that is not installed must not break the other commands
+                message = f"The '{name}' command is unavailable ({err}); reinstall with `make install`."
+
+                @click.command(name, help=f"(unavailable: {err})")
+                def unavailable():
+                    raise click.ClickException(message)
+
+                command = unavailable
+        return command
+
+
+def load_settings(**overrides):
+    from pydantic import ValidationError
+
+    from rag.errors import ConfigError
+    from rag.settings import Settings
+
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+        raise ConfigError(f"Invalid setting {where}: {first.get('msg')}.") from None
+
+
+def ensure_default_index(settings, echo=True) -> None:
+    """With the default index location and none built yet, build it from seeds/ so a first `ask` just works."""
+    from rag.indexer import index_paths
+    from rag.settings import Settings
+    from rag.store import current_path
+
+    if current_path(settings.index_dir) is not None:
+        return
+    if Path(settings.index_dir) != Settings.model_fields["index_dir"].default or not Path(settings.seeds_dir).is_dir():
+        return
+    if echo:
+        click.echo(f"No index yet; building it from {settings.seeds_dir}/ ...", err=True)
+    report = index_paths([settings.seeds_dir], settings)
+    if echo:
+        click.echo(report.summary(), err=True)
+
+
+@click.group(cls=PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rag-assistant")
+def cli():
+    """Ask questions about your documents; every answer cites verbatim spans you can check."""
+
+
+@cli.command("index")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--index-dir", type=click.Path(path_type=Path), help="Index folder (default: index/, RAG_INDEX_DIR).")
+@click.option("--rebuild", is_flag=True, help="Ignore the existing index and embed everything again.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
+def index_cmd(paths, index_dir, rebuild, quiet):
+    """Index PATHS (files or folders; default: seeds/). Only new or changed files are embedded."""
+    from rag.indexer import index_paths
+
+    settings = load_settings(index_dir=index_dir)
+    paths = list(paths) or [settings.seeds_dir]
+    report = index_paths(paths, settings, rebuild=rebuild, show_progress=not quiet and sys.stderr.isatty(),
+                         lock_timeout=0.0)
+    for warning in report.warnings:
+        click.echo(f"skipped {warning}", err=True)
+    click.echo(report.summary())
+    if report.missing_paths:
+        sys.exit(2)
+
+
+@cli.command("ask")
+@click.argument("question")
+@click.option("--index-dir", type=click.Path(path_type=Path), help="Index folder (default: index/).")
+@click.option("--k", "k", type=click.IntRange(1, 100), help="Passages to retrieve (default: RAG_K).")
+@click.option("--mode", type=click.Choice(["extractive", "llm"]), help="Answer mode (default: RAG_ANSWER_MODE).")
+@click.option("--history", "history_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON file with earlier turns: [{\"role\": \"user\"|\"assistant\", \"content\": ...}, ...].")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see DESIGN.md).")
+def ask_cmd(question, index_dir, k, mode, history_file, as_json):
+    """Answer QUESTION from the indexed documents, with numbered citations."""
+    from rag.errors import ConfigError
+    from rag.services import build_services
+
+    settings = load_settings(index_dir=index_dir)
+    history = None
+    if history_file:
+        try:
+            history = json.loads(history_file.read_text(encoding="utf-8"))
+            assert isinstance(history, list)
+        except (ValueError, AssertionError):
+            raise ConfigError(f"{history_file} is not a JSON list of {{role, content}} turns.") from None
+    ensure_default_index(settings)
+    services = build_services(settings)
+    if mode == "llm" and "llm" not in services.assistant.modes:
+        raise ConfigError("--mode llm needs RAG_LLM_BASE_URL (an OpenAI-compatible endpoint); see the README.")
+    if as_json:
+        answer = services.assistant.ask(question, k=k, history=history, mode=mode)
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        return
+    answer = None
+    for item in services.assistant.stream(question, k=k, history=history, mode=mode):
+        if isinstance(item, str):
+            click.echo(item, nl=False)
+            sys.stdout.flush()
+        else:
+            answer = item
+    click.echo()
+    click.echo(render_sources(answer))
+
+
+def render_sources(answer) -> str:
+    lines = []
+    if answer.notice:
+        lines.append(f"note: {answer.notice}")
+    if answer.citations:
+        lines.append("")
+        lines.append("Sources:")
+        for c in answer.citations:
+            where = f"page {c.page}, " if c.page else ""
+            lines.append(f"[{c.n}] {Path(c.source).name} ({where}chars {c.start}-{c.end}): \"{c.quote}\"")
+    for s in answer.sentences:
+        if not s.supported:
+            lines.append(f"unsupported: \"{s.text}\" (support {s.support_score:.2f})")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    try:
+        cli.main(args=argv, prog_name="rag", standalone_mode=False)
+    except RagError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(err.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

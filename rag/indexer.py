@@ -1,0 +1,238 @@
+"""Build or update the index incrementally: only new or changed documents are loaded and embedded."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from rag.chunking import chunk_document, make_splitter
+from rag.embedding import Embedder, make_embedder, resolve_model
+from rag.errors import IndexMismatchError, LoadError, NothingIndexedError
+from rag.loaders import iter_files, load
+from rag.locking import writer_lock
+from rag.settings import Settings
+from rag.store import load_snapshot, read_manifest, write_snapshot
+from rag.types import Chunk, Document
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class IndexReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    warnings: list[LoadError] = field(default_factory=list)
+    missing_paths: list[str] = field(default_factory=list)
+    n_documents: int = 0
+    n_chunks: int = 0
+    embedded_chunks: int = 0
+    seconds: float = 0.0
+
+    @property
+    def counts_line(self) -> str:
+        return f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed"
+
+    def summary(self) -> str:
+        return (f"{self.counts_line}; index has {self.n_documents} documents, {self.n_chunks} chunks "
+                f"({self.embedded_chunks} embedded, {len(self.warnings)} skipped) in {self.seconds:.1f} s")
+
+
+def versions() -> dict[str, str]:
+    out = {}
+    for name in ("rag-assistant", "sentence-transformers", "transformers", "torch", "faiss-cpu",
+                 "langchain-core", "langchain-community", "langchain-text-splitters", "bm25s", "pysbd"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _config(settings: Settings, model_id: str) -> dict:
+    return {
+        "embedding": {"model": model_id},
+        "chunking": {"splitter": "RecursiveCharacterTextSplitter", "chunk_size": settings.chunk_size,
+                     "chunk_overlap": settings.chunk_overlap},
+    }
+
+
+def check_compatible(manifest: dict, settings: Settings, model_id: str, index_dir: Path) -> None:
+    want = _config(settings, model_id)
+    have_model = manifest.get("embedding", {}).get("model")
+    if have_model != model_id:
+        raise IndexMismatchError(
+            f"The index in {index_dir} was built with embedding model {have_model!r}, but the settings ask for "
+            f"{model_id!r}; run `rag index --rebuild` to rebuild it."
+        )
+    if manifest.get("chunking") != want["chunking"]:
+        have = manifest.get("chunking", {})
+        raise IndexMismatchError(
+            f"The index in {index_dir} was built with chunk size {have.get('chunk_size')}/overlap "
+            f"{have.get('chunk_overlap')}, but the settings ask for {settings.chunk_size}/{settings.chunk_overlap}; "
+            "run `rag index --rebuild` to rebuild it."
+        )
+
+
+def index_paths(
+    paths: Iterable[Path],
+    settings: Settings,
+    embedder: Embedder | None = None,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    show_progress: bool = False,
+    lock_timeout: float = 0.0,
+    remove: Iterable[str] = (),
+) -> IndexReport:
+    """Bring the index at ``settings.index_dir`` in line with ``paths`` (plus explicit ``remove`` sources).
+
+    Documents previously indexed from inside ``paths`` that are gone, and documents whose file no longer
+    exists, are dropped; documents indexed from elsewhere whose files still exist are kept.
+    """
+    started = time.perf_counter()
+    index_dir = Path(settings.index_dir)
+    paths = [Path(p) for p in paths]
+    model_id = embedder.model_id if embedder else resolve_model(settings.embed_model)[0]
+    report = IndexReport()
+    with writer_lock(index_dir, lock_timeout):
+        manifest = None if rebuild else read_manifest(index_dir)
+        if manifest is not None:
+            check_compatible(manifest, settings, model_id, index_dir)
+        previous = (manifest or {}).get("documents", {})
+
+        seen: dict[str, Path] = {}
+        for item in iter_files(paths):
+            if isinstance(item, LoadError):
+                report.warnings.append(item)
+                if item.reason == "no such file or folder":
+                    report.missing_paths.append(item.path)
+                continue
+            seen.setdefault(str(item.resolve()), item)
+
+        fresh: list[Document] = []
+        reused: set[str] = set()
+        for source, path in seen.items():
+            old = previous.get(source)
+            if old is not None and old["sha256"] == _sha256(path):
+                reused.add(source)
+                continue
+            try:
+                doc = load(path)
+            except LoadError as err:
+                report.warnings.append(err)
+                if old is not None:  # keep the last good version of a file that became unreadable
+                    reused.add(source)
+                continue
+            (report.changed if old is not None else report.added).append(source)
+            fresh.append(doc)
+
+        roots = [p.resolve() for p in paths if p.exists()]
+        explicit = {str(Path(s)) for s in remove}
+        for source in previous:
+            if source in seen or source in reused:
+                continue
+            inside = any(_is_within(Path(source), root) for root in roots)
+            if source in explicit or inside or not Path(source).exists():
+                report.removed.append(source)
+            else:
+                reused.add(source)
+        report.unchanged = len([s for s in reused if s in seen])
+
+        if not fresh and not report.removed and manifest is not None:
+            report.n_documents = manifest.get("n_documents", 0)
+            report.n_chunks = manifest.get("n_chunks", 0)
+            report.seconds = time.perf_counter() - started
+            if not seen and report.warnings:
+                raise NothingIndexedError(_nothing_message(report))
+            return report
+        if not fresh and not reused and not report.removed:
+            raise NothingIndexedError(_nothing_message(report))
+
+        embedder = embedder or make_embedder(settings)
+        old_snapshot = load_snapshot(index_dir, embedder) if reused else None
+        docs: list[Document] = []
+        chunks: list[Chunk] = []
+        vectors: list[np.ndarray] = []
+        if old_snapshot is not None:
+            keep = [i for i, c in enumerate(old_snapshot.chunks) if c.source in reused]
+            chunks.extend(old_snapshot.chunks[i] for i in keep)
+            vectors.append(old_snapshot.vectors(keep) if keep else np.zeros((0, 1), np.float32))
+            docs.extend(old_snapshot.docs[s] for s in sorted(reused) if s in old_snapshot.docs)
+
+        splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
+        new_chunks: list[Chunk] = []
+        for doc in fresh:
+            new_chunks.extend(chunk_document(doc, settings.chunk_size, settings.chunk_overlap, splitter))
+        docs.extend(fresh)
+        new_vectors = _embed(embedder, [c.text for c in new_chunks], settings.embed_batch_size, progress,
+                             show_progress)
+        chunks.extend(new_chunks)
+        vectors.append(new_vectors)
+        matrix = np.vstack([v for v in vectors if v.size]) if chunks else np.zeros((0, embedder.dim), np.float32)
+
+        manifest = dict(_config(settings, embedder.model_id))
+        manifest["embedding"]["dim"] = int(embedder.dim)
+        manifest["embedding"]["normalized"] = True
+        counts: dict[str, int] = {}
+        for c in chunks:
+            counts[c.source] = counts.get(c.source, 0) + 1
+        manifest["documents"] = {
+            d.source: {"sha256": d.sha256, "chunks": counts.get(d.source, 0), "chars": len(d.text)} for d in docs
+        }
+        manifest["versions"] = versions()
+        manifest["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        write_snapshot(index_dir, manifest, docs, chunks, matrix, embedder)
+
+        report.n_documents = len(docs)
+        report.n_chunks = len(chunks)
+        report.embedded_chunks = len(new_chunks)
+        report.seconds = time.perf_counter() - started
+        return report
+
+
+def _embed(embedder: Embedder, texts: list[str], batch: int, progress: Progress | None, show: bool) -> np.ndarray:
+    from tqdm import tqdm
+
+    if not texts:
+        return np.zeros((0, 1), np.float32)
+    # Length-sorted batches waste less padding; results are put back in input order.
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), 0), np.float32)
+    parts: list[np.ndarray] = []
+    step = max(batch * 4, 64)
+    with tqdm(total=len(texts), desc="Embedding", unit="chunk", disable=not show, leave=False) as bar:
+        for lo in range(0, len(order), step):
+            ids = order[lo:lo + step]
+            parts.append(embedder.embed_array([texts[i] for i in ids]))
+            bar.update(len(ids))
+            if progress:
+                progress(min(lo + step, len(texts)), len(texts))
+    stacked = np.vstack(parts)
+    out = np.empty_like(stacked)
+    out[np.array(order)] = stacked
+    return out
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _is_within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _nothing_message(report: IndexReport) -> str:
+    first = report.warnings[0] if report.warnings else None
+    detail = f" (first problem: {first})" if first else ""
+    return f"Nothing could be indexed{detail}; fix the files listed above and run `rag index` again."

@@ -1,0 +1,97 @@
+"""Hybrid retrieval: FAISS dense + BM25, fused by reciprocal-rank fusion, as a LangChain retriever."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from rag.embedding import Embedder
+from rag.store import IndexSnapshot
+from rag.types import Passage
+
+
+def rrf_fuse(rankings: list[list[int]], rrf_k: int) -> list[tuple[int, float]]:
+    """Reciprocal-rank fusion (Cormack et al. 2009): score(d) = sum over lists of 1 / (rrf_k + rank)."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (rrf_k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def mmr_order(candidates: list[int], vectors: np.ndarray, query: np.ndarray, k: int, lam: float) -> list[int]:
+    """Maximal marginal relevance over ``candidates`` (rows of ``vectors``), keeping k."""
+    chosen: list[int] = []
+    relevance = vectors @ query
+    remaining = list(range(len(candidates)))
+    while remaining and len(chosen) < k:
+        if chosen:
+            redundancy = (vectors[remaining] @ vectors[chosen].T).max(axis=1)
+        else:
+            redundancy = np.zeros(len(remaining))
+        scores = lam * relevance[remaining] - (1 - lam) * redundancy
+        best = remaining[int(np.argmax(scores))]
+        chosen.append(best)
+        remaining.remove(best)
+    return [candidates[i] for i in chosen]
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense + BM25 over one index snapshot. ``retrieve`` returns Passages; LangChain calls return Documents."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    snapshot_getter: Callable[[], IndexSnapshot]
+    embedder: Embedder
+    k: int = 5
+    fetch_k: int = 30
+    rrf_k: int = 60
+    mode: str = "hybrid"
+    mmr: bool = False
+    mmr_lambda: float = 0.7
+
+    def retrieve(self, query: str, k: int | None = None, query_vector: np.ndarray | None = None) -> list[Passage]:
+        k = k or self.k
+        snapshot = self.snapshot_getter()
+        if snapshot.n_chunks == 0:
+            return []
+        depth = max(self.fetch_k, k)
+        dense: list[tuple[int, float]] = []
+        if self.mode in ("hybrid", "dense"):
+            if query_vector is None:
+                query_vector = self.embedder.embed_array([query])[0]
+            dense = snapshot.dense_search(query_vector, depth)
+        sparse = snapshot.bm25_search(query, depth) if self.mode in ("hybrid", "bm25") else []
+        dense_scores = dict(dense)
+        sparse_scores = dict(sparse)
+        fused = rrf_fuse([[i for i, _ in dense], [i for i, _ in sparse]], self.rrf_k)
+        order = [i for i, _ in fused]
+        if self.mmr and query_vector is not None and len(order) > k:
+            pool = order[: max(k * 3, k)]
+            order = mmr_order(pool, snapshot.vectors(pool), query_vector, k, self.mmr_lambda)
+        fused_score = dict(fused)
+        return [
+            Passage(
+                chunk=snapshot.chunks[i],
+                score=fused_score[i],
+                rank=rank,
+                dense_score=dense_scores.get(i),
+                bm25_score=sparse_scores.get(i),
+            )
+            for rank, i in enumerate(order[:k], start=1)
+        ]
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
+        return [
+            LCDocument(
+                page_content=p.chunk.text,
+                metadata=dict(p.chunk.metadata(), score=p.score, rank=p.rank, dense_score=p.dense_score,
+                              bm25_score=p.bm25_score),
+            )
+            for p in self.retrieve(query)
+        ]

@@ -1,0 +1,222 @@
+"""The on-disk index: a LangChain FAISS store (vectors + docstore), a BM25 side index and the loaded texts.
+
+This is the only module that touches FAISS. Layout under the index dir:
+
+    current -> snapshots/<id>         symlink, swapped atomically when a write commits
+    snapshots/<id>/manifest.json      model id + dim, chunking, per-document sha256, versions
+    snapshots/<id>/faiss/             LangChain FAISS.save_local (index.faiss, index.pkl)
+    snapshots/<id>/bm25/              bm25s index over content terms
+    snapshots/<id>/docs.jsonl         every document's loaded text, which all offsets refer to
+
+A snapshot is written completely in a temporary folder, fsynced, renamed, and only then published by
+replacing the ``current`` symlink, so a crash at any moment leaves either the old or the new index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from rag.errors import IndexCorruptError, IndexMissingError
+from rag.text import content_terms
+from rag.types import Chunk, Document
+
+FORMAT_VERSION = 1
+CURRENT = "current"
+SNAPSHOTS = "snapshots"
+
+
+class IndexSnapshot:
+    """One committed, read-only version of the index, fully loaded in memory."""
+
+    def __init__(self, path: Path, manifest: dict, vectorstore, chunks: list[Chunk], docs: dict[str, Document], bm25):
+        self.path = path
+        self.manifest = manifest
+        self.vectorstore = vectorstore
+        self.chunks = chunks
+        self.docs = docs
+        self.bm25 = bm25
+        self._position = {c.chunk_id: i for i, c in enumerate(chunks)}
+
+    @property
+    def n_chunks(self) -> int:
+        return len(self.chunks)
+
+    def document(self, source: str) -> Document:
+        return self.docs[source]
+
+    def position(self, chunk_id: str) -> int:
+        return self._position[chunk_id]
+
+    def vectors(self, positions: list[int] | None = None) -> np.ndarray:
+        index = self.vectorstore.index
+        if positions is None:
+            return index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
+        return np.vstack([index.reconstruct(int(p)) for p in positions]) if positions else np.zeros((0, index.d))
+
+    def dense_search(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        index = self.vectorstore.index
+        if index.ntotal == 0:
+            return []
+        scores, ids = index.search(np.asarray(query_vector, dtype=np.float32).reshape(1, -1), min(k, index.ntotal))
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def bm25_search(self, query: str, k: int) -> list[tuple[int, float]]:
+        if self.bm25 is None or not self.chunks:
+            return []
+        vocab = self.bm25.vocab_dict
+        terms = [t for t in content_terms(query) if t in vocab]
+        if not terms:
+            return []
+        ids, scores = self.bm25.retrieve([terms], k=min(k, len(self.chunks)), show_progress=False, n_threads=1)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
+
+
+def current_path(index_dir: Path) -> Path | None:
+    link = Path(index_dir) / CURRENT
+    if not link.exists():
+        return None
+    return link.resolve()
+
+
+def load_snapshot(index_dir: Path, embeddings=None) -> IndexSnapshot:
+    """Load the committed index; IndexMissingError when there is none."""
+    path = current_path(index_dir)
+    if path is None:
+        raise IndexMissingError(f"No index in {index_dir}; build one with `rag index [PATH ...]`.")
+    try:
+        return _load(path, embeddings)
+    except (OSError, ValueError, KeyError, json.JSONDecodeError) as err:
+        raise IndexCorruptError(
+            f"The index in {index_dir} cannot be read ({type(err).__name__}: {err}); run `rag index --repair`."
+        ) from None
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    path = current_path(index_dir)
+    if path is None:
+        return None
+    return json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _load(path: Path, embeddings) -> IndexSnapshot:
+    import bm25s
+    from langchain_community.vectorstores import FAISS
+
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    vectorstore = FAISS.load_local(
+        str(path / "faiss"), embeddings, allow_dangerous_deserialization=True  # our own file, written by us
+    )
+    chunks: list[Chunk] = []
+    for position in range(vectorstore.index.ntotal):
+        doc = vectorstore.docstore.search(vectorstore.index_to_docstore_id[position])
+        chunks.append(Chunk.from_metadata(doc.page_content, doc.metadata))
+    docs: dict[str, Document] = {}
+    with open(path / "docs.jsonl", encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            docs[row["source"]] = Document(
+                row["source"], row["text"], row["sha256"], tuple(tuple(p) for p in row.get("pages", ()))
+            )
+    bm25 = bm25s.BM25.load(str(path / "bm25")) if chunks else None
+    return IndexSnapshot(path, manifest, vectorstore, chunks, docs, bm25)
+
+
+def write_snapshot(
+    index_dir: Path, manifest: dict, docs: list[Document], chunks: list[Chunk], vectors: np.ndarray, embeddings=None
+) -> Path:
+    """Write a complete new snapshot and publish it atomically. Returns the snapshot folder."""
+    import bm25s
+    import faiss
+    from langchain_community.docstore.in_memory import InMemoryDocstore
+    from langchain_community.vectorstores import FAISS
+    from langchain_community.vectorstores.utils import DistanceStrategy
+    from langchain_core.documents import Document as LCDocument
+
+    index_dir = Path(index_dir)
+    snapshots = index_dir / SNAPSHOTS
+    snapshots.mkdir(parents=True, exist_ok=True)
+    snap_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    tmp = snapshots / f".tmp-{snap_id}"
+    tmp.mkdir()
+
+    dim = int(manifest["embedding"]["dim"])
+    index = faiss.IndexFlatIP(dim)
+    if len(chunks):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    docstore = InMemoryDocstore(
+        {c.chunk_id: LCDocument(page_content=c.text, metadata=c.metadata(), id=c.chunk_id) for c in chunks}
+    )
+    vectorstore = FAISS(
+        embedding_function=embeddings,
+        index=index,
+        docstore=docstore,
+        index_to_docstore_id={i: c.chunk_id for i, c in enumerate(chunks)},
+        distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT,
+    )
+    vectorstore.save_local(str(tmp / "faiss"))
+
+    if chunks:
+        bm25 = bm25s.BM25()
+        bm25.index([content_terms(c.text) or ["\u2205"] for c in chunks], show_progress=False)
+        bm25.save(str(tmp / "bm25"))
+
+    with open(tmp / "docs.jsonl", "w", encoding="utf-8") as handle:
+        for doc in docs:
+            handle.write(json.dumps({"source": doc.source, "sha256": doc.sha256, "text": doc.text,
+                                     "pages": [list(p) for p in doc.pages]}, ensure_ascii=False) + "\n")
+    manifest = dict(manifest, format=FORMAT_VERSION, snapshot=snap_id, n_chunks=len(chunks), n_documents=len(docs))
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    _fsync_tree(tmp)
+
+    final = snapshots / snap_id
+    os.rename(tmp, final)
+    _publish(index_dir, final)
+    _prune(index_dir, keep={final.name})
+    return final
+
+
+def _publish(index_dir: Path, snapshot: Path) -> None:
+    link_tmp = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
+    os.symlink(os.path.relpath(snapshot, index_dir), link_tmp)
+    os.replace(link_tmp, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+
+
+def _prune(index_dir: Path, keep: set[str]) -> None:
+    """Remove old snapshots and abandoned temporaries, keeping the newest previous one for open readers."""
+    snapshots = index_dir / SNAPSHOTS
+    entries = sorted((p for p in snapshots.iterdir()), key=lambda p: p.name)
+    finished = [p for p in entries if not p.name.startswith(".tmp-")]
+    previous = [p for p in finished if p.name not in keep][-1:]
+    for entry in entries:
+        if entry.name in keep or entry in previous:
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+    for stray in index_dir.glob(f".{CURRENT}.*"):
+        stray.unlink(missing_ok=True)
+
+
+def _fsync_tree(root: Path) -> None:
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(dirpath))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
