@@ -1,0 +1,69 @@
+"""Shared fixtures: paths, settings on a temporary index, the fake and the real embedder, a real seeds index."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+SEED_FILE = SEEDS / "000_ae9ece0cf409f084.txt"
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return SEED_FILE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def make_settings(tmp_path):
+    """Settings pointing at a fresh temporary index (override any field by keyword)."""
+    from rag.settings import Settings
+
+    def factory(**overrides):
+        values = {"index_dir": tmp_path / "index", "data_dir": tmp_path / "data", "seeds_dir": SEEDS}
+        values.update(overrides)
+        return Settings(_env_file=None, **values)
+
+    return factory
+
+
+@pytest.fixture
+def fake_embedder():
+    from rag.embedding import HashEmbedder
+
+    return HashEmbedder(256)
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    from rag.embedding import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def seeds_index_dir(tmp_path_factory, real_embedder) -> Path:
+    """A real index of seeds/ built once per session with the bundled model (read-only for tests)."""
+    from rag.indexer import index_paths
+    from rag.settings import Settings
+
+    index_dir = tmp_path_factory.mktemp("seeds-index") / "index"
+    index_paths([SEEDS], Settings(_env_file=None, index_dir=index_dir), embedder=real_embedder)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def seeds_services(seeds_index_dir, real_embedder):
+    """Services (assistant, store) over the real seeds index, sharing the session's warm model."""
+    from rag.services import build_services
+    from rag.settings import Settings
+
+    return build_services(Settings(_env_file=None, index_dir=seeds_index_dir), embedder=real_embedder)
