@@ -149,7 +149,7 @@ def index_paths(
             report.n_documents = manifest.get("n_documents", 0)
             report.n_chunks = manifest.get("n_chunks", 0)
             report.seconds = time.perf_counter() - started
-            if not seen and report.warnings:
+            if report.warnings and not any(s in reused for s in seen):
                 raise NothingIndexedError(_nothing_message(report))
             return report
         if not fresh and not reused and not report.removed:

@@ -1,0 +1,131 @@
+"""Indexing: manifest, incremental add/change/remove, mismatch refusal, bad input never damages the index."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from rag.errors import IndexMismatchError, NothingIndexedError
+from rag.indexer import index_paths
+from rag.store import current_path, load_snapshot
+
+from .conftest import SEED_FILE
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(SEED_FILE, folder / "seed.txt")
+    (folder / "kyoto.md").write_text("# Kyoto\n\nKyoto was the capital of Japan for over a thousand years.\n",
+                                     encoding="utf-8")
+    return folder
+
+
+def snapshot_state(settings, embedder):
+    snap = load_snapshot(settings.index_dir, embedder)
+    return {s: d["sha256"] for s, d in snap.manifest["documents"].items()}, snap
+
+
+def test_manifest_and_store_agree(make_settings, fake_embedder, corpus):
+    settings = make_settings()
+    report = index_paths([corpus], settings, embedder=fake_embedder)
+    assert report.counts_line == "2 added, 0 changed, 0 removed"
+    snap = load_snapshot(settings.index_dir, fake_embedder)
+    manifest = snap.manifest
+    assert manifest["embedding"] == {"model": "hash-256", "dim": 256, "normalized": True}
+    assert manifest["chunking"]["chunk_size"] == settings.chunk_size
+    assert manifest["chunking"]["chunk_overlap"] == settings.chunk_overlap
+    assert set(manifest["documents"]) == {str((corpus / "seed.txt").resolve()), str((corpus / "kyoto.md").resolve())}
+    assert "faiss-cpu" in manifest["versions"] and "sentence-transformers" in manifest["versions"]
+    assert snap.vectorstore.index.ntotal == len(snap.chunks) == manifest["n_chunks"]
+    assert sum(d["chunks"] for d in manifest["documents"].values()) == manifest["n_chunks"]
+    for chunk in snap.chunks:
+        assert snap.document(chunk.source).text[chunk.start:chunk.end] == chunk.text
+
+
+def test_incremental_add_change_remove(make_settings, fake_embedder, corpus):
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=fake_embedder)
+
+    again = index_paths([corpus], settings, embedder=fake_embedder)
+    assert again.counts_line == "0 added, 0 changed, 0 removed"
+    assert again.embedded_chunks == 0
+
+    (corpus / "kyoto.md").write_text("# Kyoto\n\nKyoto has about 1.5 million inhabitants.\n", encoding="utf-8")
+    (corpus / "osaka.txt").write_text("Osaka is known for its food.", encoding="utf-8")
+    (corpus / "seed.txt").unlink()
+    report = index_paths([corpus], settings, embedder=fake_embedder)
+    assert report.counts_line == "1 added, 1 changed, 1 removed"
+    assert report.embedded_chunks == 2  # only the new and the changed document were embedded
+
+    shas, snap = snapshot_state(settings, fake_embedder)
+    assert {p.split("/")[-1] for p in shas} == {"kyoto.md", "osaka.txt"}
+    texts = " ".join(c.text for c in snap.chunks)
+    assert "1.5 million" in texts and "thousand years" not in texts and "KN-23" not in texts
+    hits = snap.dense_search(fake_embedder.embed_array(["Osaka food"])[0], 1)
+    assert snap.chunks[hits[0][0]].source.endswith("osaka.txt")
+
+
+def test_documents_indexed_from_elsewhere_are_kept(make_settings, fake_embedder, corpus, tmp_path):
+    settings = make_settings()
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "note.txt").write_text("A separate note about Hokkaido.", encoding="utf-8")
+    index_paths([corpus], settings, embedder=fake_embedder)
+    report = index_paths([other], settings, embedder=fake_embedder)
+    assert report.counts_line == "1 added, 0 changed, 0 removed"
+    assert report.n_documents == 3
+    removed = index_paths([], settings, embedder=fake_embedder, remove=[str((other / "note.txt").resolve())])
+    assert removed.counts_line == "0 added, 0 changed, 1 removed" and removed.n_documents == 2
+
+
+def test_mismatched_settings_are_refused_until_rebuild(make_settings, fake_embedder, corpus):
+    index_paths([corpus], make_settings(), embedder=fake_embedder)
+    bigger = make_settings(chunk_size=500, chunk_overlap=50)
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        index_paths([corpus], bigger, embedder=fake_embedder)
+    from rag.embedding import HashEmbedder
+
+    with pytest.raises(IndexMismatchError, match="embedding model 'hash-256'"):
+        index_paths([corpus], make_settings(), embedder=HashEmbedder(128))
+    report = index_paths([corpus], bigger, embedder=fake_embedder, rebuild=True)
+    assert report.counts_line == "2 added, 0 changed, 0 removed"
+    assert load_snapshot(bigger.index_dir).manifest["chunking"]["chunk_size"] == 500
+
+
+def test_bad_files_are_reported_and_never_damage_the_index(make_settings, fake_embedder, corpus, tmp_path):
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=fake_embedder)
+    before, _ = snapshot_state(settings, fake_embedder)
+    published = current_path(settings.index_dir)
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.txt").write_bytes(b"")
+    (bad / "blob.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (bad / "sheet.xlsx").write_bytes(b"PK")
+    (bad / "latin.txt").write_bytes("caf\xe9".encode("latin-1"))
+    with pytest.raises(NothingIndexedError, match="Nothing could be indexed"):
+        index_paths([bad, tmp_path / "nope"], settings, embedder=fake_embedder)
+    assert current_path(settings.index_dir) == published
+    after, _ = snapshot_state(settings, fake_embedder)
+    assert after == before
+
+    (bad / "good.txt").write_text("A good file about Sapporo.", encoding="utf-8")
+    report = index_paths([bad, tmp_path / "nope"], settings, embedder=fake_embedder)
+    assert report.counts_line == "1 added, 0 changed, 0 removed"
+    assert sorted(w.path.split("/")[-1] for w in report.warnings) == [
+        "blob.txt", "empty.txt", "latin.txt", "nope", "sheet.xlsx"]
+    assert report.missing_paths == [str(tmp_path / "nope")]
+    after, _ = snapshot_state(settings, fake_embedder)
+    assert set(before) < set(after)
+
+
+def test_manifest_is_plain_json(make_settings, fake_embedder, corpus):
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=fake_embedder)
+    data = json.loads((current_path(settings.index_dir) / "manifest.json").read_text())
+    assert data["n_documents"] == 2 and data["format"] == 1
