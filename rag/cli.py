@@ -28,7 +28,7 @@ class PluginGroup(click.Group):
         if command is None and name in self._plugins():
             try:
                 command = self._plugins()[name].load()
-            except (ImportError, AttributeError) as err:  # an extra that is not installed must not break the other commands
+            except (ImportError, AttributeError) as err:  # a missing extra must not break the other commands
                 message = f"The '{name}' command is unavailable ({err}); reinstall with `make install`."
 
                 @click.command(name, help=f"(unavailable: {err})")
