@@ -81,19 +81,48 @@ def cli():
 @click.option("--index-dir", type=click.Path(path_type=Path), help="Index folder (default: index/, RAG_INDEX_DIR).")
 @click.option("--rebuild", is_flag=True, help="Ignore the existing index and embed everything again.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
-def index_cmd(paths, index_dir, rebuild, quiet):
+@click.option("--check", is_flag=True, help="Only check the index's integrity; exit 6 with one line per problem.")
+@click.option("--repair", is_flag=True, help="Repair a damaged index (fall back to a sound snapshot or re-index).")
+@click.option("--wait", "wait", type=click.FloatRange(0), default=0.0, show_default=True,
+              help="Seconds to wait for another writer to finish before giving up.")
+def index_cmd(paths, index_dir, rebuild, quiet, check, repair, wait):
     """Index PATHS (files or folders; default: seeds/). Only new or changed files are embedded."""
+    settings = load_settings(index_dir=index_dir)
+    if check or repair:
+        _check_or_repair(settings, repair, wait)
+        return
     from rag.indexer import index_paths
 
-    settings = load_settings(index_dir=index_dir)
     paths = list(paths) or [settings.seeds_dir]
     report = index_paths(paths, settings, rebuild=rebuild, show_progress=not quiet and sys.stderr.isatty(),
-                         lock_timeout=0.0)
+                         lock_timeout=wait)
     for warning in report.warnings:
         click.echo(f"skipped {warning}", err=True)
     click.echo(report.summary())
     if report.missing_paths:
         sys.exit(2)
+
+
+def _check_or_repair(settings, repair: bool, wait: float) -> None:
+    from rag.errors import IndexCorruptError, IndexMissingError
+    from rag.integrity import check_index, repair_index
+
+    if repair:
+        result = repair_index(settings, lock_timeout=wait)
+        for action in result.actions:
+            click.echo(f"repair: {action}", err=True)
+        report = result.check
+    else:
+        report = check_index(settings.index_dir)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    for problem in report.problems:
+        click.echo(f"problem: {problem}")
+    if report.missing:
+        raise IndexMissingError(f"No index in {settings.index_dir}; build one with `rag index [PATH ...]`.")
+    if not report.ok:
+        raise IndexCorruptError(report.summary())
+    click.echo(report.summary())
 
 
 @cli.command("ask")

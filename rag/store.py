@@ -98,6 +98,25 @@ def load_snapshot(index_dir: Path, embeddings=None) -> IndexSnapshot:
         ) from None
 
 
+def snapshot_dirs(index_dir: Path) -> list[Path]:
+    """Finished snapshot folders (not temporaries), newest first; used by the integrity check and repair."""
+    folder = Path(index_dir) / SNAPSHOTS
+    if not folder.is_dir():
+        return []
+    return sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                  key=lambda p: p.name, reverse=True)
+
+
+def open_snapshot(path: Path, embeddings=None) -> IndexSnapshot:
+    """Load one snapshot folder as it is (no error translation): the integrity check inspects any snapshot."""
+    return _load(Path(path), embeddings)
+
+
+def publish_snapshot(index_dir: Path, snapshot: Path) -> None:
+    """Point ``current`` at an existing snapshot atomically (repair falls back to an older valid one)."""
+    _publish(Path(index_dir), Path(snapshot))
+
+
 def read_manifest(index_dir: Path) -> dict | None:
     path = current_path(index_dir)
     if path is None:
