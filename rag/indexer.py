@@ -124,7 +124,7 @@ def index_paths(
                 reused.add(source)
                 continue
             try:
-                doc = load(path)
+                doc = load(path, max_bytes=int(settings.max_file_mb * 2**20))
             except LoadError as err:
                 report.warnings.append(err)
                 if old is not None:  # keep the last good version of a file that became unreadable

@@ -1,15 +1,20 @@
 """Load files into Documents: .txt, .md, .html/.htm, .pdf, .docx.
 
 Every offset the product reports refers to the text loaded here. For .txt/.md that is the file decoded as
-UTF-8 (a BOM is honoured) with universal newlines, i.e. what ``open(path, encoding="utf-8").read()`` gives.
-A file that cannot be loaded raises LoadError naming the file and the reason; callers carry on with the rest.
+UTF-8 (a BOM is honoured; UTF-16 with a BOM is accepted) with universal newlines, i.e. what
+``open(path, encoding="utf-8").read()`` gives. A file that cannot be loaded raises LoadError naming the file and
+the reason; callers carry on with the rest. Reads are bounded (see docs/RELIABILITY.md): sizes are checked before
+reading, text is streamed block by block, only regular files are opened, and .docx archives are checked for
+implausible unpacked sizes before they are opened.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -19,17 +24,32 @@ from rag.types import Document
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
-MAX_FILE_BYTES = 200 * 1024 * 1024
+# Text is held whole (every offset refers to it) and sentence splitting runs at several seconds per MB, so a
+# text file over this size is refused before anything is read. PDF and .docx may be CONTAINER_FACTOR times
+# larger, since images dominate their size; the text extracted from them obeys the same limit.
+MAX_FILE_BYTES = 32 * 1024 * 1024
+CONTAINER_FACTOR = 4
+BLOCK = 1 << 20
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
+def shown(path) -> str:
+    """The path as printed in messages: control characters (a newline in a file name) escaped."""
+    text = str(path)
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
 def iter_files(paths: Iterable[Path]) -> Iterator[Path | LoadError]:
-    """Yield supported files under ``paths`` (recursing, skipping hidden ones), or a LoadError for a bad path."""
+    """Yield supported files under ``paths`` (recursing, skipping hidden ones), or a LoadError for a bad path.
+
+    Folder symlinks are not followed (a link to a parent folder would loop forever); file symlinks are
+    yielded and resolved by the indexer, so a file reachable twice is indexed once.
+    """
     for path in paths:
         path = Path(path)
         if not path.exists():
-            yield LoadError(str(path), "no such file or folder")
+            yield LoadError(shown(path), "no such file or folder")
         elif path.is_dir():
             yield from _walk(path)
         else:
@@ -38,7 +58,7 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path | LoadError]:
 
 def _walk(root: Path) -> Iterator[Path | LoadError]:
     def on_error(err: OSError) -> None:
-        pending.append(LoadError(str(err.filename or root), f"cannot read folder ({err.strerror})"))
+        pending.append(LoadError(shown(err.filename or root), f"cannot read folder ({err.strerror})"))
 
     pending: list[LoadError] = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=False):
@@ -51,66 +71,116 @@ def _walk(root: Path) -> Iterator[Path | LoadError]:
     yield from pending
 
 
-def load(path: Path) -> Document:
+def load(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Document:
     """Load one file; raise LoadError with a one-line reason when it cannot be used."""
     path = Path(path)
-    source = str(path.resolve())
+    name = shown(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise LoadError(str(path), f"unsupported file type '{suffix or '(none)'}'; supported: "
+        raise LoadError(name, f"unsupported file type '{suffix or '(none)'}'; supported: "
                         + ", ".join(sorted(SUPPORTED_SUFFIXES)))
+    is_text = suffix in TEXT_SUFFIXES | HTML_SUFFIXES
+    limit = max_bytes if is_text else max_bytes * CONTAINER_FACTOR
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise LoadError(str(path), f"file is {size // 2**20} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit")
-        data = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO named x.txt would block the indexer forever
+            raise LoadError(name, "is not a regular file (a pipe, socket or device); not read")
+        if info.st_size > limit:
+            raise LoadError(name, f"file is {info.st_size / 2**20:.0f} MiB, over the {limit / 2**20:.0f} MiB limit "
+                            "for this type (RAG_MAX_FILE_MB); split it into smaller files")
+        source = str(path.resolve())
+        if is_text:
+            sha, text = read_text(path)
+        else:
+            data = path.read_bytes()
+            sha = hashlib.sha256(data).hexdigest()
     except PermissionError:
-        raise LoadError(str(path), "permission denied; make the file readable") from None
+        raise LoadError(name, "permission denied; make the file readable") from None
     except OSError as err:
-        raise LoadError(str(path), f"cannot read file ({err.strerror or err})") from None
-    if not data.strip():
-        raise LoadError(str(path), "file is empty")
-    sha = hashlib.sha256(data).hexdigest()
-    if suffix in TEXT_SUFFIXES:
-        text, pages = decode_text(path, data), ()
-    elif suffix in HTML_SUFFIXES:
-        text, pages = _html_text(decode_text(path, data)), ()
+        raise LoadError(name, f"cannot read file ({err.strerror or err})") from None
+    pages: tuple[tuple[int, int], ...] = ()
+    if suffix in HTML_SUFFIXES:
+        text = _html_text(path, text)
     elif suffix == ".pdf":
         text, pages = _pdf_text(path, data)
-    else:
-        text, pages = _docx_text(path, data), ()
+    elif suffix == ".docx":
+        text = _docx_text(path, data)
     if not text.strip():
-        raise LoadError(str(path), "contains no text")
+        raise LoadError(name, "file is empty" if suffix in TEXT_SUFFIXES else "contains no text")
+    if len(text) > max_bytes:
+        raise LoadError(name, f"its text is {len(text) / 2**20:.0f} M characters, over the "
+                        f"{max_bytes / 2**20:.0f} M limit (RAG_MAX_FILE_MB); split it into smaller files")
     return Document(source=source, text=text, sha256=sha, pages=pages)
 
 
+def read_text(path: Path) -> tuple[str, str]:
+    """(sha256 of the bytes, decoded text) of a text file, in two streaming passes.
+
+    Pass one hashes, detects binary content and validates the encoding block by block, so a bad byte is
+    reported with its offset without ever holding the raw bytes; pass two decodes with universal newlines.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        encoding = "utf-16" if handle.read(2) in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        offset = 0
+        for block in iter(lambda: handle.read(BLOCK), b""):
+            digest.update(block)
+            if encoding != "utf-16" and b"\x00" in block:
+                raise LoadError(shown(path), "looks like a binary file, not text")
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as err:
+                raise LoadError(shown(path), _decode_reason(encoding, block, err, offset)) from None
+            offset += len(block)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as err:
+            raise LoadError(shown(path), _decode_reason(encoding, b"", err, offset)) from None
+    parts: list[str] = []
+    with open(path, encoding=encoding, newline=None) as text:  # universal newlines, as open().read() gives
+        for piece in iter(lambda: text.read(BLOCK), ""):
+            parts.append(piece)
+    return digest.hexdigest(), "".join(parts)
+
+
+def _decode_reason(encoding: str, block: bytes, err: UnicodeDecodeError, offset: int) -> str:
+    if encoding == "utf-16":
+        return "has a UTF-16 byte-order mark but invalid UTF-16 content"
+    byte = f"byte 0x{block[err.start]:02x}" if err.start < len(block) else "a truncated sequence"
+    # Guessing a legacy encoding (latin-1? cp1252? Shift-JIS?) would put silently wrong characters into quoted
+    # citations, so the file is refused with the fix instead.
+    return f"is not valid UTF-8 ({byte} at offset {offset + err.start}); re-save it as UTF-8"
+
+
 def decode_text(path: Path, data: bytes) -> str:
-    """Decode bytes as UTF-8 (BOM honoured; UTF-16 with BOM accepted), with universal newlines."""
+    """Decode in-memory bytes like ``read_text`` does (uploads arrive as bytes)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
-            raise LoadError(str(path), "has a UTF-16 byte-order mark but invalid UTF-16 content") from None
+            raise LoadError(shown(path), "has a UTF-16 byte-order mark but invalid UTF-16 content") from None
     else:
-        if b"\x00" in data[:8192]:
-            raise LoadError(str(path), "looks like a binary file, not text")
+        if b"\x00" in data:
+            raise LoadError(shown(path), "looks like a binary file, not text")
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as err:
-            raise LoadError(
-                str(path),
-                f"is not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start}); re-save it as UTF-8",
-            ) from None
+            raise LoadError(shown(path), _decode_reason("utf-8", data, err, 0)) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _html_text(markup: str) -> str:
+def _html_text(path: Path, markup: str) -> str:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(markup, "lxml")
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
-        tag.decompose()
-    text = soup.get_text("\n")
+    try:
+        soup = BeautifulSoup(markup, "lxml")  # libxml2 caps nesting depth, so deep trees do not recurse
+        for tag in soup(["script", "style", "noscript", "template", "head"]):
+            tag.decompose()
+        text = soup.get_text("\n")
+    except RecursionError:
+        raise LoadError(shown(path), "HTML is nested too deeply to read") from None
     lines = (line.strip() for line in text.splitlines())
     return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
 
@@ -124,7 +194,7 @@ def _pdf_text(path: Path, data: bytes) -> tuple[str, tuple[tuple[int, int], ...]
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise LoadError(str(path), "is an encrypted PDF; save an unencrypted copy")
+            raise LoadError(shown(path), "is an encrypted PDF; save an unencrypted copy")
         parts: list[str] = []
         pages: list[tuple[int, int]] = []
         offset = 0
@@ -138,11 +208,11 @@ def _pdf_text(path: Path, data: bytes) -> tuple[str, tuple[tuple[int, int], ...]
     except LoadError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as err:
-        raise LoadError(str(path), f"is not a readable PDF ({type(err).__name__}: {err})") from None
+        raise LoadError(shown(path), f"is not a readable PDF ({type(err).__name__}: {err})") from None
     except Exception as err:  # pypdf raises many types on malformed files
-        raise LoadError(str(path), f"is not a readable PDF ({type(err).__name__})") from None
+        raise LoadError(shown(path), f"is not a readable PDF ({type(err).__name__})") from None
     if not parts:
-        raise LoadError(str(path), "PDF has no text layer (scanned images?); run OCR on it first")
+        raise LoadError(shown(path), "PDF has no text layer (scanned images?); run OCR on it first")
     return "\n\n".join(parts), tuple(pages)
 
 
@@ -152,16 +222,18 @@ def _docx_text(path: Path, data: bytes) -> str:
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # Declared sizes are trustworthy enough: zipfile stops at the declared size and fails the CRC.
             total = sum(info.file_size for info in archive.infolist())
         if total > 20 * len(data) + 50 * 2**20:
-            raise LoadError(str(path), "unpacks to an implausible size (zip bomb?); not loaded")
+            raise LoadError(shown(path), f"unpacks to {total / 2**20:.0f} MiB from {len(data) / 2**20:.1f} MiB "
+                            "(zip bomb?); not loaded")
         import docx
 
         document = docx.Document(io.BytesIO(data))
     except LoadError:
         raise
     except Exception as err:
-        raise LoadError(str(path), f"is not a readable .docx file ({type(err).__name__})") from None
+        raise LoadError(shown(path), f"is not a readable .docx file ({type(err).__name__})") from None
     blocks = [p.text.strip() for p in document.paragraphs]
     for table in document.tables:
         for row in table.rows:

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(64, ge=1, le=4096)
     torch_threads: int = Field(0, ge=0, description="0 lets torch decide.")
 
+    max_file_mb: float = Field(32.0, gt=0, description="Largest text file indexed (PDF/.docx may be 4x larger).")
+
     # Chunking
     chunk_size: int = Field(800, ge=50, le=20000)
     chunk_overlap: int = Field(120, ge=0)
