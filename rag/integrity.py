@@ -210,7 +210,8 @@ def _leftovers(index_dir: Path, current: Path) -> list[str]:
     if temporaries:
         notes.append(f"{len(temporaries)} unfinished snapshot folder(s) from an interrupted write (harmless; "
                      "removed by the next write or --repair)")
-    newer = [p.name for p in snapshot_dirs(index_dir) if p.name > current.name]
+    ordered = [p.name for p in snapshot_dirs(index_dir)]
+    newer = ordered[:ordered.index(current.name)] if current.name in ordered else []
     if newer:
         notes.append(f"{len(newer)} finished but unpublished snapshot(s) newer than the current one "
                      "(a write was interrupted before it committed)")

@@ -103,8 +103,17 @@ def snapshot_dirs(index_dir: Path) -> list[Path]:
     folder = Path(index_dir) / SNAPSHOTS
     if not folder.is_dir():
         return []
+    # Ids have one-second resolution, so two writes in the same second are ordered by when the manifest
+    # (written last) was written.
     return sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                  key=lambda p: p.name, reverse=True)
+                  key=lambda p: (p.name[:15], _mtime_ns(p / "manifest.json"), p.name), reverse=True)
+
+
+def _mtime_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def open_snapshot(path: Path, embeddings=None) -> IndexSnapshot:
