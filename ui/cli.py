@@ -1,0 +1,37 @@
+"""`rag serve`: build the services once (model kept warm), then serve the chat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("serve")
+@click.option("--host", help="Address to bind (default 127.0.0.1, RAG_HOST); non-loopback needs RAG_AUTH_*.")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (default 7860, RAG_PORT).")
+@click.option("--index-dir", type=click.Path(path_type=Path), help="Index folder (default: index/, RAG_INDEX_DIR).")
+def serve(host, port, index_dir):
+    """Serve the browser chat (and the /ask API) on http://HOST:PORT."""
+    from rag.cli import ensure_default_index, load_settings
+    from rag.errors import IndexMissingError
+    from rag.services import build_services
+    from ui.launch import auth_pair
+
+    settings = load_settings(host=host, port=port, index_dir=index_dir)
+    auth_pair(settings)  # refuse an unsafe bind before loading anything heavy
+    ensure_default_index(settings)
+    services = build_services(settings)
+    try:
+        manifest = services.store.manifest
+        click.echo(f"Index {settings.index_dir}: {len(manifest.get('documents', {}))} documents, "
+                   f"{manifest.get('n_chunks', sum(d.get('chunks', 0) for d in manifest['documents'].values()))} "
+                   "chunks.", err=True)
+    except IndexMissingError:
+        click.echo(f"No index in {settings.index_dir} yet; add documents from the Documents tab.", err=True)
+    services.embedder.embed_array(["warm up"])  # load the model now, not on the first question
+
+    from ui.app import create_app
+    from ui.launch import launch_app
+
+    launch_app(create_app(settings, services), settings)

@@ -1,0 +1,208 @@
+"""HTML for the chat: answers with clickable citation chips, the sources panel with the cited span highlighted.
+
+Every piece of document or user text goes through ``escape``: HTML-escaped, and the characters Markdown or
+LaTeX would interpret turned into numeric entities, so a document containing ``<script>`` or ``*bold*`` is
+shown exactly as written in every panel (the chatbot renders Markdown, the panels raw HTML).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+
+from rag.citations import MARKER
+from rag.types import Answer, Citation, Document
+
+# Characters Markdown (marked), GFM tables/strikethrough and KaTeX give meaning to, as numeric entities.
+_MD_SPECIAL = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-!|~$"}
+_MD_TABLE = str.maketrans(_MD_SPECIAL)
+CONTEXT_CHARS = 320
+
+
+def escape(text: str) -> str:
+    """Text safe to drop into HTML (and into Markdown-rendered HTML): no tags, no formatting, line breaks kept."""
+    return html.escape(str(text), quote=True).translate(_MD_TABLE).replace("\n", "<br>")
+
+
+def doc_name(source: str) -> str:
+    return Path(source).name or source
+
+
+def location(citation: Citation) -> str:
+    where = f"page {citation.page} · " if citation.page else ""
+    return f"{where}chars {citation.start:,}–{citation.end:,}"
+
+
+def _inline(text: str, turn: int, known: set[int]) -> str:
+    """Escape ``text`` and turn each ``[n]`` that names a citation into a clickable chip."""
+    out: list[str] = []
+    cursor = 0
+    for match in MARKER.finditer(text):
+        n = int(match.group(1))
+        if n not in known:
+            continue
+        out.append(escape(text[cursor:match.start()]).rstrip(" ") if match.start() > cursor else "")
+        out.append(f'<a class="cite-chip" href="#cite-{turn}-{n}" title="Show source [{n}]">{n}</a>')
+        cursor = match.end()
+    out.append(escape(text[cursor:]))
+    return "".join(out)
+
+
+def _flagged_ranges(answer: Answer) -> list[tuple[int, int, float]]:
+    """Where, in the answer text, the sentences the verifier flagged as unsupported sit."""
+    ranges: list[tuple[int, int, float]] = []
+    cursor = 0
+    for sentence in answer.sentences:
+        text = sentence.text.strip()
+        if not text:
+            continue
+        at = answer.answer.find(text, cursor)
+        if at < 0:
+            continue
+        cursor = at + len(text)
+        if not sentence.supported:
+            ranges.append((at, cursor, sentence.support_score))
+    return ranges
+
+
+def answer_html(answer: Answer, turn: int) -> str:
+    """The assistant message: answer text with citation chips, unsupported sentences marked, a short footer."""
+    if answer.abstained:
+        body = f'<div class="abstain">{escape(answer.answer)}</div>'
+    else:
+        known = {c.n for c in answer.citations}
+        parts: list[str] = []
+        cursor = 0
+        for start, end, support in _flagged_ranges(answer):
+            parts.append(_inline(answer.answer[cursor:start], turn, known))
+            parts.append(
+                f'<span class="unsupported" title="Not supported by the cited passages '
+                f'(support {support:.2f})">{_inline(answer.answer[start:end], turn, known)}'
+                f'<span class="flag">unsupported</span></span>'
+            )
+            cursor = end
+        parts.append(_inline(answer.answer[cursor:], turn, known))
+        body = f'<div class="answer-text">{"".join(parts)}</div>'
+    notice = f'<div class="notice">{escape(answer.notice)}</div>' if answer.notice else ""
+    flagged = sum(1 for s in answer.sentences if not s.supported)
+    warn = (f'<div class="notice warn">{flagged} sentence{"s" if flagged > 1 else ""} not supported by the '
+            "cited passages; check before relying on it.</div>") if flagged else ""
+    return f'<div class="rag-answer">{body}{warn}{notice}{_footer(answer, turn)}</div>'
+
+
+def _footer(answer: Answer, turn: int) -> str:
+    chips = "".join(
+        f'<a class="src-chip" href="#cite-{turn}-{c.n}">'
+        f'<b>{c.n}</b> {escape(doc_name(c.source))}</a>'
+        for c in answer.citations
+    )
+    total = answer.timings_ms.get("total")
+    meta = [escape(answer.mode)]
+    if total is not None:
+        meta.append(f"{total / 1000:.1f} s")
+    if not answer.abstained:
+        meta.append(f"confidence {answer.confidence:.2f}")
+    copy = '<button class="copy-answer" type="button">Copy</button>'
+    return f'<div class="answer-foot">{chips}<span class="meta">{" · ".join(meta)}</span>{copy}</div>'
+
+
+def passage_html(doc: Document, start: int, end: int, context: int = CONTEXT_CHARS) -> str:
+    """The text around ``doc.text[start:end]`` with that span in ``<mark>``, cut at word boundaries."""
+    text = doc.text
+    lo = max(0, start - context)
+    hi = min(len(text), end + context)
+    if lo > 0:
+        space = text.find(" ", lo, start)
+        lo = space + 1 if space >= 0 else lo
+    if hi < len(text):
+        space = text.rfind(" ", end, hi)
+        hi = space if space >= 0 else hi
+    before = ("… " if lo > 0 else "") + text[lo:start]
+    after = text[end:hi] + (" …" if hi < len(text) else "")
+    return (f'{html.escape(before)}<mark class="cited">{html.escape(text[start:end])}</mark>'
+            f"{html.escape(after)}")
+
+
+def citation_card(citation: Citation, doc: Document | None, turn: int, selected: bool) -> str:
+    score = f'<span class="score">score {citation.score:.3f}</span>'
+    if doc is not None and doc.text[citation.start:citation.end] == citation.quote:
+        passage = passage_html(doc, citation.start, citation.end)
+    else:  # the document changed or was removed since the answer; the quote itself is still exact
+        passage = f'<mark class="cited">{html.escape(citation.quote)}</mark>'
+    return (
+        f'<div class="cite-card{" selected" if selected else ""}" id="cite-{turn}-{citation.n}" '
+        f'data-turn="{turn}" data-cite="{citation.n}" data-start="{citation.start}" data-end="{citation.end}">'
+        f'<div class="cite-head"><span class="num">{citation.n}</span>'
+        f'<span class="doc" title="{html.escape(citation.source)}">{html.escape(doc_name(citation.source))}</span>'
+        f'<span class="loc">{location(citation)}</span>{score}</div>'
+        f'<div class="passage">{passage}</div></div>'
+    )
+
+
+def retrieved_html(answer: Answer) -> str:
+    if not answer.passages:
+        return ""
+    rows = []
+    for p in answer.passages:
+        dense = "–" if p.dense_score is None else f"{p.dense_score:.3f}"
+        bm25 = "–" if p.bm25_score is None else f"{p.bm25_score:.2f}"
+        scores = f'<span class="score">fused {p.score:.4f} · dense {dense} · bm25 {bm25}</span>'
+        snippet = html.escape(p.chunk.text[:220]) + ("…" if len(p.chunk.text) > 220 else "")
+        rows.append(
+            f'<li><span class="rank">#{p.rank}</span> <span class="doc">{html.escape(doc_name(p.chunk.source))}'
+            f'</span> <span class="loc">chars {p.chunk.start:,}–{p.chunk.end:,}</span>{scores}'
+            f'<div class="snippet">{snippet}</div></li>'
+        )
+    return (f'<details class="retrieved"><summary>{len(rows)} retrieved passages</summary>'
+            f'<ol>{"".join(rows)}</ol></details>')
+
+
+def sources_section(answer: Answer, turn: int, documents: Callable[[str], Document | None]) -> str:
+    """One turn's block of the sources panel: a card per citation (the first selected) and the retrieval list.
+
+    Scores are always in the markup (class ``score``) and shown or hidden by CSS, so the "show retrieval
+    scores" setting applies to earlier answers too without re-rendering them."""
+    head = f'<div class="turn-q">Q{turn}: {html.escape(answer.question)}</div>'
+    if answer.citations:
+        cards = "".join(
+            citation_card(c, documents(c.source), turn, selected=(i == 0))
+            for i, c in enumerate(answer.citations)
+        )
+    else:
+        cards = '<div class="empty">No citations: the documents don\'t answer this question.</div>'
+    return f'<section class="turn" data-turn="{turn}">{head}{cards}{retrieved_html(answer)}</section>'
+
+
+EMPTY_SOURCES = (
+    '<div class="sources-empty"><div class="big">Sources</div>'
+    "Ask a question: every answer cites its sources with numbered chips. Click a chip to see the exact "
+    "passage it comes from, highlighted in its document.</div>"
+)
+
+
+def sources_panel(sections: list[str]) -> str:
+    """All turns' sections; the latest one is active until a chip of another turn is clicked."""
+    if not sections:
+        return EMPTY_SOURCES
+    last = len(sections) - 1
+    body = "".join(
+        s.replace('<section class="turn"', '<section class="turn active"', 1) if i == last else s
+        for i, s in enumerate(sections)
+    )
+    return f'<div class="sources">{body}</div>'
+
+
+def error_html(message: str) -> str:
+    return f'<div class="rag-error">{escape(message)}</div>'
+
+
+def question_html(question: str) -> str:
+    return escape(question)
+
+
+def streaming_html(text: str) -> str:
+    """The answer while it is still arriving (markers not yet resolvable into chips)."""
+    if not text:
+        return '<span class="thinking">Searching your documents…</span>'
+    return f'<div class="answer-text streaming">{escape(text)}<span class="caret"></span></div>'
