@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ class Dataset:
     items: list[GoldItem]
     corpus_dir: Path | None  # None for a gold file: its corpus is whatever index or --corpus is given
     files: list[Path]  # the input files read, for cache keys
+    lines: dict[str, int] = field(default_factory=dict)  # item id -> line number (gold files)
 
 
 # ---------------------------------------------------------------- detection
@@ -91,7 +92,7 @@ def load_dataset(path: Path, corpus_dir: Path | None = None) -> Dataset:
         gold = load_gold(path)
         if not gold.ok:
             raise_problems(path, [str(p) for p in gold.problems])
-        return Dataset(GOLD, gold.items, None, [path])
+        return Dataset(GOLD, gold.items, None, [path], gold.lines)
     if corpus_dir is None:
         raise GoldFileError(f"{path} is a {fmt} dataset; a corpus folder is needed to write its passages into.")
     if fmt == SQUAD:
@@ -157,9 +158,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def evidence_sentences(context: str, answers: list[dict[str, Any]]) -> list[str]:
+def evidence_sentences(
+    context: str, answers: list[dict[str, Any]], spans: list[tuple[int, int]] | None = None
+) -> list[str]:
     """The distinct context sentences that overlap an answer span, in context order."""
-    spans = sentence_spans(context)
+    spans = sentence_spans(context) if spans is None else spans
     chosen = set()
     for answer in answers:
         start = int(answer["answer_start"])
@@ -178,10 +181,11 @@ def squad_items(squad: dict[str, Any]) -> tuple[list[GoldItem], dict[str, str]]:
             context = _corpus_text(paragraph["context"])
             name = f"squad-{a_index:03d}-{_slug(title)}-p{p_index:03d}.txt"
             corpus[name] = context
+            spans = sentence_spans(context)
             for qa in paragraph["qas"]:
                 impossible = bool(qa.get("is_impossible")) or not qa["answers"]
                 answers = [] if impossible else _distinct([a["text"] for a in qa["answers"]])
-                evidence = [] if impossible else evidence_sentences(context, qa["answers"])
+                evidence = [] if impossible else evidence_sentences(context, qa["answers"], spans)
                 extra = {"article": title, "split": split, "type": "squad"}
                 items.append(GoldItem(qa["id"], qa["question"], answers, evidence, name, extra))
     return items, corpus

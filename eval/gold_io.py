@@ -142,23 +142,33 @@ def source_matches(gold_source: str, doc_source: str) -> bool:
     return Path(doc_source).parts[-len(gold_parts) :] == gold_parts if gold_parts else False
 
 
-def check_evidence(gold: GoldFile, documents: dict[str, str]) -> list[Problem]:
+def check_evidence(
+    items: Iterable[GoldItem], documents: dict[str, str], lines: dict[str, int] | None = None
+) -> list[Problem]:
     """Problems for gold sources that match no document and evidence quotes not found where they should be.
 
-    ``documents`` maps each corpus document's source to its loaded text. A quote must occur (whitespace-
-    insensitively) in the item's source document, or in any document when the item's source is null.
+    ``documents`` maps each corpus document's source to its loaded text; ``lines`` maps item ids to line numbers.
+    A quote must occur (whitespace-insensitively) in the item's source document, or in any document when the
+    item's source is null.
     """
+    lines = lines or {}
+    by_name: dict[str, list[str]] = {}
+    for source in documents:
+        by_name.setdefault(Path(source).name, []).append(source)
     everything = CorpusText(list(documents.values()))
+    per_source: dict[str, CorpusText | None] = {}
     problems = []
-    for item in gold.items:
-        line = gold.lines.get(item.id, 0)
-        corpus = everything
+    for item in items:
+        line = lines.get(item.id, 0)
+        corpus: CorpusText | None = everything
         if item.source is not None:
-            texts = [text for src, text in documents.items() if source_matches(item.source, src)]
-            if not texts:
+            if item.source not in per_source:
+                names = [s for s in by_name.get(Path(item.source).name, []) if source_matches(item.source, s)]
+                per_source[item.source] = CorpusText([documents[s] for s in names]) if names else None
+            corpus = per_source[item.source]
+            if corpus is None:
                 problems.append(Problem(line, f"source {item.source!r} is not among the corpus documents"))
                 continue
-            corpus = CorpusText(texts)
         where = f"source {item.source!r}" if item.source is not None else "any corpus document"
         for quote in item.evidence:
             if quote not in corpus:

@@ -57,10 +57,11 @@ def test_evidence_must_occur_in_the_corpus(tmp_path):
     lines = [json.dumps(GOOD), json.dumps(dict(GOOD, id="q2", evidence=["in  France", "nowhere at all"]))]
     gold = load_gold(_write(tmp_path, lines))
     docs = {"/corpus/a.txt": "They live in\nFrance today.", "/corpus/b.txt": "Other doc."}
-    problems = check_evidence(gold, docs)
+    problems = check_evidence(gold.items, docs, gold.lines)
     assert [str(p) for p in problems] == ["line 2: evidence 'nowhere at all' is not in source 'a.txt'"]
     # The quote exists, but not in the item's source document.
-    assert [str(p) for p in check_evidence(gold, {"/c/a.txt": "Other doc.", "/c/b.txt": "in France"})] == [
+    moved = check_evidence(gold.items, {"/c/a.txt": "Other doc.", "/c/b.txt": "in France"}, gold.lines)
+    assert [str(p) for p in moved] == [
         "line 1: evidence 'in France' is not in source 'a.txt'",
         "line 2: evidence 'in  France' is not in source 'a.txt'",
         "line 2: evidence 'nowhere at all' is not in source 'a.txt'",
@@ -70,10 +71,11 @@ def test_evidence_must_occur_in_the_corpus(tmp_path):
 def test_source_must_name_a_corpus_document(tmp_path):
     nulls = dict(GOOD, id="q2", source=None, evidence=["Other doc"])
     gold = load_gold(_write(tmp_path, [json.dumps(dict(GOOD, source="sub/a.txt")), json.dumps(nulls)]))
-    assert [str(p) for p in check_evidence(gold, {"/x/a.txt": "in France", "/x/b.txt": "Other doc."})] == [
+    problems = check_evidence(gold.items, {"/x/a.txt": "in France", "/x/b.txt": "Other doc."}, gold.lines)
+    assert [str(p) for p in problems] == [
         "line 1: source 'sub/a.txt' is not among the corpus documents"
     ]
-    assert check_evidence(gold, {"/x/sub/a.txt": "in France", "/x/b.txt": "Other doc."}) == []
+    assert check_evidence(gold.items, {"/x/sub/a.txt": "in France", "/x/b.txt": "Other doc."}) == []
 
 
 def test_missing_file_is_one_clear_error(tmp_path):

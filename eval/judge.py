@@ -1,0 +1,41 @@
+"""Relevance judgements over a whole index snapshot: which chunks of the collection carry a question's evidence.
+
+The collection-wide count of relevant chunks is the ``n_relevant`` of nDCG (the size of the question's qrels).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+from eval.relevance import is_relevant, normalize_ws
+from rag.types import Chunk
+
+
+class EvidenceJudge:
+    def __init__(self, documents: Mapping[str, str], chunks: Iterable[Chunk]):
+        """``documents`` maps source -> loaded text; ``chunks`` are all chunks of the index."""
+        self.documents = dict(documents)
+        self._normalized = {source: normalize_ws(text) for source, text in self.documents.items()}
+        self._chunks: dict[str, list[Chunk]] = defaultdict(list)
+        for chunk in chunks:
+            self._chunks[chunk.source].append(chunk)
+
+    def is_relevant(self, chunk: Chunk, quotes: Sequence[str]) -> bool:
+        return is_relevant(chunk.text, chunk.start, chunk.end, self.documents.get(chunk.source), quotes)
+
+    def relevant_chunk_ids(self, quotes: Sequence[str]) -> set[str]:
+        """Every chunk of the collection judged relevant to ``quotes``.
+
+        A chunk can only contain or overlap a quote of a document in which the quote occurs, so only those
+        documents' chunks are judged.
+        """
+        ids: set[str] = set()
+        for quote in quotes:
+            needle = normalize_ws(quote)
+            if not needle:
+                continue
+            for source, text in self._normalized.items():
+                if needle in text:
+                    ids.update(c.chunk_id for c in self._chunks.get(source, ()) if self.is_relevant(c, [quote]))
+        return ids
