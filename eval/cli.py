@@ -47,3 +47,62 @@ def squad_score(data_file: Path, pred_file: Path, as_json: bool) -> None:
         return
     for key, value in figures.items():
         click.echo(f"{key:>13}  {value}")
+
+
+@click.command("eval")
+@click.argument("gold", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--corpus", "corpus", multiple=True, type=click.Path(path_type=Path),
+              help="File or folder to index and evaluate on (repeatable); a temporary index unless --index-dir.")
+@click.option("--index-dir", type=click.Path(path_type=Path), help="Index folder to use (default: RAG_INDEX_DIR).")
+@click.option("--k", "k", type=click.IntRange(1, 100), help="Passages handed to the answerer (default: RAG_K).")
+@click.option("--mode", type=click.Choice(["extractive", "llm"]), help="Answer mode (default: RAG_ANSWER_MODE).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@click.option("--per-question", is_flag=True, help="With --json: include the per-question records.")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write report.md, report.html, figures and results.json into this folder.")
+@click.option("--compare", nargs=2, type=click.Path(path_type=Path), metavar="A.json B.json",
+              help="Print two saved --json results side by side with B - A, and exit.")
+@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="all", show_default=True,
+              help="Evaluate only the questions of this split (see docs/EVAL.md).")
+@click.option("--limit", type=click.IntRange(1), help="Evaluate only the first N questions (after --split).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="RAG_EVAL_CACHE_DIR",
+              help="Where dataset corpora and their indexes are cached (default: ~/.cache/rag-eval).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@reports_errors
+def eval_command(gold, corpus, index_dir, k, mode, as_json, per_question, report_dir, compare, split, limit,
+                 cache_dir, quiet):
+    """Evaluate the assistant on GOLD: gold .jsonl files, a SQuAD v2 .json, or ClapNQ files or their folder
+    (default: every eval/gold/*.jsonl against the current index).
+
+    Questions go through the same chain as `rag ask`; see docs/EVAL.md for every metric's definition.
+    """
+    from eval.compare import compare_files, render_summary
+
+    if compare:
+        click.echo(compare_files(*compare))
+        return
+    from eval import session
+    from rag.cli import load_settings
+
+    settings = load_settings(index_dir=index_dir, k=k, answer_mode=mode)
+    run = session.evaluate(
+        list(gold) or session.default_gold_files(),
+        settings,
+        corpus=list(corpus),
+        index_dir=index_dir,
+        k=k,
+        mode=mode,
+        split=split,
+        limit=limit,
+        cache_dir=cache_dir or session.DEFAULT_CACHE,
+        progress=not quiet and sys.stderr.isatty(),
+    )
+    if report_dir is not None:
+        from eval.report import write_report
+
+        paths = write_report(run.summary, run.records, report_dir)
+        click.echo(f"report written to {paths['report.html']} and {paths['report.md']}", err=True)
+    if as_json:
+        click.echo(json.dumps(run.to_json(per_question), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_summary(run.summary))
