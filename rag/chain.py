@@ -64,9 +64,13 @@ class Assistant:
         mode = inputs.get("mode") or self.settings.answer_mode
         if mode not in self.answerers:
             mode = "extractive"
+        query = contextual_query(question, inputs.get("history"))
+        condense = getattr(self.answerers[mode], "condense", None)
+        if inputs.get("history") and condense is not None:  # the llm mode rewrites follow-ups with the model
+            query = condense(question, inputs["history"])
         return {
             "question": question,
-            "query": contextual_query(question, inputs.get("history")),
+            "query": query,
             "k": inputs.get("k") or self.settings.k,
             "mode": mode,
             "t0": time.perf_counter(),

