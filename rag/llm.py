@@ -24,7 +24,7 @@ from rag.prompt import PromptPassage, build_messages, condense_messages, trim_pa
 from rag.settings import Settings
 from rag.store import IndexSnapshot
 from rag.types import Answer, Citation, Passage
-from rag.verify import SUPPORT_THRESHOLD, MarkerRenumberer, Verdict, is_abstention, verify
+from rag.verify import MarkerRenumberer, Verdict, is_abstention, verify
 
 CONDENSE_MAX_TOKENS = 64
 
@@ -58,12 +58,12 @@ class LLMAnswerer:
     name = "llm"
 
     def __init__(self, settings: Settings, embedder: Embedder, snapshot_getter: Callable[[], IndexSnapshot],
-                 fallback, chat_model=None, support_threshold: float = SUPPORT_THRESHOLD):
+                 fallback, chat_model=None, support_threshold: float | None = None):
         self.settings = settings
         self.embedder = embedder
         self.snapshot_getter = snapshot_getter
         self.fallback = fallback
-        self.support_threshold = support_threshold
+        self.support_threshold = settings.llm_support_threshold if support_threshold is None else support_threshold
         self._chat = chat_model
 
     @property

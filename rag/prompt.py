@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.citations import strip_markers
 from rag.extractive import ABSTAIN_TEXT
 from rag.types import Passage
 
@@ -33,6 +32,7 @@ CONDENSE_PROMPT = """Rewrite the user's follow-up question as one standalone que
 without the conversation, keeping names and facts from the conversation. Reply with the question only."""
 
 _TAG = re.compile(r"</?\s*passage", re.IGNORECASE)
+_MARKERS = re.compile(r"\s*\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\]")
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def condense_messages(question: str, history: list[dict]) -> list[tuple[str, str
     lines = []
     for turn in history[-MAX_HISTORY_TURNS:]:
         role = "User" if turn.get("role") == "user" else "Assistant"
-        content = strip_markers(str(turn.get("content", "")))[:MAX_TURN_CHARS]
+        content = " ".join(_MARKERS.sub("", str(turn.get("content", ""))).split())[:MAX_TURN_CHARS]
         if content:
             lines.append(f"{role}: {content}")
     user = "Conversation:\n" + "\n".join(lines) + f"\n\nFollow-up question: {question}\nStandalone question:"

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(256, ge=1)
     llm_temperature: float = Field(0.0, ge=0.0, le=2.0)
     llm_context_chars: int = Field(6000, ge=200, description="Budget for passages in the prompt.")
+    llm_support_threshold: float = Field(0.6, ge=0.0, le=1.0, description="Sentence support score needed "
+                                         "(see rag/verify.py and docs/LLM.md).")
 
     # Questions
     max_question_chars: int = Field(2000, ge=10)

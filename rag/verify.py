@@ -34,7 +34,7 @@ from rag.text import content_terms, fold
 from rag.types import Citation, Passage, SentenceCheck
 
 W_RECALL, W_COSINE = 0.5, 0.5
-SUPPORT_THRESHOLD = 0.55
+SUPPORT_THRESHOLD = 0.6  # default of settings.llm_support_threshold
 MAX_WINDOW = 3  # consecutive chunk sentences a supporting span may cover
 
 # "[1]", "[1, 2]", "[1;2]"; "[1][2]" is two markers.
