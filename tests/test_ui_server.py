@@ -1,0 +1,225 @@
+"""`rag serve` as a real subprocess on a free port, driven by gradio_client and by headless Chromium.
+
+One server per module (a copy of the session's real seeds index, its own data dir). The browser tests run in
+file order against the same page: chat and citation first, then uploads.
+
+Set RAG_SCREENSHOT=docs/screenshot-chat.png to save the chat with a highlighted citation.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, SEED_FILE
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+MISSILE_Q = "Which missile has North Korea likely provided to Russia?"
+
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
+                                    reason="/usr/bin/chromium is not installed (run `make browser` as root)")
+browser_test = [pytest.mark.server, pytest.mark.browser, pytest.mark.slow, needs_chromium]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, url: str, root: Path, proc: subprocess.Popen, log: list[str]):
+        self.url, self.root, self.proc, self.log = url, root, proc, log
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, seeds_index_dir):
+    root = tmp_path_factory.mktemp("ui-server")
+    index_dir = root / "index"
+    shutil.copytree(seeds_index_dir, index_dir, symlinks=True)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(RAG_DATA_DIR=str(root / "data"), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
+               GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+    rag = Path(sys.executable).parent / "rag"
+    proc = subprocess.Popen([str(rag), "serve", "--port", str(port), "--index-dir", str(index_dir)], cwd=root,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log: list[str] = []
+    threading.Thread(target=lambda: log.extend(iter(proc.stdout.readline, "")), daemon=True).start()
+    try:
+        deadline = time.monotonic() + 300
+        while not any("Chat running at " in line for line in log):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("rag serve did not start:\n" + "".join(log))
+            time.sleep(0.2)
+        url = next(line for line in log if "Chat running at " in line).split(" at ", 1)[1].split()[0]
+        assert url == f"http://127.0.0.1:{port}/"
+        yield Server(url, root, proc, log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server.url, verbose=False)
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_ask_endpoint_returns_the_cli_json(client, seed_text):
+    result = client.predict(MISSILE_Q, api_name="/ask")
+    assert isinstance(result, dict)
+    assert set(result) >= {"question", "answer", "abstained", "citations", "timings_ms"}
+    assert "KN-23" in result["answer"] and not result["abstained"]
+    cited = result["citations"][0]
+    assert cited["source"] == str(SEED_FILE.resolve())
+    assert seed_text[cited["start"]:cited["end"]] == cited["quote"]
+    assert "KN-23" in cited["quote"]
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_ask_endpoint_takes_k_and_mode_and_reports_bad_questions(client):
+    from gradio_client.exceptions import AppError
+
+    result = client.predict("Where did Kim welcome Putin?", 3, "extractive", api_name="/ask")
+    assert "Pyongyang" in result["answer"] and result["mode"] == "extractive"
+    with pytest.raises(AppError, match="The question is empty"):
+        client.predict("   ", api_name="/ask")
+
+
+# --- the real browser ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def page(server, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")  # empty --user-data-dir
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
+            viewport={"width": 1440, "height": 900},
+        )
+        page = context.new_page()
+        page.set_default_timeout(90_000)
+        page.goto(server.url)
+        page.wait_for_selector("#question textarea")
+        yield page
+        context.close()
+
+
+def _ask(page, question: str) -> None:
+    before = page.locator("#chat .rag-answer, #chat .rag-error").count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#question textarea").press("Enter")
+    page.wait_for_function(
+        f"document.querySelectorAll('#chat .rag-answer, #chat .rag-error').length > {before}")
+
+
+def _upload(page, path: Path) -> str:
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#upload input[type=file]").set_input_files(str(path))
+    page.wait_for_function(
+        "(name) => { const m = document.querySelector('#upload-message');"
+        " return m && m.querySelector('.summary') && m.innerText.includes(name); }",
+        arg=path.name)
+    return page.locator("#upload-message").inner_text()
+
+
+def browser(test):
+    """Marks for a real-browser test against the server: server, browser, slow; skipped without Chromium."""
+    for mark in (pytest.mark.server, pytest.mark.browser, pytest.mark.slow, needs_chromium):
+        test = mark(test)
+    return test
+
+
+@browser
+def test_chat_streams_the_answer_and_a_click_highlights_the_cited_span(page, client, seed_text):
+    _ask(page, MISSILE_Q)
+    answer = page.locator("#chat .rag-answer").last
+    assert "KN-23" in answer.locator(".answer-text").inner_text()
+    page.locator("#chat a.cite-chip").last.click()
+    card = page.locator("#sources-panel .turn.active .cite-card.selected")
+    mark = card.locator("mark.cited")
+    expected = client.predict(MISSILE_Q, api_name="/ask")["citations"][0]
+    assert mark.inner_text() == expected["quote"]
+    start, end = int(card.get_attribute("data-start")), int(card.get_attribute("data-end"))
+    assert seed_text[start:end] == mark.inner_text()
+    assert card.locator(".doc").inner_text() == SEED_FILE.name
+
+    _ask(page, "Where did Kim welcome Putin?")
+    page.locator("#chat a.cite-chip").first.click()  # a chip of the earlier answer selects its own source
+    assert page.locator("#sources-panel .turn.active .cite-card.selected mark").inner_text() == expected["quote"]
+    page.locator("#chat a.cite-chip").last.click()
+    assert "Pyongyang" in page.locator("#sources-panel .turn.active .cite-card.selected mark").inner_text()
+    shot = os.environ.get("RAG_SCREENSHOT")
+    if shot:
+        path = Path(shot) if Path(shot).is_absolute() else REPO / shot
+        page.mouse.move(0, 0)
+        page.screenshot(path=str(path))
+
+
+@browser
+def test_uploaded_markdown_is_indexed_and_cited(page, server, tmp_path):
+    notes = tmp_path / "lab notes.md"
+    notes.write_text("# Lab notes\n\nThe zebrafish colony in tank seven was moved to the blue room on Tuesday.\n"
+                     "Dr. Okafor approved a feeding schedule of three meals per day.\n", encoding="utf-8")
+    message = _upload(page, notes)
+    assert "Added lab notes.md" in message
+    assert "lab notes.md" in page.locator("#documents-table").inner_text()
+    assert "2 documents" in page.locator("#status-line").inner_text()
+    assert (server.root / "data" / "uploads" / "lab notes.md").is_file()
+
+    _ask(page, "Where was the zebrafish colony moved?")
+    answer = page.locator("#chat .rag-answer").last
+    assert "blue room" in answer.locator(".answer-text").inner_text()
+    assert "lab notes.md" in answer.locator(".src-chip").first.inner_text()
+    answer.locator("a.cite-chip").first.click()
+    card = page.locator("#sources-panel .turn.active .cite-card.selected")
+    assert card.locator(".doc").inner_text() == "lab notes.md"
+    assert "blue room" in card.locator("mark.cited").inner_text()
+
+
+@browser
+def test_binary_upload_shows_a_clear_message_and_loses_nothing(page, tmp_path):
+    blob = tmp_path / "blob.txt"
+    blob.write_bytes(b"PK\x03\x04\x00\x00binary\x00\x01\x02\xff\xfe" * 10)
+    table_before = page.locator("#documents-table").text_content()
+    message = _upload(page, blob)
+    assert "blob.txt: looks like a binary file, not text" in message
+    assert "Traceback" not in message
+    assert page.locator("#documents-table").text_content() == table_before
+    _ask(page, MISSILE_Q)
+    assert "KN-23" in page.locator("#chat .rag-answer").last.inner_text()
+
+
+@browser
+def test_hostile_document_renders_as_text_everywhere(page, tmp_path):
+    evil = tmp_path / "evil.md"
+    evil.write_text("Harbour report.\n\nThe ferry <script>window.__xss = 1</script> departs from pier "
+                    'nineteen <img src=x onerror="window.__xss = 2"> every morning at dawn.\n', encoding="utf-8")
+    assert "Added evil.md" in _upload(page, evil)
+    _ask(page, "From which pier does the harbour ferry depart every morning?")
+    answer = page.locator("#chat .rag-answer").last
+    answer.locator("a.cite-chip").first.click()
+    mark = page.locator("#sources-panel .turn.active .cite-card.selected mark.cited")
+    assert "<script>window.__xss = 1</script>" in mark.inner_text()
+    assert "<script>" in answer.locator(".answer-text").inner_text()
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("#chat script, #chat img, #sources-panel script, #sources-panel img").count() == 0
