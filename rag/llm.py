@@ -38,19 +38,28 @@ class EmptyOutput(Exception):
 
 
 def describe_failure(err: BaseException, timeout: float) -> str:
-    """A few words for the notice: 'HTTP 500', 'ConnectError', 'no answer within 5 s', ..."""
+    """A few words for the notice: 'HTTP 500', 'ConnectError', 'no answer within 5 s', 'JSONDecodeError', ...
+
+    LangChain wraps the OpenAI client's errors, which wrap httpx's, so the whole cause chain is searched.
+    """
     import openai
 
-    status = getattr(err, "status_code", None)
-    if isinstance(err, openai.APIStatusError) and status:
-        return f"HTTP {status}"
-    if isinstance(err, LLMTimeout | openai.APITimeoutError | TimeoutError):
+    chain: list[BaseException] = []
+    current: BaseException | None = err
+    while current is not None and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    if any(isinstance(e, LLMTimeout | openai.APITimeoutError | TimeoutError) for e in chain):
         return f"no answer within {timeout:g} s"
-    if isinstance(err, EmptyOutput):
+    for e in chain:
+        status = getattr(e, "status_code", None)
+        if isinstance(status, int):
+            return f"HTTP {status}"
+    if any(isinstance(e, EmptyOutput) for e in chain):
         return "empty answer"
-    cause = err.__cause__ or err.__context__
-    if isinstance(err, openai.APIConnectionError) and cause is not None:
-        return type(cause).__name__
+    for e in chain:  # the most specific error outside the client libraries: ConnectError, JSONDecodeError, ...
+        if not type(e).__module__.startswith(("openai", "langchain")):
+            return type(e).__name__
     return type(err).__name__
 
 

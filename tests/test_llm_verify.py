@@ -6,7 +6,8 @@ import pytest
 
 from rag.extractive import ABSTAIN_TEXT
 from rag.prompt import trim_passages
-from rag.types import Citation
+from rag.services import Services
+from rag.types import Citation, Passage
 from rag.verify import (
     MarkerRenumberer,
     is_abstention,
@@ -16,7 +17,17 @@ from rag.verify import (
     verify_answer,
     windows_for,
 )
-from tests.llm_fixtures import hash_services, passages  # noqa: F401 - fixtures
+from tests.llm_fixtures import make_services, ranked_passages
+
+
+@pytest.fixture(scope="module")
+def hash_services(tmp_path_factory) -> Services:
+    return make_services(tmp_path_factory.mktemp("llm-corpus"))
+
+
+@pytest.fixture(scope="module")
+def passages(hash_services) -> list[Passage]:
+    return ranked_passages(hash_services)
 
 
 def test_parse_citations_numbers_per_sentence():
@@ -34,11 +45,11 @@ def test_key_terms_are_numbers_and_names_not_the_opening_word():
     assert key_terms("Kim welcomed Putin in Moscow in 2024.") == ["putin", "moscow", "2024"]
 
 
-def check(text, passages, services):  # noqa: F811 - fixture values passed in
+def check(text, passages, services):
     return verify(text, windows_for(passages), services.embedder, services.store)
 
 
-def test_right_citation_is_supported_and_points_at_the_supporting_sentence(passages, hash_services):  # noqa: F811
+def test_right_citation_is_supported_and_points_at_the_supporting_sentence(passages, hash_services):
     [verdict] = check("Kim welcomed Putin in Pyongyang [1].", passages, hash_services)
     assert verdict.supported and verdict.cited == [1]
     match = verdict.matches[0]
@@ -47,26 +58,26 @@ def test_right_citation_is_supported_and_points_at_the_supporting_sentence(passa
         "Kim Jong Un welcomed Vladimir Putin with fanfare in Pyongyang in June.")
 
 
-def test_wrong_citation_is_unsupported(passages, hash_services):  # noqa: F811
+def test_wrong_citation_is_unsupported(passages, hash_services):
     [verdict] = check("Kim welcomed Putin in Pyongyang [2].", passages, hash_services)
     assert verdict.cited == [2] and not verdict.supported
     assert verdict.support_score < 0.3
 
 
-def test_out_of_range_citation_is_dropped_and_unsupported(passages, hash_services):  # noqa: F811
+def test_out_of_range_citation_is_dropped_and_unsupported(passages, hash_services):
     [verdict] = check("Kim welcomed Putin in Pyongyang [7].", passages, hash_services)
     assert verdict.cited == [] and verdict.dropped == [7]
     assert not verdict.supported and verdict.support_score == 0.0
 
 
-def test_sentence_without_citation_is_unsupported(passages, hash_services):  # noqa: F811
+def test_sentence_without_citation_is_unsupported(passages, hash_services):
     first, second = check("Kim welcomed Putin in Pyongyang [1]. The bridge opened in 1932.", passages,
                           hash_services)
     assert first.supported
     assert second.cited == [] and not second.supported
 
 
-def test_two_citations_support_a_sentence_combining_two_passages(passages, hash_services):  # noqa: F811
+def test_two_citations_support_a_sentence_combining_two_passages(passages, hash_services):
     [verdict] = check("Kim welcomed Putin in Pyongyang and Japan gave Ukraine $12 billion in aid [1][2].",
                       passages, hash_services)
     assert verdict.cited == [1, 2] and verdict.supported
@@ -78,12 +89,12 @@ def test_two_citations_support_a_sentence_combining_two_passages(passages, hash_
     "Japan has provided Ukraine with $40 billion of humanitarian aid [2].",  # a changed number
     "The bridge is made of wood and was painted red [3].",  # words the passage does not contain
 ])
-def test_fabricated_claims_are_unsupported(claim, passages, hash_services):  # noqa: F811
+def test_fabricated_claims_are_unsupported(claim, passages, hash_services):
     [verdict] = check(claim, passages, hash_services)
     assert not verdict.supported
 
 
-def test_verify_answer_maps_markers_through_citations(passages, hash_services):  # noqa: F811
+def test_verify_answer_maps_markers_through_citations(passages, hash_services):
     target = passages[2]
     citation = Citation(1, target.chunk.source, target.chunk.chunk_id, target.chunk.start, target.chunk.end,
                         target.chunk.text, 1.0)
@@ -113,7 +124,7 @@ def test_abstention_is_recognised_with_or_without_markers():
     assert not is_abstention("The documents don't contain an answer to this. But Kim did.", ABSTAIN_TEXT)
 
 
-def test_build_answer_numbers_citations_like_the_markers(passages, hash_services):  # noqa: F811
+def test_build_answer_numbers_citations_like_the_markers(passages, hash_services):
     from rag.llm import LLMAnswerer
 
     llm = LLMAnswerer(hash_services.settings, hash_services.embedder, hash_services.index.get,
