@@ -168,9 +168,9 @@ def create_app(settings: Settings, services) -> gr.Blocks:
                                           scale=8, lines=1, max_lines=4, autofocus=True, elem_id="question",
                                           max_length=settings.max_question_chars)
                     ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="ask-button")
-                with gr.Row():
-                    retry_btn = gr.Button("↻ Retry", size="sm", elem_id="retry-button")
-                    clear_btn = gr.Button("Clear chat", size="sm", elem_id="clear-button")
+                with gr.Row(elem_id="chat-actions"):
+                    retry_btn = gr.Button("↻ Retry", size="sm", scale=0, elem_id="retry-button")
+                    clear_btn = gr.Button("Clear chat", size="sm", scale=0, elem_id="clear-button")
                 with gr.Accordion("Settings", open=False, elem_id="settings"):
                     k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages to retrieve (top-k)")
                     mode_choices = [("Extractive (quotes, no LLM)", "extractive")]
@@ -205,6 +205,8 @@ def create_app(settings: Settings, services) -> gr.Blocks:
         retry_btn.click(pop_last, [chatbot, turns], [question, chatbot, turns, sources],
                         api_visibility="private").then(respond, **chat_io)
         clear_btn.click(clear, None, [question, chatbot, turns, sources], api_visibility="private")
+        # The chatbot's own trash icon clears the messages; the turns and sources must go with them.
+        chatbot.clear(clear, None, [question, chatbot, turns, sources], api_visibility="private")
         show_scores.change(None, [show_scores], None, js=SHOW_SCORES_JS, api_visibility="private")
 
         docs_out = [upload_msg, docs_table, remove_choice, status]

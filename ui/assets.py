@@ -7,8 +7,7 @@ CSS = """
 #app-header { display: flex; align-items: baseline; gap: 14px; flex-wrap: wrap; margin: 4px 2px 0; }
 #app-header h1 { font-size: 1.35rem; font-weight: 700; margin: 0; letter-spacing: -0.01em; }
 #app-header .tag { color: var(--body-text-color-subdued); font-size: 0.92rem; }
-#status-line { font-size: 0.85rem; color: var(--body-text-color-subdued); padding: 2px 4px;
-  border-left: 3px solid var(--color-accent); margin: 2px 0 6px; }
+#status-line { font-size: 0.84rem; color: var(--body-text-color-subdued); padding: 0 4px; margin: -6px 0 2px; }
 #status-line .dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; background: #22c55e;
   margin-right: 6px; }
 
@@ -83,7 +82,9 @@ mark.cited { background: #fde68a; color: #111827; padding: 1px 2px; border-radiu
 .empty { color: var(--body-text-color-subdued); font-style: italic; padding: 8px 2px; }
 
 /* documents panel */
-.docs-table { width: 100%; border-collapse: collapse; font-size: 0.86rem; }
+.docs-table { width: 100%; border-collapse: collapse; font-size: 0.86rem; margin: 0 !important; }
+.docs-table th, .docs-table td { border-left: none !important; border-right: none !important;
+  border-top: none !important; }
 .docs-table th { text-align: left; font-weight: 600; color: var(--body-text-color-subdued);
   border-bottom: 1px solid var(--border-color-primary); padding: 6px 4px; }
 .docs-table td { padding: 6px 4px; border-bottom: 1px solid var(--border-color-primary); }
@@ -93,6 +94,9 @@ mark.cited { background: #fde68a; color: #111827; padding: 1px 2px; border-radiu
   background: var(--background-fill-secondary); color: var(--body-text-color-subdued); }
 .docs-table .kind.upload { background: var(--color-accent-soft); color: var(--color-accent); }
 .docs-empty { color: var(--body-text-color-subdued); font-style: italic; }
+#remove-button { color: #b91c1c; }
+#chat-actions { justify-content: flex-start; gap: 8px; }
+#chat-actions button { flex: 0 0 auto; min-width: 110px; }
 #upload-message .ok { color: #15803d; }
 #upload-message .bad { color: #b91c1c; }
 #upload-message ul { margin: 4px 0 0 18px; padding: 0; }

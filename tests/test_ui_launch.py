@@ -1,0 +1,55 @@
+"""The app launched in-process on a real HTTP port (fake embedder, so it is quick): login and the /ask API."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from rag.indexer import index_paths
+from tests.conftest import SEED_FILE
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def login_server(tmp_path_factory):
+    from rag.embedding import HashEmbedder
+    from rag.services import build_services
+    from rag.settings import Settings
+    from ui.app import create_app
+    from ui.launch import launch_app
+
+    root = tmp_path_factory.mktemp("ui-login")
+    embedder = HashEmbedder(256)
+    settings = Settings(_env_file=None, index_dir=root / "index", data_dir=root / "data", port=_free_port(),
+                        auth_user="ann", auth_password="correct horse")
+    index_paths([SEED_FILE], settings, embedder=embedder)
+    app = create_app(settings, build_services(settings, embedder=embedder))
+    url = launch_app(app, settings, block=False)
+    yield url
+    app.close()
+
+
+@pytest.mark.server
+def test_login_is_required_when_configured(login_server):
+    from gradio_client import Client
+    from gradio_client.exceptions import AuthenticationError
+
+    with pytest.raises(AuthenticationError, match="credentials were not provided"):
+        Client(login_server, verbose=False)
+    client = Client(login_server, auth=("ann", "correct horse"), verbose=False)
+    result = client.predict("Where did Kim welcome Putin?", api_name="/ask")
+    assert isinstance(result, dict) and set(result) >= {"answer", "citations", "abstained", "timings_ms"}
+
+
+@pytest.mark.server
+def test_wrong_password_is_refused(login_server):
+    from gradio_client import Client
+
+    with pytest.raises(ValueError, match="Could not login"):
+        Client(login_server, auth=("ann", "wrong"), verbose=False)
