@@ -67,8 +67,20 @@ def _walk(root: Path) -> Iterator[Path | LoadError]:
         pending.clear()
         for name in sorted(filenames):
             if not name.startswith("."):
-                yield Path(dirpath) / name
+                yield _checked_link(Path(dirpath) / name)
     yield from pending
+
+
+def _checked_link(path: Path) -> Path | LoadError:
+    """The path, or a LoadError for a symlink that loops or points nowhere (resolving it would fail later)."""
+    if not path.is_symlink():
+        return path
+    try:
+        path.resolve(strict=True)
+    except (OSError, RuntimeError) as err:
+        reason = getattr(err, "strerror", None) or "symbolic link loop"
+        return LoadError(shown(path), f"is a broken symbolic link ({reason}); not read")
+    return path
 
 
 def load(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Document:

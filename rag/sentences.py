@@ -6,7 +6,11 @@ import re
 from functools import lru_cache
 
 _BLOCK = re.compile(r"[^\n]+")
-MAX_BLOCK = 20_000  # pysbd is quadratic-ish on huge unbroken lines; longer blocks are cut first
+# pysbd's cost grows faster than linearly with the length of what it is given (a 5 MB single line took
+# minutes), so longer lines are cut first, preferably after a sentence end, else at a space.
+MAX_BLOCK = 2_000
+_TERMINATOR = re.compile(r"[.!?\u2026\u3002\uff01\uff1f]")
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+")
 
 
 @lru_cache(maxsize=1)
@@ -22,15 +26,31 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for block in _BLOCK.finditer(text):
         base = block.start()
         line = block.group()
-        for piece_start in range(0, len(line), MAX_BLOCK):
-            piece = line[piece_start:piece_start + MAX_BLOCK]
+        for piece_start, piece in _pieces(line):
             spans.extend(_segment_piece(piece, base + piece_start))
     return spans
+
+
+def _pieces(line: str):
+    start = 0
+    while len(line) - start > MAX_BLOCK:
+        window = line[start:start + MAX_BLOCK]
+        cut = 0
+        for match in _SENTENCE_END.finditer(window, MAX_BLOCK // 2):
+            cut = match.end()
+        if not cut:
+            cut = window.rfind(" ", MAX_BLOCK // 2) + 1 or MAX_BLOCK
+        yield start, line[start:start + cut]
+        start += cut
+    yield start, line[start:]
 
 
 def _segment_piece(piece: str, base: int) -> list[tuple[int, int]]:
     if not piece.strip():
         return []
+    if not _TERMINATOR.search(piece):  # nothing pysbd could split on: one span, without its cost
+        lead = len(piece) - len(piece.lstrip())
+        return [(base + lead, base + len(piece.rstrip()))]
     cursor = 0
     out: list[tuple[int, int]] = []
     for sentence in _segmenter().segment(piece):

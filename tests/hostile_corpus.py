@@ -173,15 +173,15 @@ def write_hostile_corpus(root: Path, big_mb: int = 50, tiny_files: int = 5000) -
         "binary")
     put("nul_late.txt", ("ok text " * 2000).encode() + b"\x00\x01\x02" + b"more", "skipped",
         "NUL byte after the first 8 KiB", "binary")
-    put("latin1.txt", "Caf\xe9 cr\xe8me br\xfbl\xe9e at the fjord.\n".encode("latin-1"), "indexed",
-        "latin-1 text (decoded as cp1252/latin-1 fallback)")
+    put("latin1.txt", "Caf\xe9 cr\xe8me br\xfbl\xe9e at the fjord.\n".encode("latin-1"), "skipped",
+        "latin-1 text (refused with the fix: guessing would misquote)", "not valid UTF-8 (byte 0xe9 at offset 3)")
     put("utf16le_bom.txt", "UTF-16 little endian glacier notes.\n".encode("utf-16"), "indexed", "UTF-16 with BOM")
     put("utf16be_bom.txt", b"\xfe\xff" + "UTF-16 big endian meadow notes.\n".encode("utf-16-be"), "indexed",
         "UTF-16 BE with BOM")
     put("utf8_bom.md", "\ufeff# Heading\n\nA markdown file with a UTF-8 BOM.\n".encode(), "indexed", "UTF-8 BOM")
     put("bad_utf16.txt", b"\xff\xfe" + b"\x00\xd8" + b"a", "skipped", "BOM but invalid UTF-16", "UTF-16")
-    put("invalid_utf8.txt", b"valid start " + b"\xc3\x28 \xa0\xa1 broken sequences " * 20, "indexed",
-        "invalid UTF-8 bytes (mostly ASCII; decoded with the 8-bit fallback)")
+    put("invalid_utf8.txt", b"valid start " * 200_000 + b"\xc3\x28 broken", "skipped",
+        "invalid UTF-8 after 2.4 MB (found while streaming)", "not valid UTF-8 (byte 0xc3 at offset 2400000)")
     put("crlf.txt", b"line one\r\nline two\rline three\n", "indexed", "mixed newlines")
     put("control_chars.txt", "Bell\x07 and escape\x1b[31m codes amid amber text.\n", "indexed",
         "control characters inside text")
@@ -217,6 +217,8 @@ def write_hostile_corpus(root: Path, big_mb: int = 50, tiny_files: int = 5000) -
         block = line * ((1 << 20) // len(line) + 1)
         for _ in range(big_mb):
             handle.write(block[: 1 << 20])
+    os.mkfifo(root / "pipe.txt")  # reading a FIFO would block forever
+    cases.append(Case("pipe.txt", "skipped", "a named pipe with a .txt name", "not a regular file"))
     loop = root / "loop"
     loop.mkdir()
     os.symlink("..", loop / "up")  # a directory symlink loop: must not be followed
