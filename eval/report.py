@@ -58,6 +58,8 @@ def _value(value: Any) -> str:
         return "-"
     if isinstance(value, float):
         return f"{value:.4f}"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
     return str(value)
 
 
