@@ -79,3 +79,20 @@ def test_full_cli_run_with_the_real_model(seeds_index_dir, tmp_path):
         assert section in data
     assert data["config"]["embedding_model"] == "sentence-transformers/all-MiniLM-L6-v2"
     assert (report / "report.html").is_file() and (report / "report.md").is_file()
+
+
+@pytest.mark.skipif(not (GOLD_DIR / "seeds.jsonl").is_file(), reason="eval/gold/seeds.jsonl not written yet")
+def test_cli_run_with_the_fake_embedder(tmp_path):
+    env = {"RAG_EMBED_MODEL": "hash:256", "RAG_INDEX_DIR": str(tmp_path / "unused")}
+    base = [str(GOLD_DIR / "seeds.jsonl"), "--corpus", str(REPO / "seeds"), "--limit", "5", "-q",
+            "--cache-dir", str(tmp_path / "cache")]
+    result = CliRunner(env=env).invoke(eval_command, [*base, "--json", "--per-question",
+                                                      "--report", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["n"] == 5 and len(data["per_question"]) == 5
+    assert data["config"]["embedding_model"] == "hash-256"
+    assert (tmp_path / "r" / "report.html").is_file()
+    text = CliRunner(env=env).invoke(eval_command, [*base, "--k", "3", "--split", "all"])
+    assert text.exit_code == 0, text.output
+    assert "retrieval.recall@5" in text.stdout and "k=3" in text.stdout
