@@ -63,9 +63,10 @@ def score_question(
     }
     scores: dict[str, Any] = record["metrics"]
     if item.answerable:
-        n_relevant = len(judge.relevant_chunk_ids(item.evidence))
-        record["n_relevant"] = n_relevant
-        scores.update(metrics.retrieval_scores(flags, n_relevant, depth))
+        if item.evidence:  # without evidence there is nothing to judge retrieval by
+            n_relevant = len(judge.relevant_chunk_ids(item.evidence))
+            record["n_relevant"] = n_relevant
+            scores.update(metrics.retrieval_scores(flags, n_relevant, depth))
         prediction = "" if record["abstained"] else metrics.strip_citation_markers(record["answer"])
         scores.update(metrics.answer_scores(item.answers, prediction))
 

@@ -42,7 +42,7 @@ def _verdict(record: dict[str, Any]) -> str:
     if record["answerable"]:
         if record["abstained"]:
             return "false refusal (answerable, abstained)"
-        if not record["metrics"].get("recall@10"):
+        if record["metrics"].get("recall@10") == 0.0:
             return "retrieval miss (no relevant chunk in the top 10)"
         return "answer differs from gold"
     return "answered an unanswerable question"

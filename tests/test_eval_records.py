@@ -88,6 +88,13 @@ def test_unanswerable_question_has_no_retrieval_or_answer_scores():
     assert record["retrieved"][0]["relevant"] is False
 
 
+def test_answerable_without_evidence_has_answer_but_no_retrieval_scores():
+    item = GoldItem("q3", "When?", ["911"], [], None)
+    record = score_question(item, Answer(item.question, "911 [1]", False), _passages(["c1"]), JUDGE, 1.0)
+    assert "recall@1" not in record["metrics"] and record["metrics"]["exact_match"] == 1.0
+    assert summarize([record])["retrieval"]["recall@1"] is None
+
+
 def _record(answerable, abstained, latency, **metrics):
     base = {"citations_total": 0, "citations_valid": 0, "sentences_scored": 0, "sentences_supported": 0}
     return {"answerable": answerable, "abstained": abstained, "latency_ms": latency, "error": None,
