@@ -74,7 +74,10 @@ class LocalLLMServer:
 
     def command(self) -> list[str]:
         cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model), "--model_alias", MODEL_ALIAS,
-               "--host", self.host, "--port", str(self.port), "--n_ctx", str(self.n_ctx)]
+               "--host", self.host, "--port", str(self.port), "--n_ctx", str(self.n_ctx),
+               # llama.cpp's server cancels a running answer when another request arrives; with several chat
+               # users (or a condense call racing an answer) that would cut answers off, so requests queue.
+               "--interrupt_requests", "false"]
         if self.n_threads:
             cmd += ["--n_threads", str(self.n_threads)]
         return cmd
