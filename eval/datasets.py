@@ -84,6 +84,11 @@ def detect_format(path: Path) -> str:
     return GOLD  # JSONL of gold items; load_gold reports each bad line
 
 
+def input_files(path: Path, fmt: str) -> list[Path]:
+    """The files a dataset of format ``fmt`` at ``path`` is read from."""
+    return clapnq_files(path) if fmt == CLAPNQ else [Path(path)]
+
+
 def load_dataset(path: Path, corpus_dir: Path | None = None) -> Dataset:
     """Read any supported dataset; SQuAD/ClapNQ passages are written to ``corpus_dir`` (required for them)."""
     path = Path(path)
@@ -95,11 +100,10 @@ def load_dataset(path: Path, corpus_dir: Path | None = None) -> Dataset:
         return Dataset(GOLD, gold.items, None, [path], gold.lines)
     if corpus_dir is None:
         raise GoldFileError(f"{path} is a {fmt} dataset; a corpus folder is needed to write its passages into.")
+    files = input_files(path, fmt)
     if fmt == SQUAD:
         items, corpus = squad_items(json.loads(path.read_text(encoding="utf-8")))
-        files = [path]
     else:
-        files = clapnq_files(path)
         items, corpus = clapnq_items(files)
     write_corpus(corpus, Path(corpus_dir))
     return Dataset(fmt, items, Path(corpus_dir), files)

@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from eval.datasets import Dataset, load_dataset
+from eval.datasets import GOLD, Dataset, detect_format, input_files, load_dataset
 from eval.errors import GoldFileError
 from eval.gold_io import GoldItem, check_evidence
 from eval.runner import EvalRun, run_eval
@@ -40,7 +40,7 @@ def _digest(parts: Sequence[bytes]) -> str:
     return h.hexdigest()[:16]
 
 
-def dataset_cache_dir(path: Path, cache_dir: Path, fmt: str, files: Sequence[Path]) -> Path:
+def dataset_cache_dir(cache_dir: Path, fmt: str, files: Sequence[Path]) -> Path:
     return Path(cache_dir) / f"{fmt}-{_digest([f.read_bytes() for f in files])}"
 
 
@@ -50,15 +50,10 @@ def index_key(settings, model_id: str) -> str:
 
 def read_datasets(paths: Sequence[Path], cache_dir: Path) -> list[Dataset]:
     """Load each dataset; SQuAD/ClapNQ corpora go to their cache folder."""
-    from eval.datasets import GOLD, clapnq_files, detect_format
-
     datasets = []
     for path in paths:
         fmt = detect_format(path)
-        corpus_dir = None
-        if fmt != GOLD:
-            files = [path] if fmt == "squad" else clapnq_files(path)
-            corpus_dir = dataset_cache_dir(path, cache_dir, fmt, files) / "corpus"
+        corpus_dir = None if fmt == GOLD else dataset_cache_dir(cache_dir, fmt, input_files(path, fmt)) / "corpus"
         datasets.append(load_dataset(path, corpus_dir))
     ids: dict[str, Path] = {}
     for dataset in datasets:
