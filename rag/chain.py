@@ -17,6 +17,7 @@ from rag.errors import QuestionError
 from rag.followup import contextual_query
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
+from rag.timelimit import call_with_timeout, iterate_with_timeout
 from rag.types import Answer, Passage
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -99,7 +100,15 @@ class Assistant:
 
     def ask(self, question: str, k: int | None = None, history: list[dict] | None = None,
             mode: str | None = None) -> Answer:
-        return self.chain.invoke({"question": question, "k": k, "history": history, "mode": mode})
+        inputs = {"question": question, "k": k, "history": history, "mode": mode}
+        return call_with_timeout(lambda: self.chain.invoke(inputs), self._time_limit(mode))
+
+    def _time_limit(self, mode: str | None) -> float:
+        """RAG_QUESTION_TIMEOUT; in llm mode at least the LLM's own timeout plus time for the extractive fallback,
+        so a slow server ends in the fallback answer rather than in a timeout."""
+        if (mode or self.settings.answer_mode) == "llm" and "llm" in self.answerers:
+            return max(self.settings.question_timeout, self.settings.llm_timeout + 15)
+        return self.settings.question_timeout
 
     def retrieve(self, question: str, k: int | None = None, history: list[dict] | None = None) -> list[Passage]:
         state = self._prepare({"question": question, "k": k, "history": history})
@@ -108,6 +117,11 @@ class Assistant:
     def stream(self, question: str, k: int | None = None, history: list[dict] | None = None,
                mode: str | None = None) -> Iterator[str | Answer]:
         """Yield text pieces as they are produced, then the final Answer (same chain steps as ``ask``)."""
+        clean_question(question, self.settings.max_question_chars)  # a bad question fails here, not in a thread
+        yield from iterate_with_timeout(lambda: self._stream(question, k, history, mode), self._time_limit(mode))
+
+    def _stream(self, question: str, k: int | None, history: list[dict] | None,
+                mode: str | None) -> Iterator[str | Answer]:
         state = self._retrieve_step(self._prepare({"question": question, "k": k, "history": history, "mode": mode}))
         started = time.perf_counter()
         for item in self.answerers[state["mode"]].stream(state["query"], state["passages"]):
