@@ -34,4 +34,7 @@ def is_verbatim(citation: Citation, snapshot: IndexSnapshot) -> bool:
 
 def strip_markers(text: str) -> str:
     """The answer text without its ``[n]`` markers (for scoring and for reading aloud)."""
-    return re.sub(r"\s+", " ", MARKER.sub("", text)).strip()
+    previous = None
+    while previous != text:  # removing "[1]" from "[[1]1]" leaves a new marker
+        previous, text = text, MARKER.sub("", text)
+    return re.sub(r"\s+", " ", text).strip()
