@@ -66,10 +66,21 @@ def test_answer_html_has_chips_escaped_text_and_unknown_markers_left_as_text():
     answer.answer += " See also [7]."
     out = render.answer_html(answer, turn=3)
     _no_live_markup(out)
-    assert out.count('href="#cite-3-1"') == 2  # the inline chip and the footer source chip
+    assert out.count('href="#cite-3-1"') == 3  # the inline chip, the footer's number and document name
     assert 'class="cite-chip"' in out
     assert "&#91;7&#93;" in out  # not a citation of this answer: shown literally, not as a chip
     assert "evil&lt;b&gt;.md" in out
+
+
+def test_footer_groups_citations_by_document():
+    doc = _doc()
+    answer = _answer(doc, "The launch site is Sohae.")
+    other = Citation(2, doc.source, "c1", 0, 6, doc.text[:6], 0.5)
+    answer.citations.append(other)
+    answer.answer += " Intro. [2]"
+    out = render.answer_html(answer, turn=1)
+    assert out.count('class="src-chip"') == 1
+    assert '<a class="src-num" href="#cite-1-1">1</a><a class="src-num" href="#cite-1-2">2</a>' in out
 
 
 def test_unsupported_sentences_are_marked():

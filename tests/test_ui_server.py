@@ -169,9 +169,12 @@ def test_chat_streams_the_answer_and_a_click_highlights_the_cited_span(page, cli
     page.locator("#chat a.cite-chip").last.click()
     assert "Pyongyang" in page.locator("#sources-panel .turn.active .cite-card.selected mark").inner_text()
     shot = os.environ.get("RAG_SCREENSHOT")
-    if shot:
+    if shot:  # an answer with two citations, the second one opened, makes the better picture
+        _ask(page, "What is the relationship between North Korea and Russia?")
+        page.locator("#chat a.cite-chip").last.click()
         path = Path(shot) if Path(shot).is_absolute() else REPO / shot
         page.mouse.move(0, 0)
+        page.wait_for_timeout(500)  # let the chips' colour transition finish before the picture
         page.screenshot(path=str(path))
 
 
@@ -223,3 +226,27 @@ def test_hostile_document_renders_as_text_everywhere(page, tmp_path):
     assert "<script>" in answer.locator(".answer-text").inner_text()
     assert page.evaluate("window.__xss") is None
     assert page.locator("#chat script, #chat img, #sources-panel script, #sources-panel img").count() == 0
+
+
+@browser
+def test_clear_examples_retry_and_copy(page):
+    page.locator("#clear-button").click()
+    page.wait_for_function("document.querySelectorAll('#chat .rag-answer').length === 0")
+    assert "Ask a question" in page.locator("#sources-panel").inner_text()
+    page.get_by_text("Where did Kim welcome Putin?").first.click()  # an example question of the empty chat
+    page.wait_for_function("document.querySelectorAll('#chat .rag-answer').length === 1")
+    assert "Pyongyang" in page.locator("#chat .rag-answer .answer-text").inner_text()
+
+    # Retry removes the answer and asks again: an observer records the moment it is gone (however brief).
+    page.evaluate("""() => { window.__answerGone = false;
+        new MutationObserver(() => { if (!document.querySelector('#chat .rag-answer')) window.__answerGone = true; })
+          .observe(document.querySelector('#chat'), {childList: true, subtree: true}); }""")
+    page.locator("#retry-button").click()
+    page.wait_for_function("window.__answerGone && document.querySelectorAll('#chat .rag-answer').length === 1")
+    assert page.locator("#chat .message-row, #chat [data-testid='user']").count() >= 1
+    assert "Pyongyang" in page.locator("#chat .rag-answer .answer-text").inner_text()
+
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.locator("#chat .copy-answer").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "Pyongyang" in copied and copied.endswith("[1]") and "<" not in copied

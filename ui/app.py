@@ -150,7 +150,8 @@ def create_app(settings: Settings, services) -> gr.Blocks:
         except RagError as err:
             raise gr.Error(str(err), print_exception=False) from None
 
-    with gr.Blocks(title="Ask your documents", analytics_enabled=False) as app:
+    # delete_cache: Gradio keeps its own copy of every upload; drop those after an hour (ours live in data_dir).
+    with gr.Blocks(title="Ask your documents", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         gr.HTML('<div id="app-header"><h1>Ask your documents</h1><span class="tag">Answers quote your files '
                 "word for word — click a number to see the passage.</span></div>")
         status = gr.HTML(status_html(), elem_id="status-line")

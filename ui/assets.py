@@ -24,12 +24,14 @@ CSS = """
   box-shadow: 0 0 0 2px rgba(79,70,229,.25); }
 .answer-foot { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-top: 10px;
   padding-top: 8px; border-top: 1px dashed var(--border-color-primary); font-size: 0.8rem; }
-.src-chip { display: inline-flex; gap: 5px; align-items: center; padding: 2px 9px; border-radius: 8px;
+.src-chip { display: inline-flex; gap: 4px; align-items: center; padding: 2px 9px 2px 4px; border-radius: 8px;
   border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary);
-  color: var(--body-text-color) !important; cursor: pointer; text-decoration: none !important;
-  max-width: 260px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.src-chip b { color: var(--color-accent); }
+  max-width: 300px; white-space: nowrap; }
 .src-chip:hover { border-color: var(--color-accent); }
+.src-chip a { text-decoration: none !important; cursor: pointer; }
+.src-num { display: inline-flex; justify-content: center; min-width: 1.4em; padding: 0 4px; border-radius: 6px;
+  font-weight: 700; color: var(--color-accent) !important; background: var(--color-accent-soft); }
+.src-name { color: var(--body-text-color) !important; overflow: hidden; text-overflow: ellipsis; margin-left: 2px; }
 .answer-foot .meta { margin-left: auto; color: var(--body-text-color-subdued); }
 .copy-answer { cursor: pointer; border: 1px solid var(--border-color-primary); border-radius: 8px;
   padding: 2px 9px; background: transparent; color: var(--body-text-color-subdued); font-size: 0.8rem; }

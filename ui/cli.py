@@ -16,6 +16,7 @@ def serve(host, port, index_dir):
     from rag.cli import ensure_default_index, load_settings
     from rag.errors import IndexMissingError
     from rag.services import build_services
+    from ui.documents import index_status
     from ui.launch import auth_pair
 
     settings = load_settings(host=host, port=port, index_dir=index_dir)
@@ -24,9 +25,7 @@ def serve(host, port, index_dir):
     services = build_services(settings)
     try:
         manifest = services.store.manifest
-        click.echo(f"Index {settings.index_dir}: {len(manifest.get('documents', {}))} documents, "
-                   f"{manifest.get('n_chunks', sum(d.get('chunks', 0) for d in manifest['documents'].values()))} "
-                   "chunks.", err=True)
+        click.echo(f"Index {settings.index_dir}: {index_status(manifest, settings.answer_mode)}", err=True)
     except IndexMissingError:
         click.echo(f"No index in {settings.index_dir} yet; add documents from the Documents tab.", err=True)
     services.embedder.embed_array(["warm up"])  # load the model now, not on the first question

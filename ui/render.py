@@ -92,10 +92,15 @@ def answer_html(answer: Answer, turn: int) -> str:
 
 
 def _footer(answer: Answer, turn: int) -> str:
+    by_doc: dict[str, list[int]] = {}
+    for c in answer.citations:  # one chip per document, its citation numbers inside
+        by_doc.setdefault(c.source, []).append(c.n)
     chips = "".join(
-        f'<a class="src-chip" href="#cite-{turn}-{c.n}">'
-        f'<b>{c.n}</b> {escape(doc_name(c.source))}</a>'
-        for c in answer.citations
+        '<span class="src-chip">'
+        + "".join(f'<a class="src-num" href="#cite-{turn}-{n}">{n}</a>' for n in numbers)
+        + f'<a class="src-name" href="#cite-{turn}-{numbers[0]}" title="{html.escape(source)}">'
+        f"{escape(doc_name(source))}</a></span>"
+        for source, numbers in by_doc.items()
     )
     total = answer.timings_ms.get("total")
     meta = [escape(answer.mode)]
