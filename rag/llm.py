@@ -24,7 +24,7 @@ from rag.prompt import PromptPassage, build_messages, condense_messages, trim_pa
 from rag.settings import Settings
 from rag.store import IndexSnapshot
 from rag.types import Answer, Citation, Passage
-from rag.verify import MarkerRenumberer, Verdict, is_abstention, verify
+from rag.verify import MarkerRenumberer, Verdict, is_abstention, parse_citations, verify
 
 CONDENSE_MAX_TOKENS = 64
 
@@ -181,7 +181,7 @@ class LLMAnswerer:
             if tail:
                 emitted.append(tail)
                 yield tail
-            if not "".join(emitted).strip():
+            if not parse_citations("".join(emitted)):  # nothing but white space or markers
                 raise EmptyOutput("the server returned no text")
         except Exception as err:  # noqa: BLE001 - every server failure ends in the extractive answer
             fallback = self.fallback.answer(question, passages)
