@@ -154,3 +154,13 @@ def test_sources_panel_activates_the_latest_turn():
 def test_streaming_html_is_escaped(text):
     out = render.streaming_html(text)
     assert "<b>" not in out
+
+
+def test_uncited_answer_is_called_unverified_not_unanswerable():
+    doc = _doc()
+    answer = _answer(doc, "The launch site is Sohae.")
+    answer.citations, answer.answer = [], "It is on the moon."
+    out = render.sources_section(answer, 1, {doc.source: doc}.get)
+    assert "cites no passage" in out and '<details class="retrieved" open>' in out
+    answer.abstained = True
+    assert "don't answer this question" in render.sources_section(answer, 1, {doc.source: doc}.get)

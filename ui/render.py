@@ -174,9 +174,15 @@ def sources_section(answer: Answer, turn: int, documents: Callable[[str], Docume
             citation_card(c, documents(c.source), turn, selected=(i == 0))
             for i, c in enumerate(answer.citations)
         )
-    else:
+    elif answer.abstained:
         cards = '<div class="empty">No citations: the documents don\'t answer this question.</div>'
-    return f'<section class="turn" data-turn="{turn}">{head}{cards}{retrieved_html(answer)}</section>'
+    else:
+        cards = ('<div class="empty">This answer cites no passage, so nothing in it is verified; the passages '
+                 "it was given are listed below.</div>")
+    retrieved = retrieved_html(answer)
+    if not answer.citations:
+        retrieved = retrieved.replace('<details class="retrieved">', '<details class="retrieved" open>', 1)
+    return f'<section class="turn" data-turn="{turn}">{head}{cards}{retrieved}</section>'
 
 
 EMPTY_SOURCES = (
