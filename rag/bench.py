@@ -1,0 +1,293 @@
+"""`rag bench`: our index/ask paths against the plain LangChain recipe, same corpus, same model, one run.
+
+Baseline = what a LangChain user writes: HuggingFaceEmbeddings(bundled model folder, normalised) +
+RecursiveCharacterTextSplitter(our chunk size/overlap) + FAISS.from_documents + similarity_search.
+Ours = rag.indexer.index_paths (`rag index`) and the services' Assistant (`rag ask`).
+Scale points run in subprocesses (rag.bench_scale) so each peak RSS belongs to that workload.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rag.bench_corpus import Corpus, GoldQuestion, seeds_corpus, squad_corpus, synthetic_corpus
+from rag.bench_scale import peak_rss_mb, percentiles
+from rag.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+Echo = Callable[[str], None]
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cores": os.cpu_count(), "cpu": model or platform.processor(), "python": platform.python_version(),
+            "load_avg_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+def baseline_embeddings():
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    from rag.embedding import bundled_model_path
+
+    return HuggingFaceEmbeddings(model_name=str(bundled_model_path()), encode_kwargs={"normalize_embeddings": True},
+                                 model_kwargs={"device": "cpu", "local_files_only": True})
+
+
+def baseline_store(folder: Path, embeddings, settings: Settings):
+    """The recipe: split the files' text, embed, FAISS.from_documents. Returns (store, n_chunks)."""
+    from langchain_community.vectorstores import FAISS
+    from langchain_core.documents import Document as LCDocument
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from rag.bench_corpus import corpus_texts
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
+    docs = splitter.split_documents([LCDocument(page_content=text, metadata={"source": src})
+                                     for src, text in corpus_texts(folder)])
+    return FAISS.from_documents(docs, embeddings), len(docs)
+
+
+def is_relevant(text: str, source: str | None, gold: GoldQuestion) -> bool:
+    if gold.source and source and Path(source).resolve() != Path(gold.source).resolve():
+        return False
+    return any(e in text for e in gold.evidence)
+
+
+def recall_at(results: list[list[tuple[str, str | None]]], questions: list[GoldQuestion]) -> float:
+    hits = sum(any(is_relevant(t, s, g) for t, s in r) for r, g in zip(results, questions))
+    return round(hits / max(len(questions), 1), 4)
+
+
+def our_index(folder: Path, settings: Settings, embedder, root: Path, name: str):
+    from rag.indexer import index_paths
+
+    run = settings.model_copy(update={"index_dir": root / name})
+    started = time.perf_counter()
+    report = index_paths([folder], run, embedder=embedder, rebuild=True)
+    return run, report, time.perf_counter() - started
+
+
+def quality(corpus: Corpus, settings: Settings, embedders: dict, baseline, root: Path, k: int = 5) -> dict:
+    """Retrieval recall@k on a gold set for the baseline and each of our embedders (int8 decision rests here)."""
+    from rag.services import build_services
+
+    out: dict = {"questions": len(corpus.questions)}
+    if baseline is not None:
+        store, _ = baseline_store(corpus.folder, baseline, settings)
+        results = [[(d.page_content, d.metadata.get("source")) for d in store.similarity_search(g.question, k=k)]
+                   for g in corpus.questions]
+        out["baseline"] = recall_at(results, corpus.questions)
+    for label, embedder in embedders.items():
+        run, _, _ = our_index(corpus.folder, settings, embedder, root, f"{corpus.name}-{label}")
+        assistant = build_services(run, embedder).assistant
+        results = [[(p.chunk.text, p.chunk.source) for p in assistant.retrieve(g.question, k=k)]
+                   for g in corpus.questions]
+        out[label] = recall_at(results, corpus.questions)
+    return out
+
+
+def ingest(corpus: Corpus, settings: Settings, embedder, baseline, root: Path) -> dict:
+    """chunks/s of the whole build (split + embed + FAISS [+ sentences, BM25, atomic write for ours])."""
+    started = time.perf_counter()
+    store, n_base = baseline_store(corpus.folder, baseline, settings)
+    base_s = time.perf_counter() - started
+    _, report, ours_s = our_index(corpus.folder, settings, embedder, root, "ingest")
+    ours_cps, base_cps = report.n_chunks / ours_s, n_base / base_s
+    return {"chunks": report.n_chunks, "baseline_chunks": n_base, "ours_s": round(ours_s, 2),
+            "baseline_s": round(base_s, 2), "ours_chunks_per_s": round(ours_cps, 2),
+            "baseline_chunks_per_s": round(base_cps, 2), "ratio": round(ours_cps / base_cps, 2)}, store
+
+
+def query_latency(run: Settings, embedder, store, questions: list[str]) -> dict:
+    from rag.services import build_services
+
+    assistant = build_services(run, embedder).assistant
+    for q in questions[:3]:
+        assistant.ask(q)
+        store.similarity_search(q, k=5)
+    ours_r, ours_a, base = [], [], []
+    for q in questions:
+        t0 = time.perf_counter()
+        assistant.retrieve(q)
+        t1 = time.perf_counter()
+        assistant.ask(q)
+        t2 = time.perf_counter()
+        store.similarity_search(q, k=5)
+        t3 = time.perf_counter()
+        ours_r.append((t1 - t0) * 1000)
+        ours_a.append((t2 - t1) * 1000)
+        base.append((t3 - t2) * 1000)
+    return {"ours_retrieve_ms": percentiles(ours_r), "ours_ask_ms": percentiles(ours_a),
+            "baseline_search_ms": percentiles(base)}
+
+
+def cold_start(index_dir: Path, question: str, env_overrides: dict[str, str], runs: int = 5) -> dict:
+    """Wall time of `rag ask --json` as a fresh process (interpreter start, imports, model and index load)."""
+    rag = Path(sys.executable).with_name("rag")
+    cmd = [str(rag), "ask", question, "--index-dir", str(index_dir), "--json"]
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", **env_overrides)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        times.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            return {"error": done.stderr.strip()[-300:]}
+    return {"median_s": round(statistics.median(times), 3), "runs_s": [round(t, 3) for t in times]}
+
+
+def env_for(settings: Settings) -> dict[str, str]:
+    return {"RAG_EMBED_BACKEND": settings.embed_backend, "RAG_EMBED_QUANTIZE": str(settings.embed_quantize).lower(),
+            "RAG_MODEL_CACHE_DIR": str(settings.model_cache_dir), "RAG_EMBED_MODEL": settings.embed_model,
+            "RAG_FAISS_HNSW_THRESHOLD": str(settings.faiss_hnsw_threshold),
+            "RAG_CHUNK_SIZE": str(settings.chunk_size), "RAG_CHUNK_OVERLAP": str(settings.chunk_overlap)}
+
+
+def scale_point(size: int, settings: Settings, datasets: Path, cache: Path, questions: list[str],
+                embed_limit: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(questions, handle)
+    cmd = [sys.executable, "-m", "rag.bench_scale", str(size), "--datasets", str(datasets), "--cache", str(cache),
+           "--questions", handle.name, "--embed-limit", str(embed_limit)]
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
+               **env_for(settings))
+    try:
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=REPO)
+    finally:
+        os.unlink(handle.name)
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH-JSON "):
+            return json.loads(line[len("BENCH-JSON "):])
+    return {"chunks_requested": size, "error": (done.stderr or done.stdout).strip()[-500:]}
+
+
+def query_pool(datasets: Path, seeds: Corpus, squad: Corpus, n: int) -> list[str]:
+    """Real questions (SQuAD, seed gold, ClapNQ) interleaved, so the synthetic corpus gets realistic queries."""
+    from rag.bench_corpus import CLAPNQ_FILES
+
+    clap = []
+    path = datasets / CLAPNQ_FILES[0]
+    if path.exists():
+        clap = [json.loads(line)["input"] for line in path.read_text(encoding="utf-8").splitlines()[:n]]
+    lists = [[g.question for g in squad.questions], [g.question for g in seeds.questions], clap]
+    out: list[str] = []
+    for i in range(n):
+        for items in lists:
+            if i < len(items) and len(out) < n:
+                out.append(items[i])
+    return out
+
+
+def run_bench(settings: Settings, sizes: list[int], quick: bool = False, datasets: Path | None = None,
+              cache: Path | None = None, embed_limit: int = 2000, compare_int8: bool = True,
+              echo: Echo = lambda s: None) -> dict:
+    from rag.embedding import make_embedder
+
+    datasets = Path(datasets or REPO.parent / "shared" / "datasets")
+    cache = Path(cache or Path.home() / ".cache" / "rag-bench").expanduser()
+    cache.mkdir(parents=True, exist_ok=True)
+    n_queries = 12 if quick else 60
+    result: dict = {"machine": machine(), "settings": {
+        "embed_model": settings.embed_model, "embed_backend": settings.embed_backend,
+        "embed_quantize": settings.embed_quantize, "chunk_size": settings.chunk_size,
+        "chunk_overlap": settings.chunk_overlap, "k": settings.k, "faiss_hnsw_threshold": settings.faiss_hnsw_threshold,
+        "faiss_hnsw_m": settings.faiss_hnsw_m, "faiss_hnsw_ef_search": settings.faiss_hnsw_ef_search},
+        "sizes": sizes, "quick": quick, "embed_limit": embed_limit}
+    root = Path(tempfile.mkdtemp(prefix="rag-bench-"))
+    try:
+        ours = make_embedder(settings)
+        echo(f"loading models ({ours.model_id} and the LangChain baseline)")
+        baseline = baseline_embeddings()
+        baseline.embed_query("warm up")
+        ours.embed_array(["warm up"])
+        embedders = {"ours": ours}
+        if compare_int8 and not settings.embed_quantize and settings.embed_model.startswith("bundled:"):
+            embedders["ours_int8"] = make_embedder(settings.model_copy(update={"embed_quantize": True}))
+        if compare_int8 and settings.embed_quantize:
+            embedders["ours_fp32"] = make_embedder(settings.model_copy(update={"embed_quantize": False}))
+        seeds = seeds_corpus(settings.seeds_dir if Path(settings.seeds_dir).is_dir() else REPO / "seeds",
+                             REPO / "eval" / "gold" / "seeds.jsonl")
+        squad = squad_corpus(datasets, cache)
+        result["quality_recall@5"] = {}
+        for corpus in (seeds, squad):
+            echo(f"quality: {corpus.name}")
+            result["quality_recall@5"][corpus.name] = quality(corpus, settings, embedders, baseline, root)
+
+        ingest_size = min(sizes) if quick else min([s for s in sizes if s <= max(embed_limit, 1000)] or [1000])
+        echo(f"ingest: synthetic corpus of {ingest_size} chunks, baseline then ours")
+        synthetic = synthetic_corpus(datasets, cache, ingest_size, settings.chunk_size, settings.chunk_overlap)
+        result["ingest"], store = ingest(synthetic, settings, ours, baseline, root)
+        questions = query_pool(datasets, seeds, squad, n_queries)
+        run = settings.model_copy(update={"index_dir": root / "ingest"})
+        echo("warm query latency on the ingest corpus")
+        result["query"] = {"chunks": result["ingest"]["chunks"], **query_latency(run, ours, store, questions)}
+
+        echo("cold start of `rag ask` (5 runs each)")
+        seeds_run, _, _ = our_index(seeds.folder, settings, ours, root, "cold")
+        question = seeds.questions[0].question if seeds.questions else "What is this about?"
+        result["cold_start"] = {"ours": cold_start(seeds_run.index_dir, question, env_for(settings),
+                                                   3 if quick else 5)}
+        if settings.embed_backend != "torch" or settings.embed_quantize:
+            torch_env = dict(env_for(settings), RAG_EMBED_BACKEND="torch", RAG_EMBED_QUANTIZE="false")
+            our_index(seeds.folder, settings.model_copy(update={"embed_backend": "torch", "embed_quantize": False}),
+                      make_embedder(settings.model_copy(update={"embed_backend": "torch", "embed_quantize": False})),
+                      root, "cold-torch")
+            result["cold_start"]["torch_backend"] = cold_start(root / "cold-torch", question, torch_env,
+                                                               3 if quick else 5)
+        result["main_process_peak_rss_mb"] = round(peak_rss_mb(), 1)
+        result["scale"] = []
+        for size in sizes:
+            echo(f"scale point: {size} chunks (subprocess)")
+            result["scale"].append(scale_point(size, settings, datasets, cache, questions, embed_limit))
+        result["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return result
+
+
+def summary_table(r: dict) -> str:
+    """The headline figures as a Markdown table (docs/BENCHMARKS.md pastes this)."""
+    ing, q, cold = r["ingest"], r["query"], r["cold_start"]
+    lines = ["| figure | ours | LangChain baseline | ratio / note |", "|---|---|---|---|",
+             f"| ingest, chunks/s ({ing['chunks']} chunks) | {ing['ours_chunks_per_s']} | "
+             f"{ing['baseline_chunks_per_s']} | {ing['ratio']}x |",
+             f"| warm retrieval p50 / p95 ms ({q['chunks']} chunks) | {q['ours_retrieve_ms']['p50']} / "
+             f"{q['ours_retrieve_ms']['p95']} | {q['baseline_search_ms']['p50']} / {q['baseline_search_ms']['p95']} "
+             "| ours = hybrid dense+BM25 |",
+             f"| warm retrieval + extractive answer p50 / p95 ms | {q['ours_ask_ms']['p50']} / "
+             f"{q['ours_ask_ms']['p95']} | - | |",
+             f"| cold `rag ask` median s | {cold['ours'].get('median_s', cold['ours'].get('error'))} | - | "
+             + (f"torch backend: {cold['torch_backend'].get('median_s')} s |" if "torch_backend" in cold else "|")]
+    for name, figures in r["quality_recall@5"].items():
+        others = ", ".join(f"{k}={v}" for k, v in figures.items() if k not in ("ours", "baseline", "questions"))
+        lines.append(f"| recall@5 {name} ({figures['questions']} q) | {figures.get('ours')} | "
+                     f"{figures.get('baseline')} | {others} |")
+    lines += ["", "| chunks | vectors | dense index | index MB | index s | retrieve p50/p95 ms | ask p50/p95 ms | "
+              "peak RSS MB | HNSW recall@10 | flat / HNSW search p50 ms |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for p in r["scale"]:
+        if "error" in p:
+            lines.append(f"| {p['chunks_requested']} | error: {p['error'][-120:]} |")
+            continue
+        ann = p["ann"]
+        lines.append(f"| {p['chunks']} | {p['vectors'].split(' ')[0]} | {p['dense_index']['type']} | {p['index_mb']} "
+                     f"| {p['index_s']} | {p['retrieve_ms']['p50']} / {p['retrieve_ms']['p95']} | "
+                     f"{p['ask_ms']['p50']} / {p['ask_ms']['p95']} | {p['peak_rss_mb']} | {ann['recall@10']} | "
+                     f"{ann['flat_ms']['p50']} / {ann['hnsw_ms']['p50']} |")
+    return "\n".join(lines)
