@@ -151,4 +151,9 @@ class HashEmbedder(Embedder):
 def make_embedder(settings) -> Embedder:
     if settings.embed_model.startswith(HASH_PREFIX):
         return HashEmbedder(_hash_dim(settings.embed_model))
+    if settings.embed_backend == "onnx" or settings.embed_quantize:
+        from rag.onnx_embedder import OnnxEmbedder
+
+        return OnnxEmbedder(settings.embed_model, settings.embed_batch_size, settings.torch_threads,
+                            quantize=settings.embed_quantize, cache_dir=settings.model_cache_dir)
     return SentenceTransformerEmbedder(settings.embed_model, settings.embed_batch_size, settings.torch_threads)

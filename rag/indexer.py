@@ -188,7 +188,7 @@ def index_paths(
         }
         manifest["versions"] = versions()
         manifest["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        write_snapshot(index_dir, manifest, docs, chunks, matrix, embedder)
+        write_snapshot(index_dir, manifest, docs, chunks, matrix, embedder, settings=settings)
 
         report.n_documents = len(docs)
         report.n_chunks = len(chunks)

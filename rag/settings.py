@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(64, ge=1, le=4096)
     torch_threads: int = Field(0, ge=0, description="0 lets torch decide.")
+    embed_backend: str = Field("torch", description="torch (sentence-transformers) or onnx (ONNX Runtime).")
+    embed_quantize: bool = Field(False, description="int8 ONNX weights (implies onnx; changes the model id).")
+    model_cache_dir: Path = Field(Path("~/.cache/rag"), description="Where the exported ONNX model is kept.")
+    faiss_hnsw_threshold: int = Field(50_000, ge=1, description="From this many chunks the dense index is HNSW.")
+    faiss_hnsw_m: int = Field(32, ge=4, le=128)
+    faiss_hnsw_ef_search: int = Field(128, ge=8, le=4096)
 
     max_file_mb: float = Field(32.0, gt=0, description="Largest text file indexed (PDF/.docx may be 4x larger).")
 
@@ -89,6 +95,13 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_overlap(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
+    @field_validator("embed_backend")
+    @classmethod
+    def _check_embed_backend(cls, value: str) -> str:
+        if value not in {"torch", "onnx"}:
+            raise ValueError(f"RAG_EMBED_BACKEND must be torch or onnx, not {value!r}")
+        return value
+
             raise ValueError(
                 f"RAG_CHUNK_OVERLAP ({self.chunk_overlap}) must be smaller than RAG_CHUNK_SIZE ({self.chunk_size})"
             )
