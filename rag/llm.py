@@ -27,6 +27,8 @@ from rag.types import Answer, Citation, Passage
 from rag.verify import MarkerRenumberer, Verdict, is_abstention, parse_citations, verify
 
 CONDENSE_MAX_TOKENS = 64
+# Rewriting a follow-up happens before retrieval, on top of the answer's own timeout, so it gets a small slice.
+CONDENSE_TIMEOUT_SHARE, CONDENSE_TIMEOUT_MAX = 0.25, 10.0
 
 
 class LLMTimeout(Exception):
@@ -76,6 +78,10 @@ class LLMAnswerer:
         self._chat = chat_model
 
     @property
+    def condense_timeout(self) -> float:
+        return min(CONDENSE_TIMEOUT_SHARE * self.settings.llm_timeout, CONDENSE_TIMEOUT_MAX)
+
+    @property
     def base_url(self) -> str:
         return str(self.settings.llm_base_url)
 
@@ -97,8 +103,9 @@ class LLMAnswerer:
 
     # -- talking to the server -------------------------------------------------------------------------------
 
-    def generate(self, messages: list[tuple[str, str]], **kwargs) -> Iterator[str]:
+    def generate(self, messages: list[tuple[str, str]], timeout: float | None = None, **kwargs) -> Iterator[str]:
         """Text pieces from the server; raises on failure or when the timeout passes (even mid-stream)."""
+        timeout = self.settings.llm_timeout if timeout is None else timeout
         pieces: queue.Queue = queue.Queue()
         stop = threading.Event()
         model = self.chat_model()
@@ -118,14 +125,14 @@ class LLMAnswerer:
                 pieces.put(("error", err))
 
         threading.Thread(target=work, name="llm-stream", daemon=True).start()
-        deadline = time.monotonic() + self.settings.llm_timeout
+        deadline = time.monotonic() + timeout
         try:
             while True:
                 remaining = deadline - time.monotonic()
                 try:
                     kind, value = pieces.get(timeout=max(remaining, 0.0))
                 except queue.Empty:
-                    raise LLMTimeout(f"no answer within {self.settings.llm_timeout:g} s") from None
+                    raise LLMTimeout(f"no answer within {timeout:g} s") from None
                 if kind == "piece":
                     yield value
                 elif kind == "error":
@@ -144,7 +151,8 @@ class LLMAnswerer:
         if not history or not is_elliptical(question):
             return question
         try:
-            text = "".join(self.generate(condense_messages(question, history), max_tokens=CONDENSE_MAX_TOKENS))
+            text = "".join(self.generate(condense_messages(question, history), timeout=self.condense_timeout,
+                                         max_tokens=CONDENSE_MAX_TOKENS))
         except Exception:  # noqa: BLE001 - any server failure: fall back to the heuristic
             return contextual_query(question, history)
         line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")

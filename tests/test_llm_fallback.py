@@ -168,8 +168,9 @@ def test_unreachable_server_falls_back(hash_services, passages):
 
 
 @pytest.mark.timeout(60)
-def test_condense_falls_back_to_the_keyword_query_when_the_server_fails(fake_server, hash_services):
-    fake_server.mode = "http500"
+@pytest.mark.parametrize("mode", ["http500", "hang"])
+def test_condense_falls_back_to_the_keyword_query_when_the_server_fails(mode, fake_server, hash_services):
+    fake_server.mode = mode
     history = [{"role": "user", "content": "Where did Kim welcome Putin?"}]
     llm = answerer(hash_services, url(fake_server))
     assert llm.condense("And when?", history) == "And when? kim welcome putin"
