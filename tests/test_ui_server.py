@@ -250,3 +250,16 @@ def test_clear_examples_retry_and_copy(page):
     page.locator("#chat .copy-answer").click()
     copied = page.evaluate("navigator.clipboard.readText()")
     assert "Pyongyang" in copied and copied.endswith("[1]") and "<" not in copied
+
+
+@browser
+def test_remove_a_document_from_the_index(page, server):
+    page.get_by_role("tab", name="Documents").click()
+    assert "evil.md" in page.locator("#documents-table").inner_text()
+    page.locator("#remove-choice input").click()
+    page.get_by_role("option", name="evil.md (1 chunks)").click()
+    page.locator("#remove-button").click()
+    page.wait_for_function("document.querySelector('#upload-message').innerText.includes('Removed evil.md')")
+    assert "evil.md" not in page.locator("#documents-table").inner_text()
+    assert not (server.root / "data" / "uploads" / "evil.md").exists()
+    assert "2 documents" in page.locator("#status-line").inner_text()  # seed + lab notes
