@@ -27,7 +27,7 @@ def login_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("ui-login")
     embedder = HashEmbedder(256)
     settings = Settings(_env_file=None, index_dir=root / "index", data_dir=root / "data", port=_free_port(),
-                        auth_user="ann", auth_password="correct horse")
+                        auth_user="ann", auth_password="correct horse", max_upload_mb=0.01)
     index_paths([SEED_FILE], settings, embedder=embedder)
     app = create_app(settings, build_services(settings, embedder=embedder))
     url = launch_app(app, settings, block=False)
@@ -53,3 +53,16 @@ def test_wrong_password_is_refused(login_server):
 
     with pytest.raises(ValueError, match="Could not login"):
         Client(login_server, auth=("ann", "wrong"), verbose=False)
+
+
+@pytest.mark.server
+def test_uploads_need_the_login_and_respect_the_size_limit(login_server):
+    import httpx
+
+    with httpx.Client(base_url=login_server) as http:
+        refused = http.post("/gradio_api/upload", files={"files": ("a.md", b"x" * 100)})
+        assert refused.status_code == 401
+        assert http.post("/login", data={"username": "ann", "password": "correct horse"}).status_code == 200
+        assert http.post("/gradio_api/upload", files={"files": ("a.md", b"x" * 100)}).status_code == 200
+        too_big = http.post("/gradio_api/upload", files={"files": ("b.md", b"x" * 20_000)})
+        assert too_big.status_code == 413 and "maximum allowed size" in too_big.text
