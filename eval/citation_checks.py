@@ -22,6 +22,7 @@ SUPPORT_COSINE = 0.6
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
+_MARKER_BOUNDARY = re.compile(r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+[.!?]*(?=\s+(?:[\"'`(]+\s*)?[A-Z0-9])")
 
 
 def _stop_words() -> frozenset[str]:
@@ -61,29 +62,38 @@ def _numbers(marker_body: str) -> list[int]:
     return [int(n) for n in re.split(r"\s*[,;]\s*", marker_body.strip())]
 
 
-def split_answer(text: str) -> list[AnswerSentence]:
-    """Split an answer into sentences (pysbd) with the ``[n]`` numbers each one cites.
+def _pieces(text: str) -> list[str]:
+    """Cut the answer after every marker run that is followed by the start of a new sentence."""
+    cuts = [m.end() for m in _MARKER_BOUNDARY.finditer(text)]
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)]) if text[a:b].strip()]
 
-    Markers that open a segment ("France. [1] They ...") belong to the sentence before them.
+
+def split_answer(text: str) -> list[AnswerSentence]:
+    """Split an answer into sentences with the ``[n]`` numbers each one cites.
+
+    A marker run followed by a capitalised word ends a sentence even without punctuation (extractive answers
+    join quoted title lines and sentences as "Title [1] Sentence. [2]"); the rest is split by pysbd. Markers
+    that open a segment ("France. [1] They ...") belong to the sentence before them.
     """
     import pysbd
 
     segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
     sentences: list[AnswerSentence] = []
-    for span in segmenter.segment(text):
-        segment = span.sent
-        leading = _LEADING_MARKERS.match(segment)
-        if leading and sentences:
-            for body in _MARKER.findall(leading.group(0)):
-                sentences[-1].citations.extend(_numbers(body))
-            segment = segment[leading.end() :]
-        cited = [n for body in _MARKER.findall(segment) for n in _numbers(body)]
-        clean = " ".join(_MARKER.sub(" ", segment).split())
-        clean = re.sub(r"\s+([.,;:!?])", r"\1", clean)
-        if clean:
-            sentences.append(AnswerSentence(clean, cited))
-        elif sentences:
-            sentences[-1].citations.extend(cited)
+    for piece in _pieces(text):
+        for span in segmenter.segment(piece):
+            segment = span.sent
+            leading = _LEADING_MARKERS.match(segment)
+            if leading and sentences:
+                for body in _MARKER.findall(leading.group(0)):
+                    sentences[-1].citations.extend(_numbers(body))
+                segment = segment[leading.end() :]
+            cited = [n for body in _MARKER.findall(segment) for n in _numbers(body)]
+            clean = " ".join(_MARKER.sub(" ", segment).split())
+            clean = re.sub(r"\s+([.,;:!?])", r"\1", clean)
+            if clean:
+                sentences.append(AnswerSentence(clean, cited))
+            elif sentences:
+                sentences[-1].citations.extend(cited)
     for sentence in sentences:
         sentence.citations = list(dict.fromkeys(sentence.citations))
     return sentences

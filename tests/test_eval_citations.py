@@ -74,3 +74,16 @@ def test_embedding_check_rescues_a_paraphrase():
     assert rescued.supported is True and rescued.cosine == pytest.approx(1.0)
     assert rescued.cosine >= SUPPORT_COSINE
     assert sentence_support(sentence, quotes, embed_orthogonal).supported is False
+
+
+def test_marker_before_a_capitalised_word_ends_a_sentence():
+    got = split_answer("Prime Minister of Canada [1] Because the prime minister is powerful , he leads . [2]")
+    assert [(s.text, s.citations) for s in got] == [
+        ("Prime Minister of Canada", [1]),
+        ("Because the prime minister is powerful, he leads.", [2]),
+    ]
+    got = split_answer("Mr. Black [1] `` Mr. Black '' is a song . [2]")
+    assert [(s.text, s.citations) for s in got] == [("Mr. Black", [1]), ("`` Mr. Black '' is a song.", [2])]
+    # A marker inside a sentence, before a lower-case word, does not cut it.
+    got = split_answer("Paris [1] and Lyon [2] are cities in France.")
+    assert [(s.text, s.citations) for s in got] == [("Paris and Lyon are cities in France.", [1, 2])]
