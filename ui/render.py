@@ -15,14 +15,16 @@ from rag.citations import MARKER
 from rag.types import Answer, Citation, Document
 
 # Characters Markdown (marked), GFM tables/strikethrough and KaTeX give meaning to, as numeric entities.
-_MD_SPECIAL = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-!|~$"}
+# Quotes are in the table too: html.escape(quote=True) would emit "&#x27;", whose "#" the table would then
+# re-encode, showing a literal "&#x27;" instead of an apostrophe.
+_MD_SPECIAL = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-!|~$\"'"}
 _MD_TABLE = str.maketrans(_MD_SPECIAL)
 CONTEXT_CHARS = 320
 
 
 def escape(text: str) -> str:
     """Text safe to drop into HTML (and into Markdown-rendered HTML): no tags, no formatting, line breaks kept."""
-    return html.escape(str(text), quote=True).translate(_MD_TABLE).replace("\n", "<br>")
+    return html.escape(str(text), quote=False).translate(_MD_TABLE).replace("\n", "<br>")
 
 
 def doc_name(source: str) -> str:
