@@ -251,6 +251,10 @@ def test_clear_examples_retry_and_copy(page):
     copied = page.evaluate("navigator.clipboard.readText()")
     assert "Pyongyang" in copied and copied.endswith("[1]") and "<" not in copied
 
+    _ask(page, "What is the best recipe for a lemon drizzle cake?")
+    assert "don't contain an answer" in page.locator("#chat .rag-answer .abstain").last.inner_text()
+    assert "don't answer this question" in page.locator("#sources-panel .turn.active").inner_text()
+
 
 @browser
 def test_remove_a_document_from_the_index(page, server):

@@ -76,7 +76,7 @@ def create_app(settings: Settings, services) -> gr.Blocks:
         chat = chat + [{"role": "user", "content": render.question_html(question)},
                        {"role": "assistant", "content": render.streaming_html("")}]
         yield "", chat, gr.skip(), turns
-        text, answer = "", None
+        text, answer, failure = "", None, None
         try:
             for item in services.assistant.stream(question, k=int(k) if k else None, history=_history(turns),
                                                   mode=mode or None):
@@ -86,15 +86,15 @@ def create_app(settings: Settings, services) -> gr.Blocks:
                     text += item
                     chat[-1] = {"role": "assistant", "content": render.streaming_html(text)}
                     yield "", chat, gr.skip(), turns
+            if answer is None:
+                failure = "The answerer stopped without an answer; try again."
         except RagError as err:
-            chat[-1] = {"role": "assistant", "content": render.error_html(str(err))}
-            turns.append({"question": question, "answer": "", "section": ""})
-            yield "", chat, gr.skip(), turns
-            return
+            failure = str(err)
         except Exception as err:  # never a traceback in the chat; the server log keeps it
             log.exception("answering %r failed", question)
-            chat[-1] = {"role": "assistant", "content": render.error_html(
-                f"Something went wrong while answering ({type(err).__name__}); the server log has the details.")}
+            failure = f"Something went wrong while answering ({type(err).__name__}); the server log has the details."
+        if failure:
+            chat[-1] = {"role": "assistant", "content": render.error_html(failure)}
             turns.append({"question": question, "answer": "", "section": ""})
             yield "", chat, gr.skip(), turns
             return
