@@ -94,3 +94,31 @@ def test_second_writer_fails_or_waits_and_readers_keep_answering(tmp_path, make_
     assert {s: d["sha256"] for s, d in final.manifest["documents"].items()} == expected
     assert "obsidian" in services.assistant.ask("Which note did the waiting writer add?").answer
     print(f"\nconcurrency: {answers_during_write} answers from the old snapshot while the writer held the lock")
+
+
+def test_ui_upload_during_a_write_waits_for_the_writer(tmp_path):
+    """The chat's upload takes the same lock: it waits for a writer holding it, then indexes."""
+    import threading
+
+    from rag.settings import Settings
+    from ui.documents import add_documents
+
+    settings = Settings(_env_file=None, index_dir=tmp_path / "index", data_dir=tmp_path / "data",
+                        embed_model=HASH_MODEL)
+    upload = tmp_path / "note.txt"
+    upload.write_text("An uploaded note about the basalt quarry.\n")
+    held, released = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with writer_lock(settings.index_dir, timeout=0):
+            held.set()
+            time.sleep(1.5)
+            released.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    held.wait(10)
+    result = add_documents([(upload, "note.txt")], settings, HashEmbedder(64))
+    assert released.is_set()  # it returned only after the other writer let go
+    assert result.errors == [] and result.indexed == ["note.txt"]
+    thread.join()
