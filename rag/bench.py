@@ -84,35 +84,41 @@ def our_index(folder: Path, settings: Settings, embedder, root: Path, name: str)
     return run, report, time.perf_counter() - started
 
 
-def quality(corpus: Corpus, settings: Settings, embedders: dict, baseline, root: Path, k: int = 5) -> dict:
+def quality(corpus: Corpus, settings: Settings, embedders: dict, baseline, root: Path, k: int = 5,
+            limit: int | None = None) -> dict:
     """Retrieval recall@k on a gold set for the baseline and each of our embedders (int8 decision rests here)."""
     from rag.services import build_services
 
-    out: dict = {"questions": len(corpus.questions)}
+    questions = corpus.questions[:limit]
+    out: dict = {"questions": len(questions)}
     if baseline is not None:
         store, _ = baseline_store(corpus.folder, baseline, settings)
         results = [[(d.page_content, d.metadata.get("source")) for d in store.similarity_search(g.question, k=k)]
-                   for g in corpus.questions]
-        out["baseline"] = recall_at(results, corpus.questions)
+                   for g in questions]
+        out["baseline"] = recall_at(results, questions)
     for label, embedder in embedders.items():
         run, _, _ = our_index(corpus.folder, settings, embedder, root, f"{corpus.name}-{label}")
         assistant = build_services(run, embedder).assistant
         results = [[(p.chunk.text, p.chunk.source) for p in assistant.retrieve(g.question, k=k)]
-                   for g in corpus.questions]
-        out[label] = recall_at(results, corpus.questions)
+                   for g in questions]
+        out[label] = recall_at(results, questions)
     return out
 
 
 def ingest(corpus: Corpus, settings: Settings, embedder, baseline, root: Path) -> dict:
     """chunks/s of the whole build (split + embed + FAISS [+ sentences, BM25, atomic write for ours])."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     store, n_base = baseline_store(corpus.folder, baseline, settings)
-    base_s = time.perf_counter() - started
+    base_s, base_cpu = time.perf_counter() - started, time.process_time() - cpu
+    cpu = time.process_time()
     _, report, ours_s = our_index(corpus.folder, settings, embedder, root, "ingest")
+    ours_cpu = time.process_time() - cpu
     ours_cps, base_cps = report.n_chunks / ours_s, n_base / base_s
     return {"chunks": report.n_chunks, "baseline_chunks": n_base, "ours_s": round(ours_s, 2),
             "baseline_s": round(base_s, 2), "ours_chunks_per_s": round(ours_cps, 2),
-            "baseline_chunks_per_s": round(base_cps, 2), "ratio": round(ours_cps / base_cps, 2)}, store
+            "baseline_chunks_per_s": round(base_cps, 2), "ratio": round(ours_cps / base_cps, 2),
+            "ours_cpu_s": round(ours_cpu, 2), "baseline_cpu_s": round(base_cpu, 2),
+            "cpu_ratio": round((base_cpu / n_base) / (ours_cpu / report.n_chunks), 2)}, store
 
 
 def query_latency(run: Settings, embedder, store, questions: list[str]) -> dict:
@@ -122,20 +128,19 @@ def query_latency(run: Settings, embedder, store, questions: list[str]) -> dict:
     for q in questions[:3]:
         assistant.ask(q)
         store.similarity_search(q, k=5)
-    ours_r, ours_a, base = [], [], []
+    steps = {"ours_retrieve": assistant.retrieve, "ours_ask": assistant.ask,
+             "baseline_search": lambda q: store.similarity_search(q, k=5)}
+    wall: dict[str, list[float]] = {name: [] for name in steps}
+    cpu: dict[str, list[float]] = {name: [] for name in steps}
     for q in questions:
-        t0 = time.perf_counter()
-        assistant.retrieve(q)
-        t1 = time.perf_counter()
-        assistant.ask(q)
-        t2 = time.perf_counter()
-        store.similarity_search(q, k=5)
-        t3 = time.perf_counter()
-        ours_r.append((t1 - t0) * 1000)
-        ours_a.append((t2 - t1) * 1000)
-        base.append((t3 - t2) * 1000)
-    return {"ours_retrieve_ms": percentiles(ours_r), "ours_ask_ms": percentiles(ours_a),
-            "baseline_search_ms": percentiles(base)}
+        for name, step in steps.items():
+            t0, c0 = time.perf_counter(), time.process_time()
+            step(q)
+            wall[name].append((time.perf_counter() - t0) * 1000)
+            cpu[name].append((time.process_time() - c0) * 1000)
+    out = {f"{name}_ms": percentiles(wall[name]) for name in steps}
+    out.update({f"{name}_cpu_ms": percentiles(cpu[name]) for name in steps})
+    return out
 
 
 def cold_start(index_dir: Path, question: str, env_overrides: dict[str, str], runs: int = 5) -> dict:
@@ -143,14 +148,20 @@ def cold_start(index_dir: Path, question: str, env_overrides: dict[str, str], ru
     rag = Path(sys.executable).with_name("rag")
     cmd = [str(rag), "ask", question, "--index-dir", str(index_dir), "--json"]
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", **env_overrides)
-    times = []
+    import resource
+
+    times, cpu = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
         times.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         if done.returncode != 0:
             return {"error": done.stderr.strip()[-300:]}
-    return {"median_s": round(statistics.median(times), 3), "runs_s": [round(t, 3) for t in times]}
+    return {"median_s": round(statistics.median(times), 3), "runs_s": [round(t, 3) for t in times],
+            "median_cpu_s": round(statistics.median(cpu), 3)}
 
 
 def env_for(settings: Settings) -> dict[str, str]:
@@ -196,14 +207,14 @@ def query_pool(datasets: Path, seeds: Corpus, squad: Corpus, n: int) -> list[str
 
 
 def run_bench(settings: Settings, sizes: list[int], quick: bool = False, datasets: Path | None = None,
-              cache: Path | None = None, embed_limit: int = 2000, compare_int8: bool = True,
+              cache: Path | None = None, embed_limit: int = 2000, compare_int8: bool = True, queries: int = 40,
               echo: Echo = lambda s: None) -> dict:
     from rag.embedding import make_embedder
 
     datasets = Path(datasets or REPO.parent / "shared" / "datasets")
     cache = Path(cache or Path.home() / ".cache" / "rag-bench").expanduser()
     cache.mkdir(parents=True, exist_ok=True)
-    n_queries = 12 if quick else 60
+    n_queries = 12 if quick else queries
     result: dict = {"machine": machine(), "settings": {
         "embed_model": settings.embed_model, "embed_backend": settings.embed_backend,
         "embed_quantize": settings.embed_quantize, "chunk_size": settings.chunk_size,
@@ -228,7 +239,8 @@ def run_bench(settings: Settings, sizes: list[int], quick: bool = False, dataset
         result["quality_recall@5"] = {}
         for corpus in (seeds, squad):
             echo(f"quality: {corpus.name}")
-            result["quality_recall@5"][corpus.name] = quality(corpus, settings, embedders, baseline, root)
+            result["quality_recall@5"][corpus.name] = quality(corpus, settings, embedders, baseline, root,
+                                                              limit=30 if quick else None)
 
         ingest_size = min(sizes) if quick else min([s for s in sizes if s <= max(embed_limit, 1000)] or [1000])
         echo(f"ingest: synthetic corpus of {ingest_size} chunks, baseline then ours")
@@ -267,12 +279,14 @@ def summary_table(r: dict) -> str:
     ing, q, cold = r["ingest"], r["query"], r["cold_start"]
     lines = ["| figure | ours | LangChain baseline | ratio / note |", "|---|---|---|---|",
              f"| ingest, chunks/s ({ing['chunks']} chunks) | {ing['ours_chunks_per_s']} | "
-             f"{ing['baseline_chunks_per_s']} | {ing['ratio']}x |",
+             f"{ing['baseline_chunks_per_s']} | {ing['ratio']}x wall, {ing.get('cpu_ratio')}x CPU time |",
              f"| warm retrieval p50 / p95 ms ({q['chunks']} chunks) | {q['ours_retrieve_ms']['p50']} / "
              f"{q['ours_retrieve_ms']['p95']} | {q['baseline_search_ms']['p50']} / {q['baseline_search_ms']['p95']} "
-             "| ours = hybrid dense+BM25 |",
+             f"| CPU ms p50/p95: {q['ours_retrieve_cpu_ms']['p50']} / {q['ours_retrieve_cpu_ms']['p95']} vs "
+             f"{q['baseline_search_cpu_ms']['p50']} / {q['baseline_search_cpu_ms']['p95']} |",
              f"| warm retrieval + extractive answer p50 / p95 ms | {q['ours_ask_ms']['p50']} / "
-             f"{q['ours_ask_ms']['p95']} | - | |",
+             f"{q['ours_ask_ms']['p95']} | - | CPU ms p50/p95: {q['ours_ask_cpu_ms']['p50']} / "
+             f"{q['ours_ask_cpu_ms']['p95']} |",
              f"| cold `rag ask` median s | {cold['ours'].get('median_s', cold['ours'].get('error'))} | - | "
              + (f"torch backend: {cold['torch_backend'].get('median_s')} s |" if "torch_backend" in cold else "|")]
     for name, figures in r["quality_recall@5"].items():
@@ -280,7 +294,8 @@ def summary_table(r: dict) -> str:
         lines.append(f"| recall@5 {name} ({figures['questions']} q) | {figures.get('ours')} | "
                      f"{figures.get('baseline')} | {others} |")
     lines += ["", "| chunks | vectors | dense index | index MB | index s | retrieve p50/p95 ms | ask p50/p95 ms | "
-              "peak RSS MB | HNSW recall@10 | flat / HNSW search p50 ms |", "|---|---|---|---|---|---|---|---|---|---|"]
+              "ask CPU p50/p95 ms | peak RSS MB | HNSW recall@10 | flat / HNSW search p50 ms |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for p in r["scale"]:
         if "error" in p:
             lines.append(f"| {p['chunks_requested']} | error: {p['error'][-120:]} |")
@@ -288,6 +303,36 @@ def summary_table(r: dict) -> str:
         ann = p["ann"]
         lines.append(f"| {p['chunks']} | {p['vectors'].split(' ')[0]} | {p['dense_index']['type']} | {p['index_mb']} "
                      f"| {p['index_s']} | {p['retrieve_ms']['p50']} / {p['retrieve_ms']['p95']} | "
-                     f"{p['ask_ms']['p50']} / {p['ask_ms']['p95']} | {p['peak_rss_mb']} | {ann['recall@10']} | "
+                     f"{p['ask_ms']['p50']} / {p['ask_ms']['p95']} | "
+                     f"{p['ask_cpu_ms']['p50']} / {p['ask_cpu_ms']['p95']} | "
+                     f"{p['peak_rss_mb']} | {ann['recall@10']} | "
                      f"{ann['flat_ms']['p50']} / {ann['hnsw_ms']['p50']} |")
     return "\n".join(lines)
+
+
+def plot_scale(result: dict, path: Path) -> Path:
+    """PNG of warm latency (retrieval, retrieval + answer) and peak RSS against corpus size."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points = sorted((p for p in result["scale"] if "error" not in p), key=lambda p: p["chunks"])
+    sizes = [p["chunks"] for p in points]
+    fig, (lat, mem) = plt.subplots(1, 2, figsize=(10, 4))
+    for key, label in (("retrieve", "retrieval"), ("ask", "retrieval + extractive answer")):
+        lat.plot(sizes, [p[f"{key}_ms"]["p50"] for p in points], "o-", label=f"{label} p50 (wall)")
+        lat.plot(sizes, [p[f"{key}_ms"]["p95"] for p in points], "o--", label=f"{label} p95 (wall)")
+        lat.plot(sizes, [p[f"{key}_cpu_ms"]["p50"] for p in points], "x:", label=f"{label} p50 (CPU time)")
+    lat.set(xscale="log", yscale="log", xlabel="chunks", ylabel="ms", title="warm query latency")
+    lat.legend(fontsize=7)
+    mem.plot(sizes, [p["peak_rss_mb"] for p in points], "o-", label="peak RSS, index + serve (MB)")
+    mem.plot(sizes, [p["index_mb"] for p in points], "s-", label="index on disk (MB)")
+    mem.set(xscale="log", xlabel="chunks", ylabel="MB", title="memory and disk")
+    mem.legend(fontsize=7)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -187,7 +187,9 @@ def llm_server_cmd(host, port, n_ctx, model, threads):
               help="Above this many chunks, scale points use approximate cached chunk vectors (see docs).")
 @click.option("--datasets", type=click.Path(path_type=Path), help="The shared datasets folder.")
 @click.option("--cache", type=click.Path(path_type=Path), help="Bench cache (default ~/.cache/rag-bench).")
-def bench_cmd(as_json, sizes, quick, embed_limit, datasets, cache):
+@click.option("--queries", type=click.IntRange(5, 1000), default=40, show_default=True, help="Timed questions.")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), help="Write a PNG of cost vs size.")
+def bench_cmd(as_json, sizes, quick, embed_limit, datasets, cache, queries, plot):
     """Measure ingest, query latency, cold start, memory and quality against the plain LangChain recipe."""
     from rag.bench import run_bench, summary_table
 
@@ -197,7 +199,11 @@ def bench_cmd(as_json, sizes, quick, embed_limit, datasets, cache):
         raise click.BadParameter(f"{sizes!r} is not a comma-separated list of chunk counts, e.g. 1000,10000.",
                                  param_hint="--sizes") from None
     result = run_bench(load_settings(), size_list, quick=quick, datasets=datasets, cache=cache,
-                       embed_limit=embed_limit, echo=lambda line: click.echo(line, err=True))
+                       embed_limit=embed_limit, queries=queries, echo=lambda line: click.echo(line, err=True))
+    if plot:
+        from rag.bench import plot_scale
+
+        plot_scale(result, plot)
     click.echo(json.dumps(result, indent=2) if as_json else summary_table(result))
 
 

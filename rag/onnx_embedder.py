@@ -98,6 +98,8 @@ class OnnxEmbedder(Embedder):
             if self.threads:
                 options.intra_op_num_threads = self.threads
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            # Spinning worker threads burn the cores a busy laptop (or the Gradio server) needs elsewhere.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._tokenizer = tokenizer
             self._session = ort.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
         return self._session, self._tokenizer
