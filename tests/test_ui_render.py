@@ -164,3 +164,7 @@ def test_uncited_answer_is_called_unverified_not_unanswerable():
     assert "cites no passage" in out and '<details class="retrieved" open>' in out
     answer.abstained = True
     assert "don't answer this question" in render.sources_section(answer, 1, {doc.source: doc}.get)
+
+
+def test_quotes_are_encoded_once():
+    assert html.unescape(render.escape("Kim's \"deal\"")) == "Kim's \"deal\""
