@@ -1,22 +1,24 @@
 """The default answerer: no LLM. It picks the sentence(s) of the retrieved passages that answer the question.
 
-Each candidate sentence (whole sentences of the top passages, taken verbatim from the document) is scored by
-  - semantic similarity: cosine of question and sentence embeddings;
-  - lexical coverage: share of the question's content terms found in the sentence;
-  - the passage's retrieval rank.
-The best sentence is the answer; a neighbouring sentence is added only when it also scores close to the best
-(it carries the answer too). Confidence is a fixed blend of the best sentence's signals; below the fitted
-threshold (settings.abstain_threshold) the answerer abstains.
+Every whole sentence of the top passages (verbatim from the document) is a candidate, described by a few
+features (``FEATURES``): semantic similarity to the question, IDF-weighted and plain coverage of the question's
+content terms, whether it holds a token of the expected answer type (rag.answer_type), the passage's retrieval
+rank and dense score. A logistic model over them gives P(sentence answers the question); its weights and the
+abstention threshold are fitted on a development split by `rag calibrate` and stored in settings
+(``answer_weights``, ``abstain_threshold``). The best sentence is the answer, with a neighbour added only when
+it also scores close to the best; below the threshold the answerer abstains.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from rag.answer_type import has_answer_type, question_type
 from rag.citations import cite
 from rag.embedding import Embedder
 from rag.store import IndexSnapshot
@@ -24,9 +26,10 @@ from rag.text import content_terms
 from rag.types import Answer, Passage
 
 ABSTAIN_TEXT = "The documents don't contain an answer to this."
-
-# Blend weights of the sentence score and of the confidence. Fitted by `rag calibrate`; see docs/EVAL.md.
-W_DENSE, W_LEXICAL, W_RANK = 0.55, 0.35, 0.10
+FEATURES = ("dense", "idf_coverage", "coverage", "type_match", "rank_prior", "passage_dense")
+# The abstention model sees the best sentence: its probability, and its features that say "on topic, but does it
+# hold the kind of answer asked for?"
+ABSTAIN_FEATURES = ("best_probability", "type_match", "idf_coverage", "dense", "passage_dense")
 
 
 @dataclass
@@ -35,28 +38,57 @@ class Candidate:
     start: int
     end: int
     text: str
-    dense: float = 0.0
-    lexical: float = 0.0
+    features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
 
+    def vector(self) -> list[float]:
+        return [self.features[name] for name in FEATURES]
 
-def lexical_coverage(question_terms: list[str], sentence: str) -> float:
-    if not question_terms:
-        return 0.0
-    present = set(content_terms(sentence))
-    unique = set(question_terms)
-    return len(unique & present) / len(unique)
+
+class TermWeights:
+    """IDF of content terms over the snapshot's chunks, read from the BM25 index's document frequencies."""
+
+    _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def __init__(self, snapshot: IndexSnapshot):
+        bm25 = snapshot.bm25
+        self.n = max(1, snapshot.n_chunks)
+        self.vocab = bm25.vocab_dict if bm25 is not None else {}
+        indptr = bm25.scores["indptr"] if bm25 is not None else np.zeros(1, dtype=np.int64)
+        self.df = np.diff(indptr)
+
+    @classmethod
+    def of(cls, snapshot: IndexSnapshot) -> TermWeights:
+        weights = cls._cache.get(snapshot)
+        if weights is None:
+            weights = cls._cache[snapshot] = cls(snapshot)
+        return weights
+
+    def idf(self, term: str) -> float:
+        i = self.vocab.get(term)
+        df = int(self.df[i]) if i is not None and i < len(self.df) else 0
+        return math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
 
 
 class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, embedder: Embedder, snapshot_getter: Callable[[], IndexSnapshot], threshold: float,
-                 max_sentences: int = 2):
+                 max_sentences: int = 2, weights: Sequence[float] | None = None,
+                 abstain_weights: Sequence[float] | None = None):
         self.embedder = embedder
         self.snapshot_getter = snapshot_getter
         self.threshold = threshold
         self.max_sentences = max_sentences
+        self.weights = list(weights) if weights is not None else None
+        self.abstain_weights = list(abstain_weights) if abstain_weights is not None else None
+        for values, names in ((self.weights, FEATURES), (self.abstain_weights, ABSTAIN_FEATURES)):
+            if values is not None and len(values) != len(names) + 1:
+                raise ValueError(f"weights need {len(names) + 1} numbers (bias + {', '.join(names)}), not {values}")
 
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
         snapshot = self.snapshot_getter()
@@ -73,27 +105,55 @@ class ExtractiveAnswerer:
                 out.append(Candidate(passage, start, end, doc.text[start:end]))
         return out
 
-    def score(self, question: str, candidates: list[Candidate], question_vector: np.ndarray | None = None) -> None:
+    def sentence_vectors(self, candidates: list[Candidate]) -> np.ndarray:
+        return self.embedder.embed_array([c.text for c in candidates])
+
+    def featurize(self, question: str, candidates: list[Candidate], question_vector: np.ndarray | None = None) -> None:
         if not candidates:
             return
-        terms = content_terms(question)
+        weights = TermWeights.of(self.snapshot_getter())
+        terms = list(dict.fromkeys(content_terms(question)))
+        idf = {t: weights.idf(t) for t in terms}
+        idf_total = sum(idf.values()) or 1.0
+        kind = question_type(question)
         qv = question_vector if question_vector is not None else self.embedder.embed_array([question])[0]
-        vectors = self.embedder.embed_array([c.text for c in candidates])
-        dense = vectors @ qv
+        dense = self.sentence_vectors(candidates) @ qv
         for cand, sim in zip(candidates, dense):
-            cand.dense = float(sim)
-            cand.lexical = lexical_coverage(terms, cand.text)
-            rank_prior = 1.0 / math.sqrt(cand.passage.rank)
-            cand.score = W_DENSE * cand.dense + W_LEXICAL * cand.lexical + W_RANK * rank_prior
+            present = set(content_terms(cand.text))
+            hits = [t for t in terms if t in present]
+            cand.features = {
+                "dense": float(sim),
+                "idf_coverage": sum(idf[t] for t in hits) / idf_total,
+                "coverage": len(hits) / len(terms) if terms else 0.0,
+                "type_match": 1.0 if has_answer_type(kind, cand.text, question) else 0.0,
+                "rank_prior": 1.0 / math.sqrt(cand.passage.rank),
+                "passage_dense": float(cand.passage.dense_score or 0.0),
+            }
+            cand.score = self.probability(cand.vector())
+
+    def probability(self, vector: list[float]) -> float:
+        """P(this sentence answers the question) under the sentence model."""
+        return _logistic(self.weights, vector)
+
+    @staticmethod
+    def abstain_vector(best: Candidate) -> list[float]:
+        f = best.features
+        return [best.score, f["type_match"], f["idf_coverage"], f["dense"], f["passage_dense"]]
+
+    def confidence(self, best: Candidate) -> float:
+        """P(the question is answerable from these passages), from the best sentence; compared to the threshold."""
+        if self.abstain_weights is None:
+            return best.score
+        return _logistic(self.abstain_weights, self.abstain_vector(best))
 
     def answer(self, question: str, passages: list[Passage], question_vector: np.ndarray | None = None) -> Answer:
         candidates = self.candidates(question, passages)
-        self.score(question, candidates, question_vector)
+        self.featurize(question, candidates, question_vector)
         if not candidates:
             return Answer(question=question, answer=ABSTAIN_TEXT, abstained=True, passages=passages)
         ranked = sorted(candidates, key=lambda c: -c.score)
         best = ranked[0]
-        confidence = best.score
+        confidence = self.confidence(best)
         if confidence < self.threshold:
             return Answer(question=question, answer=ABSTAIN_TEXT, abstained=True, passages=passages,
                           confidence=confidence)
@@ -101,10 +161,8 @@ class ExtractiveAnswerer:
         for other in ranked[1:]:
             if len(chosen) >= self.max_sentences:
                 break
-            adjacent = other.passage.chunk.source == best.passage.chunk.source and (
-                _gap(best, other) <= 2
-            )
-            if adjacent and other.score >= 0.9 * best.score and other.lexical > 0:
+            same_doc = other.passage.chunk.source == best.passage.chunk.source
+            if same_doc and _gap(best, other) <= 2 and other.score >= max(self.threshold, 0.8 * best.score):
                 chosen.append(other)
         chosen.sort(key=lambda c: (c.passage.chunk.source, c.start))
         snapshot = self.snapshot_getter()
@@ -120,6 +178,13 @@ class ExtractiveAnswerer:
         answer = self.answer(question, passages, question_vector)
         yield answer.answer
         yield answer
+
+
+def _logistic(weights: list[float] | None, vector: list[float]) -> float:
+    if weights is None:
+        return 0.0
+    bias, *w = weights
+    return sigmoid(bias + sum(a * b for a, b in zip(w, vector)))
 
 
 def _gap(a: Candidate, b: Candidate) -> int:

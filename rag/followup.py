@@ -1,17 +1,16 @@
 """Follow-up questions: make "and who represented Australia?" retrievable by borrowing the previous turn's terms.
 
 Without an LLM we cannot rewrite the question, so the retrieval query becomes the new question plus the
-content terms of the last user question when the new one looks elliptical (short, or opening with a
-connective or a pronoun). The answerer still scores sentences against the question as asked, plus those terms.
+content terms of the last user question when the new one looks elliptical (opening with a connective
+or leaning on a pronoun). The answerer still scores sentences against the question as asked, plus those terms.
 """
 
 from __future__ import annotations
 
 from rag.text import content_terms, words
 
-_OPENERS = {"and", "what", "but", "also", "so", "then", "how", "who", "where", "when", "which", "why"}
-_PRONOUNS = {"he", "she", "it", "they", "them", "his", "her", "its", "their", "this", "that", "these", "those",
-             "there", "him"}
+_CONNECTIVES = {"and", "but", "also", "so", "then", "what about", "how about"}
+_PRONOUNS = {"he", "she", "it", "they", "them", "his", "her", "its", "their", "this", "these", "those", "him"}
 
 
 def last_user_question(history: list[dict] | None) -> str | None:
@@ -22,14 +21,16 @@ def last_user_question(history: list[dict] | None) -> str | None:
 
 
 def is_elliptical(question: str) -> bool:
+    """A follow-up opens with a connective ("and who ...?") or leans on a pronoun ("where did he go?").
+
+    Short wh-questions alone are not enough: "Where does the ferry depart from?" is a fresh question.
+    """
     tokens = words(question)
     if not tokens:
         return False
-    if tokens[0] in {"and", "but", "also", "so", "then"}:
+    if tokens[0] in _CONNECTIVES or " ".join(tokens[:2]) in _CONNECTIVES:
         return True
-    if any(t in _PRONOUNS for t in tokens):
-        return True
-    return len(content_terms(question)) <= 2 and tokens[0] in _OPENERS
+    return any(t in _PRONOUNS for t in tokens)
 
 
 def contextual_query(question: str, history: list[dict] | None) -> str:

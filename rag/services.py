@@ -73,7 +73,8 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     )
     answerers = {
         "extractive": ExtractiveAnswerer(embedder, index.get, settings.abstain_threshold,
-                                         settings.max_answer_sentences),
+                                         settings.max_answer_sentences, settings.answer_weights,
+                                         settings.abstain_weights),
     }
     if settings.llm_base_url:
         from rag.llm import LLMAnswerer  # noqa: PLC0415 - optional mode, imported only when configured

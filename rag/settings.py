@@ -52,6 +52,16 @@ class Settings(BaseSettings):
 
     # Extractive answerer and abstention (fitted values; see `rag calibrate`)
     abstain_threshold: float = Field(0.45, description="Answer confidence below this abstains.")
+    answer_weights: list[float] = Field(
+        [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0],
+        description="Logistic weights of the extractive sentence scorer: bias, then one per feature in "
+        "rag.extractive.FEATURES. Fitted by `rag calibrate`.",
+    )
+    abstain_weights: list[float] | None = Field(
+        None,
+        description="Logistic weights of the abstention model (bias, then rag.extractive.ABSTAIN_FEATURES); "
+        "unset: the best sentence's probability is the confidence. Fitted by `rag calibrate`.",
+    )
     max_answer_sentences: int = Field(2, ge=1, le=5)
 
     # Answer mode and LLM
@@ -85,6 +95,13 @@ class Settings(BaseSettings):
             raise ValueError(f"RAG_RETRIEVAL_MODE must be hybrid, dense or bm25, not {value!r}")
         return value
 
+    @field_validator("embed_backend")
+    @classmethod
+    def _check_embed_backend(cls, value: str) -> str:
+        if value not in {"torch", "onnx"}:
+            raise ValueError(f"RAG_EMBED_BACKEND must be torch or onnx, not {value!r}")
+        return value
+
     @field_validator("answer_mode")
     @classmethod
     def _check_answer_mode(cls, value: str) -> str:
@@ -95,13 +112,6 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_overlap(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
-    @field_validator("embed_backend")
-    @classmethod
-    def _check_embed_backend(cls, value: str) -> str:
-        if value not in {"torch", "onnx"}:
-            raise ValueError(f"RAG_EMBED_BACKEND must be torch or onnx, not {value!r}")
-        return value
-
             raise ValueError(
                 f"RAG_CHUNK_OVERLAP ({self.chunk_overlap}) must be smaller than RAG_CHUNK_SIZE ({self.chunk_size})"
             )

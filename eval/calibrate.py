@@ -1,0 +1,143 @@
+"""`rag calibrate`: fit the extractive answerer's sentence scorer and its abstention model on a dev split.
+
+1. For every dev question, the chain's own retrieval gives the passages and the answerer its candidate sentences
+   and features (the same code `rag ask` runs). A candidate is positive when it contains a gold answer (SQuAD
+   normalisation) — that trains the sentence model (logistic regression over rag.extractive.FEATURES).
+2. With that model, each question's best sentence gives the abstention features (rag.extractive.ABSTAIN_FEATURES);
+   answerable vs unanswerable trains the abstention model.
+3. The threshold is the one that refuses the most unanswerable dev questions while keeping false refusals on the
+   answerable dev questions at or under --max-false-refusal.
+The fitted numbers are printed as RAG_* settings (and written with --write), to be put in rag/settings.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+import click
+import numpy as np
+
+from eval.cli import reports_errors
+
+
+def collect(services, items):
+    """(candidate feature rows, labels, question ids) and per-question candidate lists."""
+    from eval.squad import normalize_answer
+
+    answerer = services.assistant.answerers["extractive"]
+    questions = []
+    for item in items:
+        passages = services.assistant.retrieve(item.question, history=item.history)
+        query = services.assistant._prepare({"question": item.question, "history": item.history})["query"]
+        candidates = answerer.candidates(query, passages)
+        answerer.featurize(query, candidates)
+        golds = [normalize_answer(a) for a in item.answers if normalize_answer(a)]
+        labels = [int(any(g in normalize_answer(c.text) for g in golds)) for c in candidates]
+        questions.append((item, candidates, labels))
+    return questions
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = 1.0) -> list[float]:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+    model.fit(x, y)
+    return [round(float(model.intercept_[0]), 4), *[round(float(w), 4) for w in model.coef_[0]]]
+
+
+def choose_threshold(conf_answerable: list[float], conf_unanswerable: list[float], max_false_refusal: float) -> float:
+    """The highest threshold whose false-refusal rate on answerable questions stays within the budget."""
+    candidates = sorted(set(conf_answerable) | set(conf_unanswerable) | {0.0})
+    best = 0.0
+    for t in candidates:
+        false_refusal = np.mean([c < t for c in conf_answerable]) if conf_answerable else 0.0
+        if false_refusal <= max_false_refusal:
+            best = t
+    # halfway to the next lower answerable confidence, so the boundary is not on a training point
+    lower = [c for c in conf_answerable if c < best]
+    return round((best + max(lower)) / 2, 4) if lower else round(best, 4)
+
+
+@click.command("calibrate")
+@click.argument("gold", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="dev", show_default=True)
+@click.option("--max-false-refusal", type=click.FloatRange(0, 1), default=0.08, show_default=True,
+              help="False-refusal budget on the dev answerable questions.")
+@click.option("--write", "write_to", type=click.Path(path_type=Path), help="Also write the fitted values as JSON.")
+@click.option("--cache-dir", type=click.Path(path_type=Path), help="Dataset corpus cache (as rag eval).")
+@reports_errors
+def calibrate(gold, split, max_false_refusal, write_to, cache_dir):
+    """Fit answer-sentence and abstention weights on the dev split of GOLD (default: seeds + SQuAD v2 slice)."""
+    from eval.session import DEFAULT_CACHE, default_gold_files, prepare_index, read_datasets, select
+    from rag.cli import load_settings
+    from rag.embedding import make_embedder
+    from rag.extractive import ABSTAIN_FEATURES, FEATURES
+    from rag.services import build_services
+
+    settings = load_settings()
+    paths = list(gold) or [p for p in default_gold_files() if p.name == "seeds.jsonl"] + _squad_default()
+    embedder = make_embedder(settings)
+    rows = []
+    for path in paths:
+        with contextlib.ExitStack() as stack:
+            datasets = read_datasets([path], cache_dir or DEFAULT_CACHE)
+            items = select([i for d in datasets for i in d.items], split)
+            run_settings = prepare_index(stack, settings, embedder, datasets, [], None, False)
+            services = build_services(run_settings, embedder=embedder)
+            rows.extend(collect(services, items))
+            click.echo(f"{path}: {len(items)} {split} questions", err=True)
+
+    x = np.array([c.vector() for _, cands, _ in rows if _.answerable for c in cands])
+    y = np.array([label for item, _, labels in rows if item.answerable for label in labels])
+    sentence_weights = fit_logistic(x, y)
+
+    answerer_weights = sentence_weights
+    abstain_x, abstain_y = [], []
+    from rag.extractive import ExtractiveAnswerer
+
+    scorer = ExtractiveAnswerer(embedder, lambda: None, 0.0, weights=answerer_weights)
+    for item, cands, _ in rows:
+        if not cands:
+            continue
+        for c in cands:
+            c.score = scorer.probability(c.vector())
+        best = max(cands, key=lambda c: c.score)
+        abstain_x.append(scorer.abstain_vector(best))
+        abstain_y.append(int(item.answerable))
+    abstain_weights = fit_logistic(np.array(abstain_x), np.array(abstain_y))
+    scorer.abstain_weights = abstain_weights
+    conf = [(y_, _logit(abstain_weights, v)) for v, y_ in zip(abstain_x, abstain_y)]
+    threshold = choose_threshold([c for y_, c in conf if y_], [c for y_, c in conf if not y_], max_false_refusal)
+    refusal = np.mean([c < threshold for y_, c in conf if not y_]) if any(not y_ for y_, _ in conf) else float("nan")
+    false_refusal = np.mean([c < threshold for y_, c in conf if y_])
+
+    result = {
+        "answer_weights": sentence_weights,
+        "abstain_weights": abstain_weights,
+        "abstain_threshold": threshold,
+        "features": list(FEATURES),
+        "abstain_features": list(ABSTAIN_FEATURES),
+        "fit_on": {"gold": [str(p) for p in paths], "split": split, "questions": len(rows),
+                   "candidates": int(len(y)), "positives": int(y.sum())},
+        "dev": {"correct_refusal": round(float(refusal), 4), "false_refusal": round(float(false_refusal), 4)},
+    }
+    click.echo(json.dumps(result, indent=2))
+    click.echo(f"RAG_ANSWER_WEIGHTS='{json.dumps(sentence_weights)}'", err=True)
+    click.echo(f"RAG_ABSTAIN_WEIGHTS='{json.dumps(abstain_weights)}'", err=True)
+    click.echo(f"RAG_ABSTAIN_THRESHOLD={threshold}", err=True)
+    if write_to:
+        Path(write_to).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+def _logit(weights, vector) -> float:
+    from rag.extractive import _logistic
+
+    return _logistic(weights, vector)
+
+
+def _squad_default() -> list[Path]:
+    path = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "squad_v2_dev_subset"
+    squad = path / "dev-v2.0-subset.json"
+    return [squad] if squad.exists() else []

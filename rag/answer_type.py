@@ -1,0 +1,73 @@
+"""Expected answer types: does a sentence hold something of the kind the question asks for?
+
+A sentence can be on topic and still not answer: "How many missiles did North Korea send?" against "North Korea
+has been providing Russia with missiles". The question's wh-word tells which kind of token an answer needs
+(a quantity, a time, a name); the sentence must contain such a token that the question does not already contain.
+Rule-based on purpose: no tagger model can be downloaded here, and these few rules are transparent and testable.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.text import fold
+
+NUMBER, TIME, NAME, OTHER = "number", "time", "name", "other"
+
+_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred "
+                 "thousand million billion trillion dozen dozens hundreds thousands millions billions half "
+                 "percent several").split()
+_MONTHS = ("january february march april may june july august september october november december "
+           "monday tuesday wednesday thursday friday saturday sunday").split()
+_TIME_WORDS = ("year years month months week weeks day days decade decades century ago since until during "
+               "yesterday today recently currently now later earlier last next outset date").split()
+
+_NUM_TOKEN = re.compile(r"(?<![\w-])[$€£¥]?\d[\d,.]*(?:%|\s*(?:percent|million|billion|trillion))?(?![\w-])")
+_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)s?\b")
+_CAPITALISED = re.compile(r"(?<![\w’'])([A-Z][\w’'-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'-]*)*)")
+
+_WH = [
+    (re.compile(r"\b(how (many|much|long|far|old|often|large|big)|what (percentage|proportion|number|amount)|"
+                r"number of)\b"), NUMBER),
+    (re.compile(r"\b(when|what (year|month|date|day|time)|which (year|month|date|day)|how long ago)\b"), TIME),
+    (re.compile(r"\b(who|whom|whose|what is the name|what was the name|which (person|leader|president|minister|"
+                r"country|countries|nation|city|island|state|organi[sz]ation|company|alliance|group)|where)\b"),
+     NAME),
+]
+
+
+def question_type(question: str) -> str:
+    q = fold(question)
+    for pattern, kind in _WH:
+        if pattern.search(q):
+            return kind
+    return OTHER
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", fold(text)))
+
+
+def has_answer_type(kind: str, sentence: str, question: str) -> bool:
+    """True when ``sentence`` holds a token of ``kind`` that ``question`` does not already contain."""
+    if kind == OTHER:
+        return True
+    asked = _words(question)
+    if kind == NUMBER:
+        numbers = {m.group().strip() for m in _NUM_TOKEN.finditer(sentence)}
+        if any(fold(n) not in fold(question) for n in numbers):
+            return True
+        return any(w in _NUMBER_WORDS and w not in asked for w in _words(sentence))
+    if kind == TIME:
+        if any(y not in question for y in _YEAR.findall(sentence)):
+            return True
+        words = _words(sentence)
+        return any(w in words and w not in asked for w in _MONTHS + _TIME_WORDS)
+    # NAME: a capitalised phrase not in the question (sentence-initial words count only when multi-word)
+    for match in _CAPITALISED.finditer(sentence):
+        phrase = match.group(1)
+        if match.start() == 0 and " " not in phrase:
+            continue
+        if not (_words(phrase) <= asked):
+            return True
+    return False

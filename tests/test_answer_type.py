@@ -1,0 +1,60 @@
+"""Expected answer types and follow-up detection: the rule-based signals the extractive answerer relies on."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer_type import NAME, NUMBER, OTHER, TIME, has_answer_type, question_type
+from rag.followup import contextual_query, is_elliptical
+
+KN23 = ("It is likely that North Korea has, since last year, been providing Russia with missiles, such as KN-23, "
+        "with which to attack Ukraine.")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How many missiles did North Korea send?", NUMBER),
+        ("How much aid did Japan provide?", NUMBER),
+        ("When did Kim welcome Putin?", TIME),
+        ("In what year was the accord signed?", TIME),
+        ("Who represented Australia?", NAME),
+        ("Where did Kim welcome Putin?", NAME),
+        ("Which country signed the accord?", NAME),
+        ("Which missile has North Korea likely provided?", OTHER),
+        ("Why does Japan look to Trump with dismay?", OTHER),
+    ],
+)
+def test_question_type(question, kind):
+    assert question_type(question) == kind
+
+
+def test_a_model_code_is_not_a_quantity():
+    assert not has_answer_type(NUMBER, KN23, "How many missiles did North Korea send to Russia?")
+    assert has_answer_type(NUMBER, "Japan provided $12 billion of aid.", "How much aid did Japan provide?")
+    assert has_answer_type(NUMBER, "Japan sent three ships.", "How many ships did Japan send?")
+
+
+def test_a_number_already_in_the_question_does_not_count():
+    assert not has_answer_type(NUMBER, "Japan provided $12 billion of aid.",
+                               "How much of the $12 billion was humanitarian?")
+
+
+def test_time_and_name():
+    assert has_answer_type(TIME, KN23, "When did North Korea start providing missiles?")  # "since last year"
+    assert not has_answer_type(TIME, "Japan signed the accord.", "When did Japan sign the accord?")
+    assert has_answer_type(NAME, "The minister, Richard Marles, attended.", "Who represented Australia?")
+    assert not has_answer_type(NAME, "Australia was represented.", "Who represented Australia?")
+
+
+def test_follow_up_detection_and_query():
+    history = [{"role": "user", "content": "Who did Biden meet at the NATO summit?"},
+               {"role": "assistant", "content": "The IP4 leaders."}]
+    assert is_elliptical("and who represented Australia?")
+    assert is_elliptical("What did he announce?")
+    assert is_elliptical("what about China?")
+    assert not is_elliptical("Where does the ferry depart from?")
+    query = contextual_query("and who represented Australia?", history)
+    assert query.startswith("and who represented Australia?") and "biden" in query and "nato" in query
+    assert contextual_query("Where does the ferry depart from?", history) == "Where does the ferry depart from?"
+    assert contextual_query("and who?", None) == "and who?"
