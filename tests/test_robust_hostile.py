@@ -1,4 +1,5 @@
-"""Hostile files: a generated corpus of 40 cases (see tests/hostile_corpus.py) indexed by the real `rag index`.
+"""Hostile files: a generated corpus of 39 checked cases, plus links, a hidden file and 5,000 tiny files (see
+tests/hostile_corpus.py), indexed by the real `rag index`.
 
 Every bad file gets one message naming it and the reason, the summary counts them, nothing crashes, the peak
 memory of the indexing process stays bounded, and what was indexed before is intact.
