@@ -50,6 +50,12 @@ run-llm: $(LLM_STAMP)
 	  trap 'kill %1' EXIT; \
 	  RAG_ANSWER_MODE=llm RAG_LLM_BASE_URL=http://127.0.0.1:8080/v1 $(VENV)/bin/rag serve
 
+eval: $(STAMP)
+	$(VENV)/bin/rag eval eval/gold/seeds.jsonl --report out/eval-seeds
+
+bench: $(STAMP)
+	$(VENV)/bin/rag bench
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check rag ui eval tests
 

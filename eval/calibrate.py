@@ -89,8 +89,8 @@ def calibrate(gold, split, max_false_refusal, write_to, cache_dir):
             rows.extend(collect(services, items))
             click.echo(f"{path}: {len(items)} {split} questions", err=True)
 
-    x = np.array([c.vector() for _, cands, _ in rows if _.answerable for c in cands])
-    y = np.array([label for item, _, labels in rows if item.answerable for label in labels])
+    x = np.array([c.vector() for item, cands, _labels in rows if item.answerable for c in cands])
+    y = np.array([label for item, _cands, labels in rows if item.answerable for label in labels])
     sentence_weights = fit_logistic(x, y)
 
     answerer_weights = sentence_weights
