@@ -231,8 +231,9 @@ def write_snapshot(
 
     final = snapshots / snap_id
     os.rename(tmp, final)
+    replaced = current_path(index_dir)  # readers may still be loading it: keep it until the next write
     _publish(index_dir, final)
-    _prune(index_dir, keep={final.name})
+    _prune(index_dir, keep={final.name} | ({replaced.name} if replaced is not None else set()))
     return final
 
 
@@ -244,15 +245,13 @@ def _publish(index_dir: Path, snapshot: Path) -> None:
 
 
 def _prune(index_dir: Path, keep: set[str]) -> None:
-    """Remove old snapshots and abandoned temporaries, keeping the newest previous one for open readers."""
+    """Remove every snapshot and abandoned temporary except ``keep`` (the new one and the one it replaced,
+    which open readers may still be loading). Chosen explicitly, not by name: ids have one-second resolution
+    and an interrupted write can leave a newer, never-published snapshot."""
     snapshots = index_dir / SNAPSHOTS
-    entries = sorted((p for p in snapshots.iterdir()), key=lambda p: p.name)
-    finished = [p for p in entries if not p.name.startswith(".tmp-")]
-    previous = [p for p in finished if p.name not in keep][-1:]
-    for entry in entries:
-        if entry.name in keep or entry in previous:
-            continue
-        shutil.rmtree(entry, ignore_errors=True)
+    for entry in snapshots.iterdir():
+        if entry.name not in keep:
+            shutil.rmtree(entry, ignore_errors=True)
     for stray in index_dir.glob(f".{CURRENT}.*"):
         stray.unlink(missing_ok=True)
 
