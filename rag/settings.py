@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     embed_backend: str = Field("torch", description="torch (sentence-transformers) or onnx (ONNX Runtime).")
     embed_quantize: bool = Field(False, description="int8 ONNX weights (implies onnx; changes the model id).")
     model_cache_dir: Path = Field(Path("~/.cache/rag"), description="Where the exported ONNX model is kept.")
-    faiss_hnsw_threshold: int = Field(50_000, ge=1, description="From this many chunks the dense index is HNSW.")
+    faiss_hnsw_threshold: int = Field(20_000, ge=1, description="From this many chunks the dense index is HNSW.")
     faiss_hnsw_m: int = Field(32, ge=4, le=128)
     faiss_hnsw_ef_search: int = Field(128, ge=8, le=4096)
 

@@ -160,8 +160,8 @@ def _load(path: Path, embeddings) -> IndexSnapshot:
 def make_dense_index(dim: int, n: int, settings=None):
     """Exact inner-product search below ``settings.faiss_hnsw_threshold`` chunks, HNSW graph search from there.
 
-    Why: flat search costs O(n) per query (~15 ms at 100k x 384 on 2 cores); HNSW is ~1 ms with recall@10 >= 0.99
-    at the default M/efSearch (measured by `rag bench`). Returns (index, description for the manifest).
+    Why: flat search costs O(n) per query (~17 ms at 100k x 384, one core); HNSW ~1 ms with recall@10 >= 0.99 at
+    the default M/efSearch (docs/BENCHMARKS.md). Returns (index, description for the manifest).
     """
     import faiss
 
@@ -176,6 +176,11 @@ def make_dense_index(dim: int, n: int, settings=None):
 
 
 def _tune(index, manifest: dict) -> None:
+    import faiss
+
+    # One query vector at a time gains nothing from OpenMP, and its spin-waiting threads made a flat search
+    # 20-40x slower on a busy 2-core machine (10k chunks: 20 ms with 2 threads vs 0.5 ms with 1; `rag bench`).
+    faiss.omp_set_num_threads(1)
     info = manifest.get("dense_index") or {}
     if info.get("type") == "hnsw" and hasattr(index, "hnsw"):
         index.hnsw.efSearch = int(info.get("ef_search", index.hnsw.efSearch))
