@@ -92,7 +92,11 @@ class LocalLLMServer:
             self.port = free_port(self.host)
         self.process = subprocess.Popen(self.command(), stdout=self.log or subprocess.DEVNULL,
                                         stderr=subprocess.STDOUT if self.log else subprocess.DEVNULL)
-        self.wait_ready(wait)
+        try:
+            self.wait_ready(wait)
+        except BaseException:  # Ctrl-C or SIGTERM while it loads must not leave the child running
+            self.stop()
+            raise
         return self
 
     def ready(self) -> bool:

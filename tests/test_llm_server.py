@@ -116,12 +116,11 @@ def test_rag_llm_server_command_serves_and_stops_with_its_child(stop_signal, tmp
                                stdout=subprocess.DEVNULL, stderr=err_file)
     try:
         deadline = time.monotonic() + 180
+        ready = f"LLM server ready at http://127.0.0.1:{port}/v1"
         while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
+            if ready in (tmp_path / "stderr.log").read_text():
+                break
+            time.sleep(0.5)
         models = httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=5).json()
         assert models["data"][0]["id"] == "smollm2"
     finally:
@@ -129,6 +128,6 @@ def test_rag_llm_server_command_serves_and_stops_with_its_child(stop_signal, tmp
         process.wait(timeout=60)
         err_file.close()
     err = (tmp_path / "stderr.log").read_text()
-    assert f"LLM server ready at http://127.0.0.1:{port}/v1" in err
+    assert ready in err
     with pytest.raises(httpx.HTTPError):  # the llama.cpp child is gone too
         httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2)
