@@ -32,9 +32,9 @@ class Settings(BaseSettings):
     embed_backend: str = Field("torch", description="torch (sentence-transformers) or onnx (ONNX Runtime).")
     embed_quantize: bool = Field(False, description="int8 ONNX weights (implies onnx; changes the model id).")
     model_cache_dir: Path = Field(Path("~/.cache/rag"), description="Where the exported ONNX model is kept.")
-    faiss_hnsw_threshold: int = Field(20_000, ge=1, description="From this many chunks the dense index is HNSW.")
+    faiss_hnsw_threshold: int = Field(200_000, ge=1, description="From this many chunks the dense index is HNSW.")
     faiss_hnsw_m: int = Field(32, ge=4, le=128)
-    faiss_hnsw_ef_search: int = Field(128, ge=8, le=4096)
+    faiss_hnsw_ef_search: int = Field(256, ge=8, le=4096)
 
     max_file_mb: float = Field(32.0, gt=0, description="Largest text file indexed (PDF/.docx may be 4x larger).")
 
@@ -51,14 +51,16 @@ class Settings(BaseSettings):
     mmr_lambda: float = Field(0.7, ge=0.0, le=1.0)
 
     # Extractive answerer and abstention (fitted values; see `rag calibrate`)
-    abstain_threshold: float = Field(0.45, description="Answer confidence below this abstains.")
+    abstain_threshold: float = Field(
+        0.4218, description="Answer confidence below this abstains. Fitted by `rag calibrate` (eval/calibration.json)."
+    )
     answer_weights: list[float] = Field(
-        [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0],
+        [-5.4003, 3.3923, 3.3915, -0.5485, 1.4927, 3.9161, -1.6529],
         description="Logistic weights of the extractive sentence scorer: bias, then one per feature in "
         "rag.extractive.FEATURES. Fitted by `rag calibrate`.",
     )
     abstain_weights: list[float] | None = Field(
-        None,
+        [-1.3875, 0.5819, -0.2649, 0.316, 1.0021, 0.5099, 0.1219, 0.0089],
         description="Logistic weights of the abstention model (bias, then rag.extractive.ABSTAIN_FEATURES); "
         "unset: the best sentence's probability is the confidence. Fitted by `rag calibrate`.",
     )
