@@ -51,16 +51,14 @@ class Settings(BaseSettings):
     mmr_lambda: float = Field(0.7, ge=0.0, le=1.0)
 
     # Extractive answerer and abstention (fitted values; see `rag calibrate`)
-    abstain_threshold: float = Field(
-        0.4218, description="Answer confidence below this abstains. Fitted by `rag calibrate` (eval/calibration.json)."
-    )
+    abstain_threshold: float = Field(0.45, description="Answer confidence below this abstains.")
     answer_weights: list[float] = Field(
-        [-5.4003, 3.3923, 3.3915, -0.5485, 1.4927, 3.9161, -1.6529],
+        [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0],
         description="Logistic weights of the extractive sentence scorer: bias, then one per feature in "
         "rag.extractive.FEATURES. Fitted by `rag calibrate`.",
     )
     abstain_weights: list[float] | None = Field(
-        [-1.3875, 0.5819, -0.2649, 0.316, 1.0021, 0.5099, 0.1219, 0.0089],
+        None,
         description="Logistic weights of the abstention model (bias, then rag.extractive.ABSTAIN_FEATURES); "
         "unset: the best sentence's probability is the confidence. Fitted by `rag calibrate`.",
     )
