@@ -39,10 +39,13 @@ def collect(services, items):
     return questions
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = 1.0) -> list[float]:
+def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = 1.0, balanced: bool = False) -> list[float]:
+    """Logistic regression; unbalanced keeps the outputs calibrated probabilities (the sentence model's scores
+    are compared with each other and with the threshold), balanced suits the abstention model, whose threshold
+    is chosen afterwards anyway."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced" if balanced else None)
     model.fit(x, y)
     return [round(float(model.intercept_[0]), 4), *[round(float(w), 4) for w in model.coef_[0]]]
 
@@ -106,7 +109,7 @@ def calibrate(gold, split, max_false_refusal, write_to, cache_dir):
         best = max(cands, key=lambda c: c.score)
         abstain_x.append(scorer.abstain_vector(best))
         abstain_y.append(int(item.answerable))
-    abstain_weights = fit_logistic(np.array(abstain_x), np.array(abstain_y))
+    abstain_weights = fit_logistic(np.array(abstain_x), np.array(abstain_y), balanced=True)
     scorer.abstain_weights = abstain_weights
     conf = [(y_, _logit(abstain_weights, v)) for v, y_ in zip(abstain_x, abstain_y)]
     threshold = choose_threshold([c for y_, c in conf if y_], [c for y_, c in conf if not y_], max_false_refusal)

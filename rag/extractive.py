@@ -29,7 +29,10 @@ ABSTAIN_TEXT = "The documents don't contain an answer to this."
 FEATURES = ("dense", "idf_coverage", "coverage", "type_match", "rank_prior", "passage_dense")
 # The abstention model sees the best sentence: its probability, and its features that say "on topic, but does it
 # hold the kind of answer asked for?"
-ABSTAIN_FEATURES = ("best_probability", "type_match", "idf_coverage", "dense", "passage_dense")
+# hold the kind of answer asked for, and does its passage mention every rare word of the question?" (Unanswerable
+# questions often hinge on one word the text never uses: a swapped entity, a negation, a detail it never gives.)
+ABSTAIN_FEATURES = ("best_probability", "type_match", "idf_coverage", "dense", "passage_dense",
+                    "passage_coverage", "missing_idf")
 
 
 @dataclass
@@ -85,7 +88,7 @@ class ExtractiveAnswerer:
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.weights = list(weights) if weights is not None else None
-        self.abstain_weights = list(abstain_weights) if abstain_weights is not None else None
+        self.abstain_weights = list(abstain_weights) if abstain_weights else None  # [] = no model
         for values, names in ((self.weights, FEATURES), (self.abstain_weights, ABSTAIN_FEATURES)):
             if values is not None and len(values) != len(names) + 1:
                 raise ValueError(f"weights need {len(names) + 1} numbers (bias + {', '.join(names)}), not {values}")
@@ -118,9 +121,21 @@ class ExtractiveAnswerer:
         kind = question_type(question)
         qv = question_vector if question_vector is not None else self.embedder.embed_array([question])[0]
         dense = self.sentence_vectors(candidates) @ qv
+        max_idf = max(idf.values(), default=1.0) or 1.0
+        by_passage: dict[str, tuple[float, float]] = {}
+        for cand in candidates:
+            chunk = cand.passage.chunk
+            if chunk.chunk_id not in by_passage:
+                in_passage = set(content_terms(chunk.text))
+                missing = [idf[t] for t in terms if t not in in_passage]
+                by_passage[chunk.chunk_id] = (
+                    sum(idf[t] for t in terms if t in in_passage) / idf_total,
+                    max(missing, default=0.0) / max_idf,
+                )
         for cand, sim in zip(candidates, dense):
             present = set(content_terms(cand.text))
             hits = [t for t in terms if t in present]
+            passage_coverage, missing_idf = by_passage[cand.passage.chunk.chunk_id]
             cand.features = {
                 "dense": float(sim),
                 "idf_coverage": sum(idf[t] for t in hits) / idf_total,
@@ -128,6 +143,8 @@ class ExtractiveAnswerer:
                 "type_match": 1.0 if has_answer_type(kind, cand.text, question) else 0.0,
                 "rank_prior": 1.0 / math.sqrt(cand.passage.rank),
                 "passage_dense": float(cand.passage.dense_score or 0.0),
+                "passage_coverage": passage_coverage,
+                "missing_idf": missing_idf,
             }
             cand.score = self.probability(cand.vector())
 
@@ -138,7 +155,7 @@ class ExtractiveAnswerer:
     @staticmethod
     def abstain_vector(best: Candidate) -> list[float]:
         f = best.features
-        return [best.score, f["type_match"], f["idf_coverage"], f["dense"], f["passage_dense"]]
+        return [best.score, *(f[name] for name in ABSTAIN_FEATURES[1:])]
 
     def confidence(self, best: Candidate) -> float:
         """P(the question is answerable from these passages), from the best sentence; compared to the threshold."""
