@@ -12,7 +12,9 @@ it also scores close to the best; below the threshold the answerer abstains.
 from __future__ import annotations
 
 import math
+import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -26,6 +28,7 @@ from rag.text import content_terms
 from rag.types import Answer, Passage
 
 ABSTAIN_TEXT = "The documents don't contain an answer to this."
+SENTENCE_CACHE_SIZE = 20_000  # about 30 MB of 384-d float32 vectors
 FEATURES = ("dense", "idf_coverage", "coverage", "type_match", "rank_prior", "passage_dense")
 # The abstention model sees the best sentence: its probability, and its features that say "on topic, but does it
 # hold the kind of answer asked for?"
@@ -89,6 +92,8 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.weights = list(weights) if weights is not None else None
         self.abstain_weights = list(abstain_weights) if abstain_weights else None  # [] = no model
+        self._vector_cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
         for values, names in ((self.weights, FEATURES), (self.abstain_weights, ABSTAIN_FEATURES)):
             if values is not None and len(values) != len(names) + 1:
                 raise ValueError(f"weights need {len(names) + 1} numbers (bias + {', '.join(names)}), not {values}")
@@ -109,7 +114,20 @@ class ExtractiveAnswerer:
         return out
 
     def sentence_vectors(self, candidates: list[Candidate]) -> np.ndarray:
-        return self.embedder.embed_array([c.text for c in candidates])
+        """Sentence embeddings, cached by (document hash, span): content-addressed, so never stale. The same
+        passages come back for related questions, and embedding their sentences is most of an answer's cost."""
+        keys = [(c.passage.chunk.doc_sha256, c.start, c.end) for c in candidates]
+        with self._cache_lock:
+            found = {key: self._vector_cache[key] for key in keys if key in self._vector_cache}
+        missing = [i for i, key in enumerate(keys) if key not in found]
+        if missing:
+            fresh = self.embedder.embed_array([candidates[i].text for i in missing])
+            with self._cache_lock:
+                for i, vector in zip(missing, fresh):
+                    found[keys[i]] = self._vector_cache[keys[i]] = vector
+                while len(self._vector_cache) > SENTENCE_CACHE_SIZE:
+                    self._vector_cache.popitem(last=False)
+        return np.vstack([found[key] for key in keys])
 
     def featurize(self, question: str, candidates: list[Candidate], question_vector: np.ndarray | None = None) -> None:
         if not candidates:
