@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ import numpy as np
 from rag.chunking import chunk_document, make_splitter
 from rag.embedding import Embedder, make_embedder, resolve_model
 from rag.errors import IndexMismatchError, LoadError, NothingIndexedError
-from rag.loaders import iter_files, load
+from rag.loaders import file_sha256, iter_files, load
 from rag.locking import writer_lock
 from rag.settings import Settings
 from rag.store import load_snapshot, read_manifest, write_snapshot
@@ -120,7 +119,7 @@ def index_paths(
         reused: set[str] = set()
         for source, path in seen.items():
             old = previous.get(source)
-            if old is not None and old["sha256"] == _sha256(path):
+            if old is not None and old["sha256"] == file_sha256(path):
                 reused.add(source)
                 continue
             try:
@@ -220,12 +219,6 @@ def _embed(embedder: Embedder, texts: list[str], batch: int, progress: Progress 
     return out
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _is_within(path: Path, root: Path) -> bool:

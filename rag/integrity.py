@@ -11,7 +11,6 @@ newest sound one; when none is sound, rebuild from the sources listed in the new
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -23,6 +22,7 @@ from langchain_core.embeddings import Embeddings
 
 from rag.chunking import chunk_id
 from rag.errors import IndexCorruptError
+from rag.loaders import file_sha256
 from rag.locking import writer_lock
 from rag.store import CURRENT, FORMAT_VERSION, SNAPSHOTS, open_snapshot, publish_snapshot, snapshot_dirs
 
@@ -234,12 +234,6 @@ def _stale_sources(manifest: dict) -> list[str]:
     return notes
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def repair_index(settings, embedder=None, lock_timeout: float = 0.0) -> RepairReport:

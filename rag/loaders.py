@@ -40,6 +40,15 @@ def shown(path) -> str:
     return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in 1 MiB blocks (the identity of a document version)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def iter_files(paths: Iterable[Path]) -> Iterator[Path | LoadError]:
     """Yield supported files under ``paths`` (recursing, skipping hidden ones), or a LoadError for a bad path.
 

@@ -7,7 +7,6 @@ so a bad file is reported by name and never reaches (or damages) the index.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 import shutil
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.errors import IndexMissingError, LoadError, RagError
-from rag.loaders import SUPPORTED_SUFFIXES, load
+from rag.loaders import SUPPORTED_SUFFIXES, file_sha256, load
 from rag.settings import Settings
 
 _ODD = re.compile(r"[^A-Za-z0-9._ -]+")
@@ -45,12 +44,6 @@ def sanitize_filename(name: str) -> str:
     return f"{stem}.{suffix}" if suffix else stem
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def unique_destination(folder: Path, name: str, sha256: str) -> tuple[Path, bool]:
@@ -60,7 +53,7 @@ def unique_destination(folder: Path, name: str, sha256: str) -> tuple[Path, bool
     stem, suffix = candidate.stem, candidate.suffix
     n = 1
     while candidate.exists():
-        if candidate.is_file() and _sha256(candidate) == sha256:
+        if candidate.is_file() and file_sha256(candidate) == sha256:
             return candidate, True
         candidate = folder / f"{stem}-{n}{suffix}"
         n += 1
@@ -93,7 +86,7 @@ def save_upload(src: Path, display: str, settings: Settings) -> Path:
                                  + ", ".join(sorted(SUPPORTED_SUFFIXES)))
     folder = uploads_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
-    dest, existing = unique_destination(folder, name, _sha256(src))
+    dest, existing = unique_destination(folder, name, file_sha256(src))
     if existing:
         return dest
     # Load a hidden temporary copy first (under the real suffix) so a bad file never gets a visible name.
