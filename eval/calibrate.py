@@ -70,8 +70,10 @@ def choose_threshold(conf_answerable: list[float], conf_unanswerable: list[float
               help="False-refusal budget on the dev answerable questions.")
 @click.option("--write", "write_to", type=click.Path(path_type=Path), help="Also write the fitted values as JSON.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Dataset corpus cache (as rag eval).")
+@click.option("--threshold-only", is_flag=True,
+              help="Keep the configured weights; fit only the abstention threshold.")
 @reports_errors
-def calibrate(gold, split, max_false_refusal, write_to, cache_dir):
+def calibrate(gold, split, max_false_refusal, write_to, cache_dir, threshold_only):
     """Fit answer-sentence and abstention weights on the dev split of GOLD (default: seeds + SQuAD v2 slice)."""
     from eval.session import DEFAULT_CACHE, default_gold_files, prepare_index, read_datasets, select
     from rag.cli import load_settings
@@ -92,6 +94,9 @@ def calibrate(gold, split, max_false_refusal, write_to, cache_dir):
             rows.extend(collect(services, items))
             click.echo(f"{path}: {len(items)} {split} questions", err=True)
 
+    if threshold_only:
+        _fit_threshold_only(rows, settings, embedder, max_false_refusal, paths, split, write_to)
+        return
     x = np.array([c.vector() for item, cands, _labels in rows if item.answerable for c in cands])
     y = np.array([label for item, _cands, labels in rows if item.answerable for label in labels])
     sentence_weights = fit_logistic(x, y)
@@ -144,3 +149,29 @@ def _squad_default() -> list[Path]:
     path = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "squad_v2_dev_subset"
     squad = path / "dev-v2.0-subset.json"
     return [squad] if squad.exists() else []
+
+
+def _fit_threshold_only(rows, settings, embedder, max_false_refusal, paths, split, write_to) -> None:
+    from rag.extractive import ExtractiveAnswerer
+
+    scorer = ExtractiveAnswerer(embedder, lambda: None, 0.0, weights=settings.answer_weights,
+                                abstain_weights=settings.abstain_weights)
+    answerable, unanswerable = [], []
+    for item, cands, _labels in rows:
+        if not cands:
+            continue
+        best = max(cands, key=lambda c: c.score)
+        (answerable if item.answerable else unanswerable).append(scorer.confidence(best))
+    threshold = choose_threshold(answerable, unanswerable, max_false_refusal)
+    result = {
+        "answer_weights": settings.answer_weights,
+        "abstain_weights": settings.abstain_weights,
+        "abstain_threshold": threshold,
+        "fit_on": {"gold": [str(p) for p in paths], "split": split, "questions": len(rows)},
+        "dev": {"correct_refusal": round(float(np.mean([c < threshold for c in unanswerable])), 4),
+                "false_refusal": round(float(np.mean([c < threshold for c in answerable])), 4)},
+    }
+    click.echo(json.dumps(result, indent=2))
+    click.echo(f"RAG_ABSTAIN_THRESHOLD={threshold}", err=True)
+    if write_to:
+        Path(write_to).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -51,7 +51,9 @@ class Settings(BaseSettings):
     mmr_lambda: float = Field(0.7, ge=0.0, le=1.0)
 
     # Extractive answerer and abstention (fitted values; see `rag calibrate`)
-    abstain_threshold: float = Field(0.45, description="Answer confidence below this abstains.")
+    abstain_threshold: float = Field(
+        0.4753, description="Answer confidence below this abstains. Fitted by `rag calibrate` (eval/calibration.json)."
+    )
     answer_weights: list[float] = Field(
         [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0],
         description="Logistic weights of the extractive sentence scorer: bias, then one per feature in "
