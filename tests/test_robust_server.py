@@ -14,8 +14,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -23,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.serve_process import rag_serve
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -30,14 +29,6 @@ CLIENTS = 50
 XSS_TEXT = ("Security drill notes. The evacuation beacon is tested every Tuesday at noon. "
             "<script>alert('xss')</script> <img src=x onerror=alert('img')> marks where attackers hide code.\n")
 XSS_QUESTION = "When is the evacuation beacon tested?"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -53,28 +44,8 @@ def server(tmp_path_factory, seeds_index_dir, real_embedder):
     (docs / "<img src=x onerror=alert(1)>.txt").write_text(XSS_TEXT, encoding="utf-8")
     index_paths([docs], Settings(_env_file=None, index_dir=index_dir), embedder=real_embedder)
 
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.update(RAG_DATA_DIR=str(root / "data"), RAG_MAX_UPLOAD_MB="1", HF_HUB_OFFLINE="1",
-               TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
-    rag = Path(sys.executable).parent / "rag"
-    proc = subprocess.Popen([str(rag), "serve", "--port", str(port), "--index-dir", str(index_dir)], cwd=root,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    log: list[str] = []
-    threading.Thread(target=lambda: log.extend(iter(proc.stdout.readline, "")), daemon=True).start()
-    try:
-        deadline = time.monotonic() + 300
-        while not any("Chat running at " in line for line in log):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("rag serve did not start:\n" + "".join(log))
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/", log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with rag_serve(root, index_dir, RAG_MAX_UPLOAD_MB="1") as (url, _proc, log):
+        yield url, log
 
 
 def gold_questions() -> list[str]:

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO, SEED_FILE
+from tests.serve_process import rag_serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -29,12 +26,6 @@ MISSILE_Q = "Which missile has North Korea likely provided to Russia?"
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
                                     reason="/usr/bin/chromium is not installed (run `make browser` as root)")
 browser_test = [pytest.mark.server, pytest.mark.browser, pytest.mark.slow, needs_chromium]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Server:
@@ -47,30 +38,8 @@ def server(tmp_path_factory, seeds_index_dir):
     root = tmp_path_factory.mktemp("ui-server")
     index_dir = root / "index"
     shutil.copytree(seeds_index_dir, index_dir, symlinks=True)
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.update(RAG_DATA_DIR=str(root / "data"), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-               GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
-    rag = Path(sys.executable).parent / "rag"
-    proc = subprocess.Popen([str(rag), "serve", "--port", str(port), "--index-dir", str(index_dir)], cwd=root,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    log: list[str] = []
-    threading.Thread(target=lambda: log.extend(iter(proc.stdout.readline, "")), daemon=True).start()
-    try:
-        deadline = time.monotonic() + 300
-        while not any("Chat running at " in line for line in log):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("rag serve did not start:\n" + "".join(log))
-            time.sleep(0.2)
-        url = next(line for line in log if "Chat running at " in line).split(" at ", 1)[1].split()[0]
-        assert url == f"http://127.0.0.1:{port}/"
+    with rag_serve(root, index_dir) as (url, proc, log):
         yield Server(url, root, proc, log)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
