@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rag.bench_corpus import Corpus, GoldQuestion, seeds_corpus, squad_corpus, synthetic_corpus
-from rag.bench_scale import peak_rss_mb, percentiles
+from rag.bench_scale import peak_rss_mb, time_steps
 from rag.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -128,19 +128,8 @@ def query_latency(run: Settings, embedder, store, questions: list[str]) -> dict:
     for q in questions[:3]:
         assistant.ask(q)
         store.similarity_search(q, k=5)
-    steps = {"ours_retrieve": assistant.retrieve, "ours_ask": assistant.ask,
-             "baseline_search": lambda q: store.similarity_search(q, k=5)}
-    wall: dict[str, list[float]] = {name: [] for name in steps}
-    cpu: dict[str, list[float]] = {name: [] for name in steps}
-    for q in questions:
-        for name, step in steps.items():
-            t0, c0 = time.perf_counter(), time.process_time()
-            step(q)
-            wall[name].append((time.perf_counter() - t0) * 1000)
-            cpu[name].append((time.process_time() - c0) * 1000)
-    out = {f"{name}_ms": percentiles(wall[name]) for name in steps}
-    out.update({f"{name}_cpu_ms": percentiles(cpu[name]) for name in steps})
-    return out
+    return time_steps({"ours_retrieve": assistant.retrieve, "ours_ask": assistant.ask,
+                       "baseline_search": lambda q: store.similarity_search(q, k=5)}, questions)
 
 
 def cold_start(index_dir: Path, question: str, env_overrides: dict[str, str], runs: int = 5) -> dict:

@@ -96,6 +96,22 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
             "n": int(arr.size)}
 
 
+def time_steps(steps: dict, questions: list[str]) -> dict[str, dict[str, float]]:
+    """Wall and CPU percentiles of each step over the questions, the steps interleaved per question so that
+    a busy machine slows them alike: ``{name}_ms`` and ``{name}_cpu_ms``."""
+    wall: dict[str, list[float]] = {name: [] for name in steps}
+    cpu: dict[str, list[float]] = {name: [] for name in steps}
+    for q in questions:
+        for name, step in steps.items():
+            t0, c0 = time.perf_counter(), time.process_time()
+            step(q)
+            wall[name].append((time.perf_counter() - t0) * 1000)
+            cpu[name].append((time.process_time() - c0) * 1000)
+    out = {f"{name}_ms": percentiles(wall[name]) for name in steps}
+    out.update({f"{name}_cpu_ms": percentiles(cpu[name]) for name in steps})
+    return out
+
+
 def dir_size_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file()) / 2**20
 
@@ -164,18 +180,7 @@ def run_point(size: int, settings, datasets_dir: Path, cache_dir: Path, question
     assistant = services.assistant
     for q in questions[:3]:  # warm: model loaded, caches filled
         assistant.ask(q)
-    steps = {"retrieve": assistant.retrieve, "ask": assistant.ask}
-    wall: dict[str, list[float]] = {name: [] for name in steps}
-    cpu: dict[str, list[float]] = {name: [] for name in steps}
-    for q in questions:
-        for name, step in steps.items():
-            t0, c0 = time.perf_counter(), time.process_time()
-            step(q)
-            wall[name].append((time.perf_counter() - t0) * 1000)
-            cpu[name].append((time.process_time() - c0) * 1000)
-    for name in steps:
-        out[f"{name}_ms"] = percentiles(wall[name])
-        out[f"{name}_cpu_ms"] = percentiles(cpu[name])
+    out.update(time_steps({"retrieve": assistant.retrieve, "ask": assistant.ask}, questions))
     out["peak_rss_mb"] = round(peak_rss_mb(), 1)
     query_vectors = inner.embed_array(questions)
     out["ann"] = ann_recall(np.ascontiguousarray(snapshot.vectors(), np.float32), query_vectors, settings)
