@@ -28,7 +28,7 @@ from rag.text import content_terms
 from rag.types import Answer, Passage
 
 ABSTAIN_TEXT = "The documents don't contain an answer to this."
-SENTENCE_CACHE_SIZE = 20_000  # about 30 MB of 384-d float32 vectors
+SENTENCE_CACHE_SIZE = 20_000  # about 30 MB of 384-d float32 vectors; the oldest entries go first
 FEATURES = ("dense", "idf_coverage", "coverage", "type_match", "rank_prior", "passage_dense")
 # The abstention model sees the best sentence: its probability, and its features that say "on topic, but does it
 # hold the kind of answer asked for?"
