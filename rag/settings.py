@@ -57,7 +57,8 @@ class Settings(BaseSettings):
     answer_weights: list[float] = Field(
         [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0],
         description="Logistic weights of the extractive sentence scorer: bias, then one per feature in "
-        "rag.extractive.FEATURES. Fitted by `rag calibrate`.",
+        "rag.extractive.FEATURES. Hand-set: the weights `rag calibrate` fitted scored worse on held-out data "
+        "(eval/calibration.json).",
     )
     abstain_weights: list[float] | None = Field(
         None,
