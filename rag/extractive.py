@@ -3,9 +3,9 @@
 Every whole sentence of the top passages (verbatim from the document) is a candidate, described by a few
 features (``FEATURES``): semantic similarity to the question, IDF-weighted and plain coverage of the question's
 content terms, whether it holds a token of the expected answer type (rag.answer_type), the passage's retrieval
-rank and dense score. A logistic model over them gives P(sentence answers the question); its weights and the
-abstention threshold are fitted on a development split by `rag calibrate` and stored in settings
-(``answer_weights``, ``abstain_threshold``). The best sentence is the answer, with a neighbour added only when
+rank and dense score. A logistic model over them scores each sentence (settings ``answer_weights``); the
+abstention threshold (``abstain_threshold``) is fitted on a development split by `rag calibrate`, which can also
+fit the weights and an abstention model (``abstain_weights``); eval/calibration.json records which fits were kept. The best sentence is the answer, with a neighbour added only when
 it also scores close to the best; below the threshold the answerer abstains.
 """
 
