@@ -11,9 +11,6 @@ deadline even if the server stalls mid-stream.
 
 from __future__ import annotations
 
-import queue
-import threading
-import time
 from collections.abc import Callable, Iterator
 
 from rag.citations import cite
@@ -23,6 +20,7 @@ from rag.followup import contextual_query, is_elliptical
 from rag.prompt import PromptPassage, build_messages, condense_messages, trim_passages
 from rag.settings import Settings
 from rag.store import IndexSnapshot
+from rag.timelimit import iterate_with_timeout
 from rag.types import Answer, Citation, Passage
 from rag.verify import MarkerRenumberer, Verdict, is_abstention, parse_citations, verify
 
@@ -106,41 +104,19 @@ class LLMAnswerer:
     def generate(self, messages: list[tuple[str, str]], timeout: float | None = None, **kwargs) -> Iterator[str]:
         """Text pieces from the server; raises on failure or when the timeout passes (even mid-stream)."""
         timeout = self.settings.llm_timeout if timeout is None else timeout
-        pieces: queue.Queue = queue.Queue()
-        stop = threading.Event()
         model = self.chat_model()
         if kwargs:
             model = model.bind(**kwargs)
 
-        def work() -> None:
-            try:
-                for chunk in model.stream(messages):
-                    if stop.is_set():
-                        return
-                    content = chunk.content
-                    if isinstance(content, str) and content:
-                        pieces.put(("piece", content))
-                pieces.put(("done", None))
-            except BaseException as err:  # noqa: BLE001 - handed to the caller's thread, which decides
-                pieces.put(("error", err))
+        def pieces() -> Iterator[str]:
+            for chunk in model.stream(messages):
+                content = chunk.content
+                if isinstance(content, str) and content:
+                    yield content
 
-        threading.Thread(target=work, name="llm-stream", daemon=True).start()
-        deadline = time.monotonic() + timeout
-        try:
-            while True:
-                remaining = deadline - time.monotonic()
-                try:
-                    kind, value = pieces.get(timeout=max(remaining, 0.0))
-                except queue.Empty:
-                    raise LLMTimeout(f"no answer within {timeout:g} s") from None
-                if kind == "piece":
-                    yield value
-                elif kind == "error":
-                    raise value
-                else:
-                    return
-        finally:
-            stop.set()  # the worker ends at its next chunk, or when its own HTTP timeout fires
+        # The worker ends at its next chunk after we stop reading, or when its own HTTP timeout fires.
+        yield from iterate_with_timeout(pieces, timeout,
+                                        on_timeout=lambda: LLMTimeout(f"no answer within {timeout:g} s"))
 
     def condense(self, question: str, history: list[dict] | None) -> str:
         """A standalone retrieval question for a follow-up, written by the model.

@@ -47,9 +47,11 @@ def call_with_timeout(fn: Callable[[], T], timeout: float) -> T:
     return box["value"]  # type: ignore[return-value]
 
 
-def iterate_with_timeout(make: Callable[[], Iterator[T]], timeout: float) -> Iterator[T]:
-    """Items of ``make()`` produced in a worker thread; QuestionError once ``timeout`` seconds have passed
-    in total. Closing the returned generator early tells the worker to stop after its current item."""
+def iterate_with_timeout(make: Callable[[], Iterator[T]], timeout: float,
+                         on_timeout: Callable[[], Exception] | None = None) -> Iterator[T]:
+    """Items of ``make()`` produced in a worker thread; QuestionError (or ``on_timeout()``) once ``timeout``
+    seconds have passed in total. Closing the returned generator early tells the worker to stop after its
+    current item."""
     items: queue.Queue = queue.Queue()  # unbounded: a worker must never block on a consumer that left
     stop = threading.Event()
 
@@ -71,7 +73,7 @@ def iterate_with_timeout(make: Callable[[], Iterator[T]], timeout: float) -> Ite
             try:
                 kind, value = items.get(timeout=max(remaining, 0.0)) if remaining > 0 else items.get_nowait()
             except queue.Empty:
-                raise _timeout_error(timeout) from None
+                raise (on_timeout() if on_timeout else _timeout_error(timeout)) from None
             if kind == "done":
                 return
             if kind == "error":
