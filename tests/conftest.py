@@ -16,6 +16,9 @@ SEEDS = REPO / "seeds"
 SEED_FILE = SEEDS / "000_ae9ece0cf409f084.txt"
 SHARED = REPO.parent / "shared"
 
+# Module-scoped fixtures of the llm-mode tests (hash_services, passages).
+pytest_plugins = ["tests.llm_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def seed_text() -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from rag.embedding import HashEmbedder
 from rag.indexer import index_paths
 from rag.services import Services, build_services
@@ -38,3 +40,14 @@ def ranked_passages(services: Services) -> list[Passage]:
     """Every chunk as a passage, ranked a.txt, b.txt, c.txt."""
     chunks = sorted(services.store.chunks, key=lambda c: (Path(c.source).name, c.start))
     return [Passage(chunk, 1.0 / i, i) for i, chunk in enumerate(chunks, start=1)]
+
+
+@pytest.fixture(scope="module")
+def hash_services(tmp_path_factory) -> Services:
+    """The three-document corpus indexed with the HashEmbedder, once per test module."""
+    return make_services(tmp_path_factory.mktemp("llm-corpus"))
+
+
+@pytest.fixture(scope="module")
+def passages(hash_services) -> list[Passage]:
+    return ranked_passages(hash_services)

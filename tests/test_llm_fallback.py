@@ -15,20 +15,8 @@ import pytest
 
 from rag.llm import LLMAnswerer
 from rag.llm_server import free_port
-from rag.services import Services
 from rag.settings import Settings
-from rag.types import Answer, Passage
-from tests.llm_fixtures import make_services, ranked_passages
-
-
-@pytest.fixture(scope="module")
-def hash_services(tmp_path_factory) -> Services:
-    return make_services(tmp_path_factory.mktemp("llm-corpus"))
-
-
-@pytest.fixture(scope="module")
-def passages(hash_services) -> list[Passage]:
-    return ranked_passages(hash_services)
+from rag.types import Answer
 
 TIMEOUT = 2.0
 CANNED = ["Kim welcomed", " Putin in Pyong", "yang [", "1]. The bridge opened in 1932 [3", "]. ",

@@ -21,9 +21,8 @@ from rag.llm_server import LocalLLMServer, free_port
 from rag.prompt import trim_passages
 from rag.services import Services
 from rag.settings import Settings
-from rag.types import Answer, Passage
+from rag.types import Answer
 from rag.verify import MarkerRenumberer, parse_citations
-from tests.llm_fixtures import make_services, ranked_passages
 
 pytestmark = [pytest.mark.llm, pytest.mark.timeout(600)]
 
@@ -43,15 +42,6 @@ def llama(tmp_path_factory):
     server.stop()
     log.close()
 
-
-@pytest.fixture(scope="module")
-def hash_services(tmp_path_factory) -> Services:
-    return make_services(tmp_path_factory.mktemp("llm-corpus"))
-
-
-@pytest.fixture(scope="module")
-def passages(hash_services) -> list[Passage]:
-    return ranked_passages(hash_services)
 
 
 def answerer(services: Services, base_url: str, timeout: float = TIMEOUT) -> LLMAnswerer:

@@ -6,8 +6,7 @@ import pytest
 
 from rag.extractive import ABSTAIN_TEXT
 from rag.prompt import trim_passages
-from rag.services import Services
-from rag.types import Citation, Passage
+from rag.types import Citation
 from rag.verify import (
     MarkerRenumberer,
     is_abstention,
@@ -17,17 +16,6 @@ from rag.verify import (
     verify_answer,
     windows_for,
 )
-from tests.llm_fixtures import make_services, ranked_passages
-
-
-@pytest.fixture(scope="module")
-def hash_services(tmp_path_factory) -> Services:
-    return make_services(tmp_path_factory.mktemp("llm-corpus"))
-
-
-@pytest.fixture(scope="module")
-def passages(hash_services) -> list[Passage]:
-    return ranked_passages(hash_services)
 
 
 def test_parse_citations_numbers_per_sentence():
