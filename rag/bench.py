@@ -160,22 +160,28 @@ def env_for(settings: Settings) -> dict[str, str]:
             "RAG_CHUNK_SIZE": str(settings.chunk_size), "RAG_CHUNK_OVERLAP": str(settings.chunk_overlap)}
 
 
-def scale_point(size: int, settings: Settings, datasets: Path, cache: Path, questions: list[str],
-                embed_limit: int) -> dict:
+def scale_point(size: int, settings: Settings, datasets: Path, cache: Path, questions: list[str]) -> dict:
+    """Two subprocesses: one fills the sentence-vector cache for this size, the next one is measured."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(questions, handle)
-    cmd = [sys.executable, "-m", "rag.bench_scale", str(size), "--datasets", str(datasets), "--cache", str(cache),
-           "--questions", handle.name, "--embed-limit", str(embed_limit)]
+    base = [sys.executable, "-m", "rag.bench_scale", str(size), "--datasets", str(datasets), "--cache", str(cache)]
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
                **env_for(settings))
     try:
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=REPO)
+        prepared = _bench_json(subprocess.run(base + ["--prepare"], env=env, capture_output=True, text=True, cwd=REPO))
+        if "error" in prepared:
+            return {"chunks_requested": size, **prepared}
+        done = subprocess.run(base + ["--questions", handle.name], env=env, capture_output=True, text=True, cwd=REPO)
     finally:
         os.unlink(handle.name)
+    return {**_bench_json(done), "chunks_requested": size, "prepare": prepared}
+
+
+def _bench_json(done: subprocess.CompletedProcess) -> dict:
     for line in done.stdout.splitlines():
         if line.startswith("BENCH-JSON "):
             return json.loads(line[len("BENCH-JSON "):])
-    return {"chunks_requested": size, "error": (done.stderr or done.stdout).strip()[-500:]}
+    return {"error": (done.stderr or done.stdout).strip()[-500:]}
 
 
 def query_pool(datasets: Path, seeds: Corpus, squad: Corpus, n: int) -> list[str]:
@@ -196,7 +202,7 @@ def query_pool(datasets: Path, seeds: Corpus, squad: Corpus, n: int) -> list[str
 
 
 def run_bench(settings: Settings, sizes: list[int], quick: bool = False, datasets: Path | None = None,
-              cache: Path | None = None, embed_limit: int = 2000, compare_int8: bool = True, queries: int = 40,
+              cache: Path | None = None, ingest_chunks: int = 1000, compare_int8: bool = True, queries: int = 40,
               echo: Echo = lambda s: None) -> dict:
     from rag.embedding import make_embedder
 
@@ -209,7 +215,7 @@ def run_bench(settings: Settings, sizes: list[int], quick: bool = False, dataset
         "embed_quantize": settings.embed_quantize, "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap, "k": settings.k, "faiss_hnsw_threshold": settings.faiss_hnsw_threshold,
         "faiss_hnsw_m": settings.faiss_hnsw_m, "faiss_hnsw_ef_search": settings.faiss_hnsw_ef_search},
-        "sizes": sizes, "quick": quick, "embed_limit": embed_limit}
+        "sizes": sizes, "quick": quick, "ingest_chunks": ingest_chunks}
     root = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     try:
         ours = make_embedder(settings)
@@ -231,7 +237,7 @@ def run_bench(settings: Settings, sizes: list[int], quick: bool = False, dataset
             result["quality_recall@5"][corpus.name] = quality(corpus, settings, embedders, baseline, root,
                                                               limit=30 if quick else None)
 
-        ingest_size = min(sizes) if quick else min([s for s in sizes if s <= max(embed_limit, 1000)] or [1000])
+        ingest_size = min(sizes) if quick else ingest_chunks
         echo(f"ingest: synthetic corpus of {ingest_size} chunks, baseline then ours")
         synthetic = synthetic_corpus(datasets, cache, ingest_size, settings.chunk_size, settings.chunk_overlap)
         result["ingest"], store = ingest(synthetic, settings, ours, baseline, root)
@@ -256,7 +262,7 @@ def run_bench(settings: Settings, sizes: list[int], quick: bool = False, dataset
         result["scale"] = []
         for size in sizes:
             echo(f"scale point: {size} chunks (subprocess)")
-            result["scale"].append(scale_point(size, settings, datasets, cache, questions, embed_limit))
+            result["scale"].append(scale_point(size, settings, datasets, cache, questions))
         result["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -26,9 +26,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 class Answerer(Protocol):
     name: str
 
-    def answer(self, question: str, passages: list[Passage]) -> Answer: ...
+    def answer(self, question: str, passages: list[Passage], question_vector=None) -> Answer: ...
 
-    def stream(self, question: str, passages: list[Passage]) -> Iterator[str | Answer]: ...
+    def stream(self, question: str, passages: list[Passage], question_vector=None) -> Iterator[str | Answer]: ...
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -79,12 +79,15 @@ class Assistant:
 
     def _retrieve_step(self, state: dict) -> dict:
         started = time.perf_counter()
-        passages = self.retriever.retrieve(state["query"], k=state["k"])
-        return dict(state, passages=passages, retrieve_ms=(time.perf_counter() - started) * 1000)
+        # The query is embedded once here; the retriever and the extractive answerer both use this vector.
+        vector = self.retriever.embedder.embed_array([state["query"]])[0]
+        passages = self.retriever.retrieve(state["query"], k=state["k"], query_vector=vector)
+        return dict(state, passages=passages, query_vector=vector,
+                    retrieve_ms=(time.perf_counter() - started) * 1000)
 
     def _answer_step(self, state: dict) -> Answer:
         started = time.perf_counter()
-        answer = self.answerers[state["mode"]].answer(state["query"], state["passages"])
+        answer = self.answerers[state["mode"]].answer(state["query"], state["passages"], state["query_vector"])
         return self._finish(answer, state, started)
 
     def _finish(self, answer: Answer, state: dict, started: float) -> Answer:
@@ -124,7 +127,7 @@ class Assistant:
                 mode: str | None) -> Iterator[str | Answer]:
         state = self._retrieve_step(self._prepare({"question": question, "k": k, "history": history, "mode": mode}))
         started = time.perf_counter()
-        for item in self.answerers[state["mode"]].stream(state["query"], state["passages"]):
+        for item in self.answerers[state["mode"]].stream(state["query"], state["passages"], state["query_vector"]):
             if isinstance(item, Answer):
                 yield self._finish(item, state, started)
             else:

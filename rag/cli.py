@@ -183,13 +183,13 @@ def llm_server_cmd(host, port, n_ctx, model, threads):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every figure.")
 @click.option("--sizes", default="1000,10000,100000", show_default=True, help="Synthetic corpus sizes (chunks).")
 @click.option("--quick", is_flag=True, help="Few queries and runs (a smoke run; use with small --sizes).")
-@click.option("--embed-limit", type=int, default=2000, show_default=True,
-              help="Above this many chunks, scale points use approximate cached chunk vectors (see docs).")
+@click.option("--ingest-chunks", type=click.IntRange(10, 100_000), default=1000, show_default=True,
+              help="Size of the synthetic corpus on which ingest is timed (every sentence embedded live).")
 @click.option("--datasets", type=click.Path(path_type=Path), help="The shared datasets folder.")
 @click.option("--cache", type=click.Path(path_type=Path), help="Bench cache (default ~/.cache/rag-bench).")
 @click.option("--queries", type=click.IntRange(5, 1000), default=40, show_default=True, help="Timed questions.")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), help="Write a PNG of cost vs size.")
-def bench_cmd(as_json, sizes, quick, embed_limit, datasets, cache, queries, plot):
+def bench_cmd(as_json, sizes, quick, ingest_chunks, datasets, cache, queries, plot):
     """Measure ingest, query latency, cold start, memory and quality against the plain LangChain recipe."""
     from rag.bench import run_bench, summary_table
 
@@ -199,7 +199,7 @@ def bench_cmd(as_json, sizes, quick, embed_limit, datasets, cache, queries, plot
         raise click.BadParameter(f"{sizes!r} is not a comma-separated list of chunk counts, e.g. 1000,10000.",
                                  param_hint="--sizes") from None
     result = run_bench(load_settings(), size_list, quick=quick, datasets=datasets, cache=cache,
-                       embed_limit=embed_limit, queries=queries, echo=lambda line: click.echo(line, err=True))
+                       ingest_chunks=ingest_chunks, queries=queries, echo=lambda line: click.echo(line, err=True))
     if plot:
         from rag.bench import plot_scale
 

@@ -148,10 +148,20 @@ class HashEmbedder(Embedder):
         return out
 
 
+def uses_onnx(settings) -> bool:
+    return settings.embed_backend == "onnx" and not settings.embed_model.startswith(HASH_PREFIX)
+
+
+def model_id_for(settings) -> str:
+    """The model id an embedder made from ``settings`` records, without loading it (int8 ONNX adds ``+int8``)."""
+    base = resolve_model(settings.embed_model)[0]
+    return base + ("+int8" if uses_onnx(settings) and settings.embed_quantize else "")
+
+
 def make_embedder(settings) -> Embedder:
     if settings.embed_model.startswith(HASH_PREFIX):
         return HashEmbedder(_hash_dim(settings.embed_model))
-    if settings.embed_backend == "onnx" or settings.embed_quantize:
+    if uses_onnx(settings):
         from rag.onnx_embedder import OnnxEmbedder
 
         return OnnxEmbedder(settings.embed_model, settings.embed_batch_size, settings.torch_threads,

@@ -114,20 +114,35 @@ class ExtractiveAnswerer:
         return out
 
     def sentence_vectors(self, candidates: list[Candidate]) -> np.ndarray:
-        """Sentence embeddings, cached by (document hash, span): content-addressed, so never stale. The same
-        passages come back for related questions, and embedding their sentences is most of an answer's cost."""
-        keys = [(c.passage.chunk.doc_sha256, c.start, c.end) for c in candidates]
+        """Sentence embeddings: read from the snapshot's sentence table (computed at index time), so answering
+        costs no model call. Spans missing from it (a snapshot written before sentence vectors were stored) are
+        embedded and cached by (document hash, span): content-addressed, so never stale."""
+        table = self.snapshot_getter().sentences
+        out = np.empty((len(candidates), table.vectors.shape[1] if table is not None else self.embedder.dim),
+                       np.float32)
+        todo: list[int] = []
+        for i, c in enumerate(candidates):
+            row = table.row(c.passage.chunk.source, c.start, c.end) if table is not None else None
+            if row is None:
+                todo.append(i)
+            else:
+                out[i] = table.vectors[row]
+        if not todo:
+            return out
+        keys = [(candidates[i].passage.chunk.doc_sha256, candidates[i].start, candidates[i].end) for i in todo]
         with self._cache_lock:
             found = {key: self._vector_cache[key] for key in keys if key in self._vector_cache}
-        missing = [i for i, key in enumerate(keys) if key not in found]
+        missing = [j for j, key in enumerate(keys) if key not in found]
         if missing:
-            fresh = self.embedder.embed_array([candidates[i].text for i in missing])
+            fresh = self.embedder.embed_array([candidates[todo[j]].text for j in missing])
             with self._cache_lock:
-                for i, vector in zip(missing, fresh):
-                    found[keys[i]] = self._vector_cache[keys[i]] = vector
+                for j, vector in zip(missing, fresh):
+                    found[keys[j]] = self._vector_cache[keys[j]] = vector
                 while len(self._vector_cache) > SENTENCE_CACHE_SIZE:
                     self._vector_cache.popitem(last=False)
-        return np.vstack([found[key] for key in keys])
+        for i, key in zip(todo, keys):
+            out[i] = found[key]
+        return out
 
     def featurize(self, question: str, candidates: list[Candidate], question_vector: np.ndarray | None = None) -> None:
         if not candidates:

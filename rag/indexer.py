@@ -11,15 +11,17 @@ from pathlib import Path
 import numpy as np
 
 from rag.chunking import chunk_document, make_splitter
-from rag.embedding import Embedder, make_embedder, resolve_model
+from rag.embedding import Embedder, make_embedder, model_id_for
 from rag.errors import IndexMismatchError, LoadError, NothingIndexedError
 from rag.loaders import file_sha256, iter_files, load
 from rag.locking import writer_lock
 from rag.settings import Settings
-from rag.store import load_snapshot, read_manifest, write_snapshot
+from rag.sentence_table import SentenceTableWriter, chunk_vectors, document_spans
+from rag.store import FORMAT_VERSION, DenseIndexBuilder, load_snapshot, new_snapshot_dir, read_manifest, write_snapshot
 from rag.types import Chunk, Document
 
 Progress = Callable[[int, int], None]
+GROUP_SENTENCES = 4096
 
 
 @dataclass
@@ -33,6 +35,7 @@ class IndexReport:
     n_documents: int = 0
     n_chunks: int = 0
     embedded_chunks: int = 0
+    upgraded: int = 0  # documents re-embedded because the old index predates stored sentence vectors
     seconds: float = 0.0
 
     @property
@@ -40,7 +43,8 @@ class IndexReport:
         return f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed"
 
     def summary(self) -> str:
-        return (f"{self.counts_line}; index has {self.n_documents} documents, {self.n_chunks} chunks "
+        upgraded = f"{self.upgraded} re-embedded for the new index format; " if self.upgraded else ""
+        return (upgraded + f"{self.counts_line}; index has {self.n_documents} documents, {self.n_chunks} chunks "
                 f"({self.embedded_chunks} embedded, {len(self.warnings)} skipped) in {self.seconds:.1f} s")
 
 
@@ -98,11 +102,13 @@ def index_paths(
     started = time.perf_counter()
     index_dir = Path(settings.index_dir)
     paths = [Path(p) for p in paths]
-    model_id = embedder.model_id if embedder else resolve_model(settings.embed_model)[0]
+    model_id = embedder.model_id if embedder else model_id_for(settings)
     report = IndexReport()
     with writer_lock(index_dir, lock_timeout):
         manifest = None if rebuild else read_manifest(index_dir)
-        if manifest is not None:
+        if manifest is not None and manifest.get("format", 1) >= FORMAT_VERSION:
+            # An older format is upgraded below by re-embedding every document from its stored text, so a model
+            # or chunking change needs no --rebuild there.
             check_compatible(manifest, settings, model_id, index_dir)
         previous = (manifest or {}).get("documents", {})
 
@@ -144,7 +150,7 @@ def index_paths(
                 reused.add(source)
         report.unchanged = len([s for s in reused if s in seen])
 
-        if not fresh and not report.removed and manifest is not None:
+        if not fresh and not report.removed and manifest is not None and manifest.get("format", 1) >= FORMAT_VERSION:
             report.n_documents = manifest.get("n_documents", 0)
             report.n_chunks = manifest.get("n_chunks", 0)
             report.seconds = time.perf_counter() - started
@@ -156,25 +162,44 @@ def index_paths(
 
         embedder = embedder or make_embedder(settings)
         old_snapshot = load_snapshot(index_dir, embedder) if reused else None
+        if old_snapshot is not None and (old_snapshot.sentences is None
+                                         or old_snapshot.manifest.get("format", 1) < FORMAT_VERSION):
+            # Written by a version that stored no sentence vectors: re-embed those documents from their stored
+            # text (no file needs to be read again) instead of refusing the index.
+            upgraded = sorted(s for s in reused if s in old_snapshot.docs)
+            fresh.extend(old_snapshot.docs[s] for s in upgraded)
+            reused.difference_update(upgraded)
+            report.upgraded = len(upgraded)
+            if not reused:
+                old_snapshot = None
         docs: list[Document] = []
         chunks: list[Chunk] = []
-        vectors: list[np.ndarray] = []
-        if old_snapshot is not None:
-            keep = [i for i, c in enumerate(old_snapshot.chunks) if c.source in reused]
-            chunks.extend(old_snapshot.chunks[i] for i in keep)
-            vectors.append(old_snapshot.vectors(keep) if keep else np.zeros((0, 1), np.float32))
-            docs.extend(old_snapshot.docs[s] for s in sorted(reused) if s in old_snapshot.docs)
-
         splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
-        new_chunks: list[Chunk] = []
-        for doc in fresh:
-            new_chunks.extend(chunk_document(doc, settings.chunk_size, settings.chunk_overlap, splitter))
-        docs.extend(fresh)
-        new_vectors = _embed(embedder, [c.text for c in new_chunks], settings.embed_batch_size, progress,
-                             show_progress)
-        chunks.extend(new_chunks)
-        vectors.append(new_vectors)
-        matrix = np.vstack([v for v in vectors if v.size]) if chunks else np.zeros((0, embedder.dim), np.float32)
+        by_doc = [(doc, chunk_document(doc, settings.chunk_size, settings.chunk_overlap, splitter))
+                  for doc in fresh]
+        kept_sources = sorted(s for s in reused if old_snapshot is not None and s in old_snapshot.docs)
+        n_rows = sum(len(old_snapshot.sentences.block(s)[0]) for s in kept_sources) if kept_sources else 0
+        fresh_spans = [document_spans(doc_chunks) for _, doc_chunks in by_doc]
+        n_rows += sum(len(spans) for spans in fresh_spans)
+        tmp = new_snapshot_dir(index_dir)
+        table = SentenceTableWriter(tmp, n_rows, embedder.dim)
+        keep = [i for i, c in enumerate(old_snapshot.chunks) if c.source in reused] if kept_sources else []
+        dense = DenseIndexBuilder(embedder.dim, len(keep) + sum(len(c) for _, c in by_doc), settings)
+        if kept_sources:
+            chunks.extend(old_snapshot.chunks[i] for i in keep)
+            dense.add(old_snapshot.vectors(keep) if keep else np.zeros((0, embedder.dim), np.float32))
+            docs.extend(old_snapshot.docs[s] for s in kept_sources)
+            for source in kept_sources:
+                table.append(source, *old_snapshot.sentences.block(source))
+        _embed_sentences(embedder, by_doc, fresh_spans, table, dense.add, settings.embed_batch_size, progress,
+                         show_progress)
+        table.close()
+        del fresh_spans
+        for doc, doc_chunks in by_doc:
+            docs.append(doc)
+            chunks.extend(doc_chunks)
+        report.embedded_chunks = sum(len(c) for _, c in by_doc)
+        del by_doc, old_snapshot
 
         manifest = dict(_config(settings, embedder.model_id))
         manifest["embedding"]["dim"] = int(embedder.dim)
@@ -187,38 +212,60 @@ def index_paths(
         }
         manifest["versions"] = versions()
         manifest["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        write_snapshot(index_dir, manifest, docs, chunks, matrix, embedder, settings=settings)
+        write_snapshot(index_dir, manifest, docs, chunks, dense, embedder, settings=settings, tmp=tmp)
 
         report.n_documents = len(docs)
         report.n_chunks = len(chunks)
-        report.embedded_chunks = len(new_chunks)
         report.seconds = time.perf_counter() - started
         return report
 
 
-def _embed(embedder: Embedder, texts: list[str], batch: int, progress: Progress | None, show: bool) -> np.ndarray:
+def _embed_sentences(embedder: Embedder, by_doc: list[tuple[Document, list[Chunk]]],
+                     spans: list[list[tuple[int, int]]], table: SentenceTableWriter,
+                     add_chunk_vectors: Callable[[np.ndarray], None], batch: int, progress: Progress | None,
+                     show: bool) -> None:
+    """Embed every sentence of the new documents once, append them to ``table`` document by document, and pass
+    the new chunks' vectors (length-weighted means of their sentences, rag.sentence_table.chunk_vectors) to
+    ``add_chunk_vectors`` in document order.
+
+    Documents are taken in groups of about GROUP_SENTENCES sentences; within a group the sentences are embedded
+    in length-sorted batches (less padding), then put back in order. Only one group's float32 vectors are held
+    at a time."""
     from tqdm import tqdm
 
-    if not texts:
-        return np.zeros((0, 1), np.float32)
-    # Length-sorted batches waste less padding; results are put back in input order.
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    out = np.zeros((len(texts), 0), np.float32)
-    parts: list[np.ndarray] = []
-    step = max(batch * 4, 64)
-    with tqdm(total=len(texts), desc="Embedding", unit="chunk", disable=not show, leave=False) as bar:
-        for lo in range(0, len(order), step):
-            ids = order[lo:lo + step]
-            parts.append(embedder.embed_array([texts[i] for i in ids]))
-            bar.update(len(ids))
-            if progress:
-                progress(min(lo + step, len(texts)), len(texts))
-    stacked = np.vstack(parts)
-    out = np.empty_like(stacked)
-    out[np.array(order)] = stacked
-    return out
-
-
+    total = sum(len(s) for s in spans)
+    done = 0
+    with tqdm(total=total, desc="Embedding", unit="sentence", disable=not show, leave=False) as bar:
+        group: list[int] = []
+        size = 0
+        for i in range(len(by_doc) + 1):
+            if i < len(by_doc):
+                group.append(i)
+                size += len(spans[i])
+                if size < GROUP_SENTENCES and i + 1 < len(by_doc):
+                    continue
+            if not group:
+                break
+            texts = [by_doc[d][0].text[a:b] for d in group for a, b in spans[d]]
+            order = sorted(range(len(texts)), key=lambda j: len(texts[j]))
+            vectors = np.empty((len(texts), embedder.dim), np.float32)
+            step = max(batch, 16)
+            for lo in range(0, len(order), step):
+                ids = order[lo:lo + step]
+                vectors[ids] = embedder.embed_array([texts[j] for j in ids])
+                bar.update(len(ids))
+                done += len(ids)
+                if progress:
+                    progress(done, total)
+            row = 0
+            for d in group:
+                doc, doc_chunks = by_doc[d]
+                block = np.asarray(spans[d], dtype=np.int64).reshape(-1, 2)
+                doc_vectors = vectors[row:row + len(block)]
+                row += len(block)
+                table.append(doc.source, block, doc_vectors)
+                add_chunk_vectors(chunk_vectors(doc_chunks, block, doc_vectors))
+            group, size = [], 0
 
 
 def _is_within(path: Path, root: Path) -> bool:

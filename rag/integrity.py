@@ -68,9 +68,12 @@ def check_snapshot(path: Path) -> tuple[list[str], dict]:
     except (OSError, ValueError) as err:
         return [f"{name}: manifest.json is missing or unreadable ({type(err).__name__})"], {}
     problems: list[str] = []
-    if manifest.get("format") != FORMAT_VERSION:
-        problems.append(f"{name}: manifest format {manifest.get('format')!r} is not {FORMAT_VERSION}")
-    for part in ("faiss/index.faiss", "faiss/index.pkl", "docs.jsonl"):
+    if manifest.get("format") not in range(1, FORMAT_VERSION + 1):
+        problems.append(f"{name}: manifest format {manifest.get('format')!r} is not one of 1..{FORMAT_VERSION}")
+    parts = ["faiss/index.faiss", "faiss/index.pkl", "docs.jsonl"]
+    if manifest.get("format", 1) >= 2:
+        parts += ["sentences/vectors.npy", "sentences/spans.npy", "sentences/rows.json"]
+    for part in parts:
         if not (path / part).is_file():
             problems.append(f"{name}: {part} is missing")
     if problems:
@@ -92,6 +95,25 @@ class _NoEmbeddings(Embeddings):
         raise RuntimeError("the integrity check does not embed")
 
 
+def _check_sentences(name: str, snapshot, dim) -> list[str]:
+    """The sentence table: one row per span, every stored document has its block, every chunk's sentences are
+    rows of its document's block."""
+    table = snapshot.sentences
+    if table is None:
+        return []
+    problems: list[str] = []
+    if table.vectors.shape != (len(table.spans), dim):
+        problems.append(f"{name}: sentence vectors have shape {table.vectors.shape}, expected ({len(table.spans)}, {dim})")
+        return problems
+    missing = [s for s in snapshot.docs if s not in table.rows]
+    problems += _capped([f"{name}: {s} has no sentence vectors" for s in missing])
+    bad = []
+    for position, chunk in enumerate(snapshot.chunks):
+        if chunk.source in table.rows and any(table.row(chunk.source, a, b) is None for a, b in chunk.sentences):
+            bad.append(f"{name}: chunk {position} ({chunk.chunk_id}) has a sentence with no stored vector")
+    return problems + _capped(bad)
+
+
 def _check_loaded(name: str, manifest: dict, snapshot) -> list[str]:
     problems: list[str] = []
     store = snapshot.vectorstore
@@ -108,6 +130,7 @@ def _check_loaded(name: str, manifest: dict, snapshot) -> list[str]:
     if dim != store.index.d:
         problems.append(f"{name}: vectors have dimension {store.index.d}, the manifest says {dim}")
     problems += _check_vectors(name, snapshot)
+    problems += _check_sentences(name, snapshot, dim)
 
     listed = manifest.get("documents", {})
     if manifest.get("n_documents") != len(listed) or len(snapshot.docs) != len(listed):

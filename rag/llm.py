@@ -139,15 +139,16 @@ class LLMAnswerer:
 
     # -- answering --------------------------------------------------------------------------------------------
 
-    def answer(self, question: str, passages: list[Passage]) -> Answer:
+    def answer(self, question: str, passages: list[Passage], question_vector=None) -> Answer:
         final = None
-        for item in self.stream(question, passages):
+        for item in self.stream(question, passages, question_vector):
             if isinstance(item, Answer):
                 final = item
         assert final is not None
         return final
 
-    def stream(self, question: str, passages: list[Passage]) -> Iterator[str | Answer]:
+    def stream(self, question: str, passages: list[Passage], question_vector=None) -> Iterator[str | Answer]:
+        """``question_vector`` (the retrieval step's query embedding) is only used by the extractive fallback."""
         if not passages:
             yield ABSTAIN_TEXT
             yield Answer(question=question, answer=ABSTAIN_TEXT, abstained=True, mode="llm")
@@ -168,7 +169,7 @@ class LLMAnswerer:
             if not parse_citations("".join(emitted)):  # nothing but white space or markers
                 raise EmptyOutput("the server returned no text")
         except Exception as err:  # noqa: BLE001 - every server failure ends in the extractive answer
-            fallback = self.fallback.answer(question, passages)
+            fallback = self.fallback.answer(question, passages, question_vector)
             reason = describe_failure(err, self.settings.llm_timeout)
             fallback.notice = f"LLM server at {self.base_url} failed ({reason}); showing the extractive answer."
             yield ("\n\n" if emitted else "") + fallback.answer

@@ -41,6 +41,24 @@ def mmr_order(candidates: list[int], vectors: np.ndarray, query: np.ndarray, k: 
     return [candidates[i] for i in chosen]
 
 
+def sentence_rescore(snapshot: IndexSnapshot, query_vector: np.ndarray, dense: list[tuple[int, float]],
+                     sparse: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The dense ranking of the candidate pool (dense and BM25 hits), ordered by chunk cosine + best-sentence
+    cosine. Chunk vectors are means of sentence vectors (rag.sentence_table), which blur a chunk's single
+    answering sentence; adding that sentence's own similarity recovers it: dense recall@5 on the SQuAD slice
+    0.837 (chunk mean alone) -> 0.907, against 0.894 for embedding whole chunks; hybrid 0.948 vs 0.953.
+    Returns (position, chunk cosine) pairs in the new order."""
+    cosine = dict(dense)
+    pool = list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in sparse]))
+    missing = [i for i in pool if i not in cosine]
+    if missing:
+        for i, score in zip(missing, snapshot.vectors(missing) @ query_vector):
+            cosine[i] = float(score)
+    best = snapshot.sentences.best_sentence_scores([snapshot.chunks[i] for i in pool], query_vector)
+    order = sorted(zip(pool, best), key=lambda item: -(cosine[item[0]] + float(item[1])))
+    return [(i, cosine[i]) for i, _ in order]
+
+
 class HybridRetriever(BaseRetriever):
     """Dense + BM25 over one index snapshot. ``retrieve`` returns Passages; LangChain calls return Documents."""
 
@@ -67,6 +85,8 @@ class HybridRetriever(BaseRetriever):
                 query_vector = self.embedder.embed_array([query])[0]
             dense = snapshot.dense_search(query_vector, depth)
         sparse = snapshot.bm25_search(query, depth) if self.mode in ("hybrid", "bm25") else []
+        if dense and snapshot.sentences is not None:
+            dense = sentence_rescore(snapshot, query_vector, dense, sparse)
         dense_scores = dict(dense)
         sparse_scores = dict(sparse)
         fused = rrf_fuse([[i for i, _ in dense], [i for i, _ in sparse]], self.rrf_k)

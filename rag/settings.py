@@ -29,8 +29,10 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(64, ge=1, le=4096)
     torch_threads: int = Field(0, ge=0, description="0 lets torch decide.")
-    embed_backend: str = Field("torch", description="torch (sentence-transformers) or onnx (ONNX Runtime).")
-    embed_quantize: bool = Field(False, description="int8 ONNX weights (implies onnx; changes the model id).")
+    embed_backend: str = Field("onnx", description="onnx (ONNX Runtime, exported once from the bundled weights) or "
+                               "torch (sentence-transformers).")
+    embed_quantize: bool = Field(True, description="int8 weights for the onnx backend (recorded in the model id); "
+                                 "false = fp32, identical to torch's vectors.")
     model_cache_dir: Path = Field(Path("~/.cache/rag"), description="Where the exported ONNX model is kept.")
     faiss_hnsw_threshold: int = Field(200_000, ge=1, description="From this many chunks the dense index is HNSW.")
     faiss_hnsw_m: int = Field(32, ge=4, le=128)

@@ -7,6 +7,7 @@ This is the only module that touches FAISS. Layout under the index dir:
     snapshots/<id>/faiss/             LangChain FAISS.save_local (index.faiss, index.pkl)
     snapshots/<id>/bm25/              bm25s index over content terms
     snapshots/<id>/docs.jsonl         every document's loaded text, which all offsets refer to
+    snapshots/<id>/sentences/         every sentence's vector, float16 (rag.sentence_table)
 
 A snapshot is written completely in a temporary folder, fsynced, renamed, and only then published by
 replacing the ``current`` symlink, so a crash at any moment leaves either the old or the new index.
@@ -24,10 +25,11 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import IndexCorruptError, IndexMissingError
+from rag.sentence_table import SentenceTable
 from rag.text import content_terms
 from rag.types import Chunk, Document
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sentence vectors stored (rag.sentence_table); 1 is upgraded by the next `rag index`
 CURRENT = "current"
 SNAPSHOTS = "snapshots"
 
@@ -35,8 +37,10 @@ SNAPSHOTS = "snapshots"
 class IndexSnapshot:
     """One committed, read-only version of the index, fully loaded in memory."""
 
-    def __init__(self, path: Path, manifest: dict, vectorstore, chunks: list[Chunk], docs: dict[str, Document], bm25):
+    def __init__(self, path: Path, manifest: dict, vectorstore, chunks: list[Chunk], docs: dict[str, Document], bm25,
+                 sentences: SentenceTable | None = None):
         self.path = path
+        self.sentences = sentences
         self.manifest = manifest
         self.vectorstore = vectorstore
         self.chunks = chunks
@@ -154,7 +158,7 @@ def _load(path: Path, embeddings) -> IndexSnapshot:
                 row["source"], row["text"], row["sha256"], tuple(tuple(p) for p in row.get("pages", ()))
             )
     bm25 = bm25s.BM25.load(str(path / "bm25")) if chunks else None
-    return IndexSnapshot(path, manifest, vectorstore, chunks, docs, bm25)
+    return IndexSnapshot(path, manifest, vectorstore, chunks, docs, bm25, SentenceTable.load(path))
 
 
 def make_dense_index(dim: int, n: int, settings=None):
@@ -176,6 +180,19 @@ def make_dense_index(dim: int, n: int, settings=None):
     return index, {"type": "hnsw", "m": m, "ef_construction": index.hnsw.efConstruction, "ef_search": ef_search}
 
 
+class DenseIndexBuilder:
+    """A dense index filled block by block while a build embeds, so the full vector matrix is never held twice
+    (100k chunks x 384 floats is 150 MB). ``write_snapshot`` takes it in place of a matrix."""
+
+    def __init__(self, dim: int, n: int, settings=None):
+        self.dim = dim
+        self.index, self.info = make_dense_index(dim, n, settings)
+
+    def add(self, vectors: np.ndarray) -> None:
+        if len(vectors):
+            self.index.add(np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim))
+
+
 def _tune(index, manifest: dict) -> None:
     import faiss
 
@@ -187,11 +204,22 @@ def _tune(index, manifest: dict) -> None:
         index.hnsw.efSearch = int(info.get("ef_search", index.hnsw.efSearch))
 
 
+def new_snapshot_dir(index_dir: Path) -> Path:
+    """A fresh temporary snapshot folder; ``write_snapshot(..., tmp=)`` completes and publishes it. One that is
+    never published (a crash, an error) is removed by the next write."""
+    snapshots = Path(index_dir) / SNAPSHOTS
+    snapshots.mkdir(parents=True, exist_ok=True)
+    tmp = snapshots / f".tmp-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    return tmp
+
+
 def write_snapshot(
-    index_dir: Path, manifest: dict, docs: list[Document], chunks: list[Chunk], vectors: np.ndarray, embeddings=None,
-    settings=None,
+    index_dir: Path, manifest: dict, docs: list[Document], chunks: list[Chunk],
+    vectors: np.ndarray | DenseIndexBuilder, embeddings=None, settings=None, tmp: Path | None = None,
 ) -> Path:
-    """Write a complete new snapshot and publish it atomically. Returns the snapshot folder."""
+    """Write a complete new snapshot (in ``tmp`` when given, which may already hold the sentence table) and
+    publish it atomically. Returns the snapshot folder."""
     import bm25s
     from langchain_community.docstore.in_memory import InMemoryDocstore
     from langchain_community.vectorstores import FAISS
@@ -200,16 +228,17 @@ def write_snapshot(
 
     index_dir = Path(index_dir)
     snapshots = index_dir / SNAPSHOTS
-    snapshots.mkdir(parents=True, exist_ok=True)
-    snap_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
-    tmp = snapshots / f".tmp-{snap_id}"
-    tmp.mkdir()
+    tmp = Path(tmp) if tmp is not None else new_snapshot_dir(index_dir)
+    snap_id = tmp.name[len(".tmp-"):]
 
-    dim = int(manifest["embedding"]["dim"])
-    index, dense_info = make_dense_index(dim, len(chunks), settings)
-    manifest = dict(manifest, dense_index=dense_info)
-    if len(chunks):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    if not isinstance(vectors, DenseIndexBuilder):
+        builder = DenseIndexBuilder(int(manifest["embedding"]["dim"]), len(chunks), settings)
+        builder.add(vectors)
+        vectors = builder
+    index = vectors.index
+    if index.ntotal != len(chunks):
+        raise ValueError(f"{index.ntotal} vectors for {len(chunks)} chunks")
+    manifest = dict(manifest, dense_index=vectors.info)
     docstore = InMemoryDocstore(
         {c.chunk_id: LCDocument(page_content=c.text, metadata=c.metadata(), id=c.chunk_id) for c in chunks}
     )
@@ -224,7 +253,9 @@ def write_snapshot(
 
     if chunks:
         bm25 = bm25s.BM25()
-        bm25.index([content_terms(c.text) or ["\u2205"] for c in chunks], show_progress=False)
+        same: dict[str, str] = {}  # one str object per distinct term: 100k chunks hold ~7M term occurrences
+        bm25.index([[same.setdefault(t, t) for t in content_terms(c.text)] or ["\u2205"] for c in chunks],
+                   show_progress=False)
         bm25.save(str(tmp / "bm25"))
 
     with open(tmp / "docs.jsonl", "w", encoding="utf-8") as handle:

@@ -55,7 +55,7 @@ def test_bench_quality_is_reported_for_both_sides(bench_result):
 def test_bench_scale_point_runs_in_a_subprocess(bench_result):
     (point,) = bench_result["scale"]
     assert "error" not in point, point.get("error")
-    assert point["chunks"] == 200 and point["vectors"] == "real"
+    assert point["chunks"] == 200 and point["vectors"].startswith("real")
     assert point["dense_index"]["type"] == "hnsw"  # threshold lowered to 150 for this run
     assert _positive(point["index_mb"]) and _positive(point["peak_rss_mb"])
     assert 0.9 <= point["ann"]["recall@10"] <= 1.0

@@ -98,3 +98,18 @@ def test_embed_backend_setting_is_validated(make_settings):
     with pytest.raises(ConfigError):
         load_settings(embed_backend="tensorflow")
     assert json.dumps(make_settings(embed_backend="onnx").embed_backend) == '"onnx"'
+
+
+def test_the_recorded_model_id_is_known_without_loading_the_model(make_settings):
+    """`rag index` compares the manifest's model id with the settings' before loading any model; int8 ONNX
+    records +int8, so a second `rag index` with the same settings must not see a mismatch."""
+    from rag.embedding import model_id_for
+
+    base = "sentence-transformers/all-MiniLM-L6-v2"
+    assert model_id_for(make_settings(embed_model="bundled:all-MiniLM-L6-v2", embed_backend="onnx",
+                                      embed_quantize=True)) == base + "+int8"
+    assert model_id_for(make_settings(embed_model="bundled:all-MiniLM-L6-v2", embed_backend="onnx",
+                                      embed_quantize=False)) == base
+    assert model_id_for(make_settings(embed_model="bundled:all-MiniLM-L6-v2", embed_backend="torch",
+                                      embed_quantize=True)) == base
+    assert model_id_for(make_settings(embed_model="hash:64")) == "hash-64"

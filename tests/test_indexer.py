@@ -128,4 +128,64 @@ def test_manifest_is_plain_json(make_settings, fake_embedder, corpus):
     settings = make_settings()
     index_paths([corpus], settings, embedder=fake_embedder)
     data = json.loads((current_path(settings.index_dir) / "manifest.json").read_text())
-    assert data["n_documents"] == 2 and data["format"] == 1
+    assert data["n_documents"] == 2 and data["format"] == 2
+
+
+def test_every_sentence_is_embedded_once_and_chunk_vectors_are_their_weighted_mean(make_settings, fake_embedder,
+                                                                                    corpus):
+    import numpy as np
+
+    from rag.sentence_table import chunk_vectors
+
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=fake_embedder)
+    snap = load_snapshot(settings.index_dir, fake_embedder)
+    table = snap.sentences
+    assert table is not None and set(table.rows) == set(snap.docs)
+    for source, doc in snap.docs.items():
+        spans, vectors = table.block(source)
+        assert (np.diff(spans[:, 0]) > 0).all()  # sorted, distinct
+        # each row is the embedding of exactly that verbatim sentence (float16 on disk)
+        want = fake_embedder.embed_array([doc.text[a:b] for a, b in spans])
+        assert np.abs(np.asarray(vectors, np.float32) - want).max() < 2e-3
+        chunks = [c for c in snap.chunks if c.source == source]
+        for chunk in chunks:
+            lo, hi = table.chunk_rows(chunk)
+            assert [tuple(s) for s in spans[lo - table.rows[source][0]:hi - table.rows[source][0]]] == \
+                [tuple(s) for s in chunk.sentences]
+        got = np.vstack([snap.vectors([snap.position(c.chunk_id)]) for c in chunks])
+        assert np.abs(got - chunk_vectors(chunks, spans, np.asarray(vectors, np.float32))).max() < 2e-3
+
+
+def test_unchanged_documents_keep_their_sentence_vectors(make_settings, fake_embedder, corpus):
+    import numpy as np
+
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=fake_embedder)
+    seed = str((corpus / "seed.txt").resolve())
+    before = np.array(load_snapshot(settings.index_dir).sentences.block(seed)[1])
+    (corpus / "kyoto.md").write_text("# Kyoto\n\nKyoto has about 1.5 million inhabitants.\n", encoding="utf-8")
+    report = index_paths([corpus], settings, embedder=fake_embedder)
+    assert report.counts_line == "0 added, 1 changed, 0 removed" and report.embedded_chunks == 1
+    snap = load_snapshot(settings.index_dir)
+    assert np.array_equal(np.array(snap.sentences.block(seed)[1]), before)
+    spans, _ = snap.sentences.block(str((corpus / "kyoto.md").resolve()))
+    assert any(snap.docs[str((corpus / "kyoto.md").resolve())].text[a:b].startswith("Kyoto has") for a, b in spans)
+
+
+def test_an_index_without_sentence_vectors_is_upgraded_in_place(make_settings, fake_embedder, corpus):
+    """An index written by the previous format (no sentences/ folder, format 1) is re-embedded from its stored
+    texts by the next `rag index`, even for documents whose files are gone."""
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=fake_embedder)
+    path = current_path(settings.index_dir)
+    shutil.rmtree(path / "sentences")
+    manifest = json.loads((path / "manifest.json").read_text())
+    (path / "manifest.json").write_text(json.dumps(dict(manifest, format=1)))
+    assert load_snapshot(settings.index_dir).sentences is None
+    (corpus / "kyoto.md").unlink()
+    report = index_paths([], settings, embedder=fake_embedder)  # nothing changed on disk but the removal
+    assert report.upgraded == 1 and "re-embedded for the new index format" in report.summary()
+    snap = load_snapshot(settings.index_dir)
+    assert snap.manifest["format"] == 2 and snap.sentences is not None
+    assert set(snap.sentences.rows) == set(snap.docs) == {str((corpus / "seed.txt").resolve())}

@@ -83,14 +83,14 @@ class SlowAnswerer:
     def __init__(self, inner, delay: float, stall_after_first: bool = False):
         self.inner, self.delay, self.stall_after_first = inner, delay, stall_after_first
 
-    def answer(self, question, passages):
+    def answer(self, question, passages, question_vector=None):
         time.sleep(self.delay)
-        return self.inner.answer(question, passages)
+        return self.inner.answer(question, passages, question_vector)
 
-    def stream(self, question, passages):
+    def stream(self, question, passages, question_vector=None):
         if not self.stall_after_first:
             time.sleep(self.delay)
-        for i, item in enumerate(self.inner.stream(question, passages)):
+        for i, item in enumerate(self.inner.stream(question, passages, question_vector)):
             if i == 1 and self.stall_after_first:
                 time.sleep(self.delay)
             yield item
