@@ -47,9 +47,11 @@ def fake_embedder():
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from rag.embedding import SentenceTransformerEmbedder
+    """The default embedder (the bundled model on ONNX Runtime, int8), as `rag` builds it from the settings."""
+    from rag.embedding import make_embedder
+    from rag.settings import Settings
 
-    return SentenceTransformerEmbedder()
+    return make_embedder(Settings(_env_file=None))
 
 
 @pytest.fixture(scope="session")

@@ -74,15 +74,17 @@ def test_synthetic_corpus_is_deterministic_and_has_the_requested_chunks(tmp_path
 
 
 @pytest.mark.slow
-def test_onnx_embedder_matches_sentence_transformers(real_embedder, tmp_path_factory):
+def test_onnx_embedder_matches_sentence_transformers(tmp_path_factory):
+    from rag.embedding import SentenceTransformerEmbedder
     from rag.onnx_embedder import OnnxEmbedder
 
+    torch_embedder = SentenceTransformerEmbedder()
     cache = tmp_path_factory.mktemp("onnx-cache")
     texts = ["Where did Kim welcome Putin?", "short", SEEDS.joinpath("000_ae9ece0cf409f084.txt").read_text()[:900]]
-    want = real_embedder.embed_array(texts)
+    want = torch_embedder.embed_array(texts)
     fp32 = OnnxEmbedder(cache_dir=cache)
     got = fp32.embed_array(texts)
-    assert fp32.model_id == real_embedder.model_id and fp32.dim == want.shape[1]
+    assert fp32.model_id == torch_embedder.model_id and fp32.dim == want.shape[1]
     assert (got * want).sum(axis=1).min() > 0.9999
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
     int8 = OnnxEmbedder(cache_dir=cache, quantize=True)

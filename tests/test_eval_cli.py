@@ -77,7 +77,7 @@ def test_full_cli_run_with_the_real_model(seeds_index_dir, tmp_path):
     assert data["n"] == 4 and "per_question" not in data
     for section in ("retrieval", "answer", "citations", "abstention", "latency_ms"):
         assert section in data
-    assert data["config"]["embedding_model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert data["config"]["embedding_model"] == "sentence-transformers/all-MiniLM-L6-v2+int8"  # the default: ONNX, int8
     assert (report / "report.html").is_file() and (report / "report.md").is_file()
 
 
