@@ -34,9 +34,9 @@ class Settings(BaseSettings):
     embed_quantize: bool = Field(True, description="int8 weights for the onnx backend (recorded in the model id); "
                                  "false = fp32, identical to torch's vectors.")
     model_cache_dir: Path = Field(Path("~/.cache/rag"), description="Where the exported ONNX model is kept.")
-    faiss_hnsw_threshold: int = Field(200_000, ge=1, description="From this many chunks the dense index is HNSW.")
+    faiss_hnsw_threshold: int = Field(50_000, ge=1, description="From this many chunks the dense index is HNSW.")
     faiss_hnsw_m: int = Field(32, ge=4, le=128)
-    faiss_hnsw_ef_search: int = Field(256, ge=8, le=4096)
+    faiss_hnsw_ef_search: int = Field(512, ge=8, le=4096)
 
     max_file_mb: float = Field(32.0, gt=0, description="Largest text file indexed (PDF/.docx may be 4x larger).")
 
