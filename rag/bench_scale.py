@@ -24,7 +24,6 @@ import numpy as np
 from rag.bench_cache import CachedEmbedder, consolidate
 
 
-
 def peak_rss_mb() -> float:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():

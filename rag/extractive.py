@@ -5,8 +5,10 @@ features (``FEATURES``): semantic similarity to the question, IDF-weighted and p
 content terms, whether it holds a token of the expected answer type (rag.answer_type), the passage's retrieval
 rank and dense score. A logistic model over them scores each sentence (settings ``answer_weights``); the
 abstention threshold (``abstain_threshold``) is fitted on a development split by `rag calibrate`, which can also
-fit the weights and an abstention model (``abstain_weights``); eval/calibration.json records which fits were kept. The best sentence is the answer, with a neighbour added only when
-it also scores close to the best; below the threshold the answerer abstains.
+fit the weights and an abstention model (``abstain_weights``); eval/calibration.json records which fits were
+kept. The best sentence is the answer, with a neighbour added only when it also scores close to the best; below
+the threshold the answerer abstains. Sentence vectors come from the index (rag.sentence_table), so answering
+needs no model call beyond the question's embedding, which the retrieval step already made.
 """
 
 from __future__ import annotations

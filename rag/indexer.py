@@ -15,8 +15,8 @@ from rag.embedding import Embedder, make_embedder, model_id_for
 from rag.errors import IndexMismatchError, LoadError, NothingIndexedError
 from rag.loaders import file_sha256, iter_files, load
 from rag.locking import writer_lock
-from rag.settings import Settings
 from rag.sentence_table import SentenceTableWriter, chunk_vectors, document_spans
+from rag.settings import Settings
 from rag.store import FORMAT_VERSION, DenseIndexBuilder, load_snapshot, new_snapshot_dir, read_manifest, write_snapshot
 from rag.types import Chunk, Document
 
@@ -161,63 +161,70 @@ def index_paths(
             raise NothingIndexedError(_nothing_message(report))
 
         embedder = embedder or make_embedder(settings)
-        old_snapshot = load_snapshot(index_dir, embedder) if reused else None
-        if old_snapshot is not None and (old_snapshot.sentences is None
-                                         or old_snapshot.manifest.get("format", 1) < FORMAT_VERSION):
-            # Written by a version that stored no sentence vectors: re-embed those documents from their stored
-            # text (no file needs to be read again) instead of refusing the index.
-            upgraded = sorted(s for s in reused if s in old_snapshot.docs)
-            fresh.extend(old_snapshot.docs[s] for s in upgraded)
-            reused.difference_update(upgraded)
-            report.upgraded = len(upgraded)
-            if not reused:
-                old_snapshot = None
-        docs: list[Document] = []
-        chunks: list[Chunk] = []
-        splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
-        by_doc = [(doc, chunk_document(doc, settings.chunk_size, settings.chunk_overlap, splitter))
-                  for doc in fresh]
-        kept_sources = sorted(s for s in reused if old_snapshot is not None and s in old_snapshot.docs)
-        n_rows = sum(len(old_snapshot.sentences.block(s)[0]) for s in kept_sources) if kept_sources else 0
-        fresh_spans = [document_spans(doc_chunks) for _, doc_chunks in by_doc]
-        n_rows += sum(len(spans) for spans in fresh_spans)
-        tmp = new_snapshot_dir(index_dir)
-        table = SentenceTableWriter(tmp, n_rows, embedder.dim)
-        keep = [i for i, c in enumerate(old_snapshot.chunks) if c.source in reused] if kept_sources else []
-        dense = DenseIndexBuilder(embedder.dim, len(keep) + sum(len(c) for _, c in by_doc), settings)
-        if kept_sources:
-            chunks.extend(old_snapshot.chunks[i] for i in keep)
-            dense.add(old_snapshot.vectors(keep) if keep else np.zeros((0, embedder.dim), np.float32))
-            docs.extend(old_snapshot.docs[s] for s in kept_sources)
-            for source in kept_sources:
-                table.append(source, *old_snapshot.sentences.block(source))
-        _embed_sentences(embedder, by_doc, fresh_spans, table, dense.add, settings.embed_batch_size, progress,
-                         show_progress)
-        table.close()
-        del fresh_spans
-        for doc, doc_chunks in by_doc:
-            docs.append(doc)
-            chunks.extend(doc_chunks)
-        report.embedded_chunks = sum(len(c) for _, c in by_doc)
-        del by_doc, old_snapshot
-
-        manifest = dict(_config(settings, embedder.model_id))
-        manifest["embedding"]["dim"] = int(embedder.dim)
-        manifest["embedding"]["normalized"] = True
-        counts: dict[str, int] = {}
-        for c in chunks:
-            counts[c.source] = counts.get(c.source, 0) + 1
-        manifest["documents"] = {
-            d.source: {"sha256": d.sha256, "chunks": counts.get(d.source, 0), "chars": len(d.text)} for d in docs
-        }
-        manifest["versions"] = versions()
-        manifest["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        write_snapshot(index_dir, manifest, docs, chunks, dense, embedder, settings=settings, tmp=tmp)
-
-        report.n_documents = len(docs)
-        report.n_chunks = len(chunks)
+        _build(index_dir, settings, embedder, fresh, reused, report, progress, show_progress)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def _build(index_dir: Path, settings: Settings, embedder: Embedder, fresh: list[Document], reused: set[str],
+           report: IndexReport, progress: Progress | None, show_progress: bool) -> None:
+    """Write the next snapshot: ``reused`` documents keep their chunks and vectors from the current one, ``fresh``
+    ones are chunked and their sentences embedded. Called under the writer lock."""
+    old_snapshot = load_snapshot(index_dir, embedder) if reused else None
+    if old_snapshot is not None and (old_snapshot.sentences is None
+                                     or old_snapshot.manifest.get("format", 1) < FORMAT_VERSION):
+        # Written by a version that stored no sentence vectors: re-embed those documents from their stored
+        # text (no file needs to be read again) instead of refusing the index.
+        upgraded = sorted(s for s in reused if s in old_snapshot.docs)
+        fresh.extend(old_snapshot.docs[s] for s in upgraded)
+        reused.difference_update(upgraded)
+        report.upgraded = len(upgraded)
+        if not reused:
+            old_snapshot = None
+    docs: list[Document] = []
+    chunks: list[Chunk] = []
+    splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
+    by_doc = [(doc, chunk_document(doc, settings.chunk_size, settings.chunk_overlap, splitter))
+              for doc in fresh]
+    kept_sources = sorted(s for s in reused if old_snapshot is not None and s in old_snapshot.docs)
+    n_rows = sum(len(old_snapshot.sentences.block(s)[0]) for s in kept_sources) if kept_sources else 0
+    fresh_spans = [document_spans(doc_chunks) for _, doc_chunks in by_doc]
+    n_rows += sum(len(spans) for spans in fresh_spans)
+    tmp = new_snapshot_dir(index_dir)
+    table = SentenceTableWriter(tmp, n_rows, embedder.dim)
+    keep = [i for i, c in enumerate(old_snapshot.chunks) if c.source in reused] if kept_sources else []
+    dense = DenseIndexBuilder(embedder.dim, len(keep) + sum(len(c) for _, c in by_doc), settings)
+    if kept_sources:
+        chunks.extend(old_snapshot.chunks[i] for i in keep)
+        dense.add(old_snapshot.vectors(keep) if keep else np.zeros((0, embedder.dim), np.float32))
+        docs.extend(old_snapshot.docs[s] for s in kept_sources)
+        for source in kept_sources:
+            table.append(source, *old_snapshot.sentences.block(source))
+    _embed_sentences(embedder, by_doc, fresh_spans, table, dense.add, settings.embed_batch_size, progress,
+                     show_progress)
+    table.close()
+    del fresh_spans
+    for doc, doc_chunks in by_doc:
+        docs.append(doc)
+        chunks.extend(doc_chunks)
+    report.embedded_chunks = sum(len(c) for _, c in by_doc)
+    del by_doc, old_snapshot
+
+    manifest = dict(_config(settings, embedder.model_id))
+    manifest["embedding"]["dim"] = int(embedder.dim)
+    manifest["embedding"]["normalized"] = True
+    counts: dict[str, int] = {}
+    for c in chunks:
+        counts[c.source] = counts.get(c.source, 0) + 1
+    manifest["documents"] = {
+        d.source: {"sha256": d.sha256, "chunks": counts.get(d.source, 0), "chars": len(d.text)} for d in docs
+    }
+    manifest["versions"] = versions()
+    manifest["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    write_snapshot(index_dir, manifest, docs, chunks, dense, embedder, settings=settings, tmp=tmp)
+
+    report.n_documents = len(docs)
+    report.n_chunks = len(chunks)
 
 
 def _embed_sentences(embedder: Embedder, by_doc: list[tuple[Document, list[Chunk]]],

@@ -103,7 +103,8 @@ def _check_sentences(name: str, snapshot, dim) -> list[str]:
         return []
     problems: list[str] = []
     if table.vectors.shape != (len(table.spans), dim):
-        problems.append(f"{name}: sentence vectors have shape {table.vectors.shape}, expected ({len(table.spans)}, {dim})")
+        problems.append(f"{name}: sentence vectors have shape {table.vectors.shape}, "
+                        f"expected ({len(table.spans)}, {dim})")
         return problems
     missing = [s for s in snapshot.docs if s not in table.rows]
     problems += _capped([f"{name}: {s} has no sentence vectors" for s in missing])

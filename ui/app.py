@@ -129,7 +129,7 @@ def create_app(settings: Settings, services) -> gr.Blocks:
         progress(0, desc=f"Checking {len(paths)} file{'s' if len(paths) > 1 else ''}")
 
         def embedded(done: int, total: int) -> None:
-            progress((done, total), desc="Embedding chunks", unit="chunks")
+            progress((done, total), desc="Embedding sentences", unit="sentences")
 
         result = add_documents([(p, p.name) for p in paths], settings, services.embedder, progress=embedded)
         return (None, *docs_outputs(_upload_message(result)))
