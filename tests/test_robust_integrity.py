@@ -103,7 +103,27 @@ def damage_docs_missing_line(snap):
     (snap / "docs.jsonl").write_text("".join(lines[1:]), encoding="utf-8")
 
 
+def damage_sentence_vectors_truncated(snap):
+    path = snap / "sentences" / "vectors.npy"
+    path.write_bytes(path.read_bytes()[:-512])
+
+
+def damage_sentence_rows_missing(snap):
+    (snap / "sentences" / "rows.json").unlink()
+
+
+def damage_sentence_spans_shifted(snap):
+    import numpy as np
+
+    spans = np.load(snap / "sentences" / "spans.npy")
+    spans[:, 0] += 1  # no chunk's sentence matches a stored span any more
+    np.save(snap / "sentences" / "spans.npy", spans)
+
+
 DAMAGES = {
+    "truncated sentence vectors": (damage_sentence_vectors_truncated, "cannot be loaded"),
+    "sentence rows missing": (damage_sentence_rows_missing, "sentences/rows.json is missing"),
+    "sentence spans shifted": (damage_sentence_spans_shifted, "has a sentence with no stored vector"),
     "chunk text differs": (damage_docs_text, "text differs"),
     "manifest chunk count": (damage_manifest_count, "chunk counts disagree"),
     "manifest sha256": (damage_manifest_sha, "sha256"),
