@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -36,6 +38,11 @@ def export_onnx(model_path: Path, target: Path, quantize: bool) -> None:
             return self.model(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 
+    from transformers.utils import logging as hf_logging
+
+    sys.stderr.write(f"Exporting the embedding model to ONNX{' (int8)' if quantize else ''} in {target.parent} "
+                     "(once, about 10 s)\n")
+    hf_logging.disable_progress_bar()
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         fp32 = Path(tmp) / "model.onnx"
@@ -53,8 +60,18 @@ def export_onnx(model_path: Path, target: Path, quantize: bool) -> None:
 
             out = Path(tmp) / "model.int8.onnx"
             # Embeddings and LayerNorms stay fp32; per-channel MatMul weights keep cosine to fp32 at ~0.99.
-            quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True,
-                             op_types_to_quantize=["MatMul"])
+            # quantize_dynamic calls logging.warning() with advice about pre-processing, which also installs a
+            # root handler (logging.basicConfig) that would then print every library's log lines: undo both.
+            root = logging.getLogger()
+            level, handlers = root.level, list(root.handlers)
+            root.setLevel(logging.ERROR)
+            try:
+                quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True,
+                                 op_types_to_quantize=["MatMul"])
+            finally:
+                root.setLevel(level)
+                for handler in [h for h in root.handlers if h not in handlers]:
+                    root.removeHandler(handler)
         os.replace(out, target)  # atomic: a concurrent first run never sees a half-written file
 
 
