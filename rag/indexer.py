@@ -70,6 +70,12 @@ def _config(settings: Settings, model_id: str) -> dict:
 def check_compatible(manifest: dict, settings: Settings, model_id: str, index_dir: Path) -> None:
     want = _config(settings, model_id)
     have_model = manifest.get("embedding", {}).get("model")
+    old_format = manifest.get("format", 1) < FORMAT_VERSION
+    if old_format and (have_model != model_id or manifest.get("chunking") != want["chunking"]):
+        raise IndexMismatchError(
+            f"The index in {index_dir} was written by an earlier version of rag (embedding model {have_model!r}); "
+            "run `rag index` once to upgrade it: it re-embeds the stored texts and keeps every document."
+        )
     if have_model != model_id:
         raise IndexMismatchError(
             f"The index in {index_dir} was built with embedding model {have_model!r}, but the settings ask for "

@@ -189,3 +189,20 @@ def test_an_index_without_sentence_vectors_is_upgraded_in_place(make_settings, f
     snap = load_snapshot(settings.index_dir)
     assert snap.manifest["format"] == 2 and snap.sentences is not None
     assert set(snap.sentences.rows) == set(snap.docs) == {str((corpus / "seed.txt").resolve())}
+
+
+def test_an_old_index_built_with_another_model_asks_for_an_upgrade_not_a_rebuild(make_settings, fake_embedder,
+                                                                                   corpus):
+    from rag.embedding import HashEmbedder
+    from rag.indexer import check_compatible
+
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=HashEmbedder(128))
+    path = current_path(settings.index_dir)
+    manifest = json.loads((path / "manifest.json").read_text())
+    (path / "manifest.json").write_text(json.dumps(dict(manifest, format=1)))
+    with pytest.raises(IndexMismatchError, match="run `rag index` once to upgrade it"):
+        check_compatible(dict(manifest, format=1), settings, fake_embedder.model_id, settings.index_dir)
+    report = index_paths([corpus], settings, embedder=fake_embedder)  # no --rebuild needed
+    assert report.upgraded == 2
+    assert load_snapshot(settings.index_dir).manifest["embedding"]["model"] == fake_embedder.model_id
