@@ -76,7 +76,12 @@ class SentenceTable:
         """Rows [lo, hi) of a chunk's sentences: consecutive sentences of its document, so contiguous rows."""
         spans = chunk.sentences or ((chunk.start, chunk.end),)
         first = self.row(chunk.source, *spans[0])
-        return None if first is None else (first, first + len(spans))
+        if first is None:
+            return None
+        last = first + len(spans) - 1
+        if last >= len(self.spans) or tuple(self.spans[last]) != tuple(spans[-1]):
+            return None  # not contiguous (cannot happen for the indexer's spans; never read a wrong row)
+        return first, last + 1
 
     def best_sentence_scores(self, chunks: Sequence[Chunk], query_vector: np.ndarray) -> np.ndarray:
         """For each chunk, the cosine of its best-matching sentence with the query (0 when it has none stored)."""
