@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.embedding import Embedder, resolve_model
+from rag.errors import ConfigError
 from rag.settings import BUNDLED_MODEL
 
 
@@ -107,7 +108,13 @@ class OnnxEmbedder(Embedder):
             from tokenizers import Tokenizer
 
             if not self.onnx_path.exists():
-                export_onnx(self._path, self.onnx_path, self.quantize)
+                try:
+                    export_onnx(self._path, self.onnx_path, self.quantize)
+                except OSError as err:
+                    raise ConfigError(
+                        f"Cannot write the ONNX model to {self.onnx_path.parent} ({err.strerror or err}); set "
+                        "RAG_MODEL_CACHE_DIR to a writable folder, or RAG_EMBED_BACKEND=torch."
+                    ) from None
             tokenizer = Tokenizer.from_file(str(self._path / "tokenizer.json"))
             tokenizer.enable_truncation(max_length=self.max_length)
             tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0, pad_token="[PAD]")

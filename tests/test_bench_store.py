@@ -115,3 +115,12 @@ def test_the_recorded_model_id_is_known_without_loading_the_model(make_settings)
     assert model_id_for(make_settings(embed_model="bundled:all-MiniLM-L6-v2", embed_backend="torch",
                                       embed_quantize=True)) == base
     assert model_id_for(make_settings(embed_model="hash:64")) == "hash-64"
+
+
+def test_an_unwritable_model_cache_is_one_clear_error():
+    from rag.errors import ConfigError
+    from rag.onnx_embedder import OnnxEmbedder
+
+    embedder = OnnxEmbedder(cache_dir="/proc/no-such-folder", quantize=True)
+    with pytest.raises(ConfigError, match="RAG_MODEL_CACHE_DIR to a writable folder"):
+        embedder.embed_array(["a question"])
