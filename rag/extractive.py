@@ -33,7 +33,6 @@ ABSTAIN_TEXT = "The documents don't contain an answer to this."
 SENTENCE_CACHE_SIZE = 20_000  # about 30 MB of 384-d float32 vectors; the oldest entries go first
 FEATURES = ("dense", "idf_coverage", "coverage", "type_match", "rank_prior", "passage_dense")
 # The abstention model sees the best sentence: its probability, and its features that say "on topic, but does it
-# hold the kind of answer asked for?"
 # hold the kind of answer asked for, and does its passage mention every rare word of the question?" (Unanswerable
 # questions often hinge on one word the text never uses: a swapped entity, a negation, a detail it never gives.)
 ABSTAIN_FEATURES = ("best_probability", "type_match", "idf_coverage", "dense", "passage_dense",

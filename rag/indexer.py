@@ -112,9 +112,10 @@ def index_paths(
     report = IndexReport()
     with writer_lock(index_dir, lock_timeout):
         manifest = None if rebuild else read_manifest(index_dir)
-        if manifest is not None and manifest.get("format", 1) >= FORMAT_VERSION:
-            # An older format is upgraded below by re-embedding every document from its stored text, so a model
-            # or chunking change needs no --rebuild there.
+        # An older format is upgraded below by re-embedding every document from its stored text, so a model or
+        # chunking change needs no --rebuild there, and an unchanged corpus still gets a new snapshot.
+        current_format = manifest is not None and manifest.get("format", 1) >= FORMAT_VERSION
+        if current_format:
             check_compatible(manifest, settings, model_id, index_dir)
         previous = (manifest or {}).get("documents", {})
 
@@ -156,7 +157,7 @@ def index_paths(
                 reused.add(source)
         report.unchanged = len([s for s in reused if s in seen])
 
-        if not fresh and not report.removed and manifest is not None and manifest.get("format", 1) >= FORMAT_VERSION:
+        if not fresh and not report.removed and current_format:
             report.n_documents = manifest.get("n_documents", 0)
             report.n_chunks = manifest.get("n_chunks", 0)
             report.seconds = time.perf_counter() - started
@@ -227,7 +228,7 @@ def _build(index_dir: Path, settings: Settings, embedder: Embedder, fresh: list[
     }
     manifest["versions"] = versions()
     manifest["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    write_snapshot(index_dir, manifest, docs, chunks, dense, embedder, settings=settings, tmp=tmp)
+    write_snapshot(index_dir, tmp, manifest, docs, chunks, dense, embedder)
 
     report.n_documents = len(docs)
     report.n_chunks = len(chunks)

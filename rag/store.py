@@ -189,7 +189,7 @@ def make_dense_index(dim: int, n: int, settings=None):
 
 class DenseIndexBuilder:
     """A dense index filled block by block while a build embeds, so the full vector matrix is never held twice
-    (100k chunks x 384 floats is 150 MB). ``write_snapshot`` takes it in place of a matrix."""
+    (100k chunks x 384 floats is 150 MB). ``write_snapshot`` saves it."""
 
     def __init__(self, dim: int, n: int, settings=None):
         self.dim = dim
@@ -222,11 +222,11 @@ def new_snapshot_dir(index_dir: Path) -> Path:
 
 
 def write_snapshot(
-    index_dir: Path, manifest: dict, docs: list[Document], chunks: list[Chunk],
-    vectors: np.ndarray | DenseIndexBuilder, embeddings=None, settings=None, tmp: Path | None = None,
+    index_dir: Path, tmp: Path, manifest: dict, docs: list[Document], chunks: list[Chunk], dense: DenseIndexBuilder,
+    embeddings=None,
 ) -> Path:
-    """Write a complete new snapshot (in ``tmp`` when given, which may already hold the sentence table) and
-    publish it atomically. Returns the snapshot folder."""
+    """Complete the snapshot being written in ``tmp`` (from ``new_snapshot_dir``; it already holds the sentence
+    table) and publish it atomically. Returns the snapshot folder."""
     import bm25s
     from langchain_community.docstore.in_memory import InMemoryDocstore
     from langchain_community.vectorstores import FAISS
@@ -235,17 +235,13 @@ def write_snapshot(
 
     index_dir = Path(index_dir)
     snapshots = index_dir / SNAPSHOTS
-    tmp = Path(tmp) if tmp is not None else new_snapshot_dir(index_dir)
+    tmp = Path(tmp)
     snap_id = tmp.name[len(".tmp-"):]
 
-    if not isinstance(vectors, DenseIndexBuilder):
-        builder = DenseIndexBuilder(int(manifest["embedding"]["dim"]), len(chunks), settings)
-        builder.add(vectors)
-        vectors = builder
-    index = vectors.index
+    index = dense.index
     if index.ntotal != len(chunks):
         raise ValueError(f"{index.ntotal} vectors for {len(chunks)} chunks")
-    manifest = dict(manifest, dense_index=vectors.info)
+    manifest = dict(manifest, dense_index=dense.info)
     docstore = InMemoryDocstore(
         {c.chunk_id: LCDocument(page_content=c.text, metadata=c.metadata(), id=c.chunk_id) for c in chunks}
     )
