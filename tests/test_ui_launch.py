@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from rag.indexer import index_paths
+from rag.llm_server import free_port
 from tests.conftest import SEED_FILE
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +19,7 @@ def login_server(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("ui-login")
     embedder = HashEmbedder(256)
-    settings = Settings(_env_file=None, index_dir=root / "index", data_dir=root / "data", port=_free_port(),
+    settings = Settings(_env_file=None, index_dir=root / "index", data_dir=root / "data", port=free_port(),
                         auth_user="ann", auth_password="correct horse", max_upload_mb=0.01)
     index_paths([SEED_FILE], settings, embedder=embedder)
     app = create_app(settings, build_services(settings, embedder=embedder))
