@@ -20,19 +20,20 @@ import click
 import numpy as np
 
 from eval.cli import reports_errors
+from eval.metrics import share
 
 
 def collect(services, items):
-    """(candidate feature rows, labels, question ids) and per-question candidate lists."""
+    """Per question: (item, candidate sentences with their features, labels 1 = holds a gold answer)."""
     from eval.squad import normalize_answer
 
     answerer = services.assistant.answerers["extractive"]
     questions = []
     for item in items:
-        passages = services.assistant.retrieve(item.question, history=item.history)
-        query = services.assistant._prepare({"question": item.question, "history": item.history})["query"]
-        candidates = answerer.candidates(query, passages)
-        answerer.featurize(query, candidates)
+        # One prepare + retrieval, as the chain runs it: the same (possibly rewritten) query and its vector.
+        state = services.assistant.retrieve_state(item.question, history=item.history)
+        candidates = answerer.candidates(state["query"], state["passages"])
+        answerer.featurize(state["query"], candidates, state["query_vector"])
         golds = [normalize_answer(a) for a in item.answers if normalize_answer(a)]
         labels = [int(any(g in normalize_answer(c.text) for g in golds)) for c in candidates]
         questions.append((item, candidates, labels))
@@ -101,26 +102,22 @@ def calibrate(gold, split, max_false_refusal, write_to, cache_dir, threshold_onl
     y = np.array([label for item, _cands, labels in rows if item.answerable for label in labels])
     sentence_weights = fit_logistic(x, y)
 
-    answerer_weights = sentence_weights
-    abstain_x, abstain_y = [], []
     from rag.extractive import ExtractiveAnswerer
 
-    scorer = ExtractiveAnswerer(embedder, lambda: None, 0.0, weights=answerer_weights)
+    scorer = ExtractiveAnswerer(embedder, lambda: None, 0.0, weights=sentence_weights)
+    bests = []
     for item, cands, _ in rows:
         if not cands:
             continue
         for c in cands:
             c.score = scorer.probability(c.vector())
-        best = max(cands, key=lambda c: c.score)
-        abstain_x.append(scorer.abstain_vector(best))
-        abstain_y.append(int(item.answerable))
-    abstain_weights = fit_logistic(np.array(abstain_x), np.array(abstain_y), balanced=True)
+        bests.append((item, max(cands, key=lambda c: c.score)))
+    abstain_weights = fit_logistic(np.array([scorer.abstain_vector(best) for _, best in bests]),
+                                   np.array([int(item.answerable) for item, _ in bests]), balanced=True)
     scorer.abstain_weights = abstain_weights
-    conf = [(y_, _logit(abstain_weights, v)) for v, y_ in zip(abstain_x, abstain_y)]
-    threshold = choose_threshold([c for y_, c in conf if y_], [c for y_, c in conf if not y_], max_false_refusal)
-    refusal = np.mean([c < threshold for y_, c in conf if not y_]) if any(not y_ for y_, _ in conf) else float("nan")
-    false_refusal = np.mean([c < threshold for y_, c in conf if y_])
-
+    answerable = [scorer.confidence(best) for item, best in bests if item.answerable]
+    unanswerable = [scorer.confidence(best) for item, best in bests if not item.answerable]
+    threshold = choose_threshold(answerable, unanswerable, max_false_refusal)
     result = {
         "answer_weights": sentence_weights,
         "abstain_weights": abstain_weights,
@@ -129,20 +126,29 @@ def calibrate(gold, split, max_false_refusal, write_to, cache_dir, threshold_onl
         "abstain_features": list(ABSTAIN_FEATURES),
         "fit_on": {"gold": [str(p) for p in paths], "split": split, "questions": len(rows),
                    "candidates": int(len(y)), "positives": int(y.sum())},
-        "dev": {"correct_refusal": round(float(refusal), 4), "false_refusal": round(float(false_refusal), 4)},
+        "dev": _dev_rates(answerable, unanswerable, threshold),
     }
+    _emit(result, write_to)
+
+
+def _dev_rates(answerable: list[float], unanswerable: list[float], threshold: float) -> dict:
+    """Refusal rates at ``threshold`` on the dev split (None, JSON null, for an empty group)."""
+    def refused(confidences: list[float]) -> float | None:
+        rate = share(sum(c < threshold for c in confidences), len(confidences))
+        return None if rate is None else round(rate, 4)
+
+    return {"correct_refusal": refused(unanswerable), "false_refusal": refused(answerable)}
+
+
+def _emit(result: dict, write_to) -> None:
+    """Print the fit as JSON and as the RAG_* settings to put in rag/settings.py; write it with --write."""
     click.echo(json.dumps(result, indent=2))
-    click.echo(f"RAG_ANSWER_WEIGHTS='{json.dumps(sentence_weights)}'", err=True)
-    click.echo(f"RAG_ABSTAIN_WEIGHTS='{json.dumps(abstain_weights)}'", err=True)
-    click.echo(f"RAG_ABSTAIN_THRESHOLD={threshold}", err=True)
+    if "features" in result:  # a full fit; --threshold-only keeps the configured weights
+        for name in ("answer_weights", "abstain_weights"):
+            click.echo(f"RAG_{name.upper()}='{json.dumps(result[name])}'", err=True)
+    click.echo(f"RAG_ABSTAIN_THRESHOLD={result['abstain_threshold']}", err=True)
     if write_to:
         Path(write_to).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-
-
-def _logit(weights, vector) -> float:
-    from rag.extractive import _logistic
-
-    return _logistic(weights, vector)
 
 
 def _squad_default() -> list[Path]:
@@ -168,10 +174,6 @@ def _fit_threshold_only(rows, settings, embedder, max_false_refusal, paths, spli
         "abstain_weights": settings.abstain_weights,
         "abstain_threshold": threshold,
         "fit_on": {"gold": [str(p) for p in paths], "split": split, "questions": len(rows)},
-        "dev": {"correct_refusal": round(float(np.mean([c < threshold for c in unanswerable])), 4),
-                "false_refusal": round(float(np.mean([c < threshold for c in answerable])), 4)},
+        "dev": _dev_rates(answerable, unanswerable, threshold),
     }
-    click.echo(json.dumps(result, indent=2))
-    click.echo(f"RAG_ABSTAIN_THRESHOLD={threshold}", err=True)
-    if write_to:
-        Path(write_to).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    _emit(result, write_to)

@@ -114,8 +114,12 @@ class Assistant:
         return self.settings.question_timeout
 
     def retrieve(self, question: str, k: int | None = None, history: list[dict] | None = None) -> list[Passage]:
-        state = self._prepare({"question": question, "k": k, "history": history})
-        return self._retrieve_step(state)["passages"]
+        return self.retrieve_state(question, k, history)["passages"]
+
+    def retrieve_state(self, question: str, k: int | None = None, history: list[dict] | None = None) -> dict:
+        """The chain's state after retrieval: the ``query`` actually searched (follow-ups rewritten), its
+        ``query_vector``, the ``passages``; what the answer step receives (`rag calibrate` featurises from it)."""
+        return self._retrieve_step(self._prepare({"question": question, "k": k, "history": history}))
 
     def stream(self, question: str, k: int | None = None, history: list[dict] | None = None,
                mode: str | None = None) -> Iterator[str | Answer]:

@@ -1,0 +1,41 @@
+"""`rag calibrate`: the threshold rule, the reported refusal rates, and a real run on the seeds gold set."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from eval.calibrate import _dev_rates, calibrate, choose_threshold
+from tests.conftest import REPO
+
+
+def test_the_threshold_keeps_false_refusals_within_the_budget():
+    answerable = [0.9, 0.8, 0.7, 0.6, 0.2]
+    unanswerable = [0.5, 0.3, 0.1]
+    threshold = choose_threshold(answerable, unanswerable, max_false_refusal=0.2)
+    # The highest threshold refusing at most 20% of answerables is 0.6 (refuses 0.2 only); the rule then moves
+    # halfway down to the next answerable confidence, so the boundary is not on a training point.
+    assert threshold == 0.4
+    assert _dev_rates(answerable, unanswerable, threshold) == {"correct_refusal": 0.6667, "false_refusal": 0.2}
+
+
+def test_an_empty_group_has_no_rate_rather_than_nan():
+    rates = _dev_rates([0.9, 0.1], [], 0.5)
+    assert rates == {"correct_refusal": None, "false_refusal": 0.5}
+    assert "NaN" not in json.dumps(rates)
+
+
+@pytest.mark.slow
+def test_threshold_only_run_on_the_seeds_dev_split(tmp_path):
+    out = tmp_path / "fit.json"
+    result = CliRunner().invoke(calibrate, [str(REPO / "eval" / "gold" / "seeds.jsonl"), "--threshold-only",
+                                            "--write", str(out), "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 0, result.output
+    fit = json.loads(out.read_text())
+    assert fit["fit_on"]["split"] == "dev" and fit["fit_on"]["questions"] > 0
+    assert 0.0 < fit["abstain_threshold"] < 1.0
+    assert fit["dev"]["false_refusal"] <= 0.08  # the default budget
+    assert 0.0 <= fit["dev"]["correct_refusal"] <= 1.0
+    assert f"RAG_ABSTAIN_THRESHOLD={fit['abstain_threshold']}" in result.output
