@@ -42,7 +42,7 @@ def describe(services, k: int | None, mode: str | None, depth: int) -> dict[str,
     return {
         "k": k or settings.k,
         "retrieval_depth": depth,
-        "mode": mode or settings.answer_mode,
+        "mode": services.assistant.effective_mode(mode),
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
         "fetch_k": settings.fetch_k,

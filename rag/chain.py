@@ -60,11 +60,15 @@ class Assistant:
     def modes(self) -> list[str]:
         return list(self.answerers)
 
+    def effective_mode(self, mode: str | None = None) -> str:
+        """The answer mode a question gets: ``mode`` or the configured one, when that answerer exists (llm mode
+        needs RAG_LLM_BASE_URL), else extractive."""
+        mode = mode or self.settings.answer_mode
+        return mode if mode in self.answerers else "extractive"
+
     def _prepare(self, inputs: dict) -> dict:
         question = clean_question(inputs["question"], self.settings.max_question_chars)
-        mode = inputs.get("mode") or self.settings.answer_mode
-        if mode not in self.answerers:
-            mode = "extractive"
+        mode = self.effective_mode(inputs.get("mode"))
         query = contextual_query(question, inputs.get("history"))
         condense = getattr(self.answerers[mode], "condense", None)
         if inputs.get("history") and condense is not None:  # the llm mode rewrites follow-ups with the model
@@ -109,7 +113,7 @@ class Assistant:
     def _time_limit(self, mode: str | None) -> float:
         """RAG_QUESTION_TIMEOUT; in llm mode at least the LLM's own timeout plus time for the extractive fallback,
         so a slow server ends in the fallback answer rather than in a timeout."""
-        if (mode or self.settings.answer_mode) == "llm" and "llm" in self.answerers:
+        if self.effective_mode(mode) == "llm":
             return max(self.settings.question_timeout, self.settings.llm_timeout + 15)
         return self.settings.question_timeout
 

@@ -32,6 +32,9 @@ class RecordingAssistant:
     def modes(self):
         return self.inner.modes
 
+    def effective_mode(self, mode=None):
+        return self.inner.effective_mode(mode)
+
     def ask(self, question, **kwargs):
         self.calls.append(("ask", kwargs))
         return self.inner.ask(question, **kwargs)

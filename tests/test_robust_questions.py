@@ -132,3 +132,19 @@ def test_cli_prints_messages_not_tracebacks(tmp_path):
         assert proc.stderr.startswith("error: ") and message in proc.stderr and "Traceback" not in proc.stderr
     proc, _ = run_rag(["ask", "Где Ким встретил Путина?"], env)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
+
+
+def test_llm_mode_without_a_server_url_is_reported_as_extractive(make_settings, fake_embedder, tmp_path):
+    """RAG_ANSWER_MODE=llm without RAG_LLM_BASE_URL answers extractively; status lines and eval configs must say
+    so (Assistant.effective_mode), not the configured mode."""
+    from rag.services import build_services
+
+    settings = make_settings(answer_mode="llm")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Kyoto was the capital of Japan for over a thousand years.", encoding="utf-8")
+    index_paths([docs], settings, embedder=fake_embedder)
+    assistant = build_services(settings, embedder=fake_embedder).assistant
+    assert "llm" not in assistant.modes
+    assert assistant.effective_mode() == "extractive" and assistant.effective_mode("llm") == "extractive"
+    assert assistant.ask("What was the capital of Japan?").mode == "extractive"

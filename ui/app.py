@@ -54,7 +54,7 @@ def _panel(turns: list[dict]) -> str:
 
 def create_app(settings: Settings, services) -> gr.Blocks:
     modes = services.assistant.modes
-    default_mode = settings.answer_mode if settings.answer_mode in modes else "extractive"
+    default_mode = services.assistant.effective_mode()
 
     def documents(source: str):
         try:

@@ -14,20 +14,20 @@ import click
 def serve(host, port, index_dir):
     """Serve the browser chat (and the /ask API) on http://HOST:PORT."""
     from rag.cli import ensure_default_index, load_settings
-    from rag.errors import IndexMissingError
     from rag.services import build_services
-    from ui.documents import index_status
+    from ui.documents import current_manifest, index_status
     from ui.launch import auth_pair
 
     settings = load_settings(host=host, port=port, index_dir=index_dir)
     auth_pair(settings)  # refuse an unsafe bind before loading anything heavy
     ensure_default_index(settings)
     services = build_services(settings)
-    try:
-        manifest = services.store.manifest
-        click.echo(f"Index {settings.index_dir}: {index_status(manifest, settings.answer_mode)}", err=True)
-    except IndexMissingError:
+    manifest = current_manifest(services)
+    if manifest is None:
         click.echo(f"No index in {settings.index_dir} yet; add documents from the Documents tab.", err=True)
+    else:
+        click.echo(f"Index {settings.index_dir}: {index_status(manifest, services.assistant.effective_mode())}",
+                   err=True)
     services.embedder.embed_array(["warm up"])  # load the model now, not on the first question
 
     from ui.app import create_app

@@ -44,8 +44,6 @@ def sanitize_filename(name: str) -> str:
     return f"{stem}.{suffix}" if suffix else stem
 
 
-
-
 def unique_destination(folder: Path, name: str, sha256: str) -> tuple[Path, bool]:
     """Where to store a file named ``name``: the same path if an identical file is there (second value True),
     otherwise the first free ``stem-N.suffix``."""
