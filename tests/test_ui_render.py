@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import html
 import re
-from html.parser import HTMLParser
 
 import pytest
 
 from rag.types import Answer, Chunk, Citation, Document, Passage, SentenceCheck
 from ui import render
+
+from .html_checks import active_markup
 
 HOSTILE = ('Intro. <script>window.__xss=1</script> and <img src=x onerror="window.__xss=2"> '
            "**bold** [link](javascript:alert(1)) $x$ | a | b |\n\nThe launch site is Sohae. Tail text here.")
@@ -33,23 +34,9 @@ def _answer(doc: Document, sentence: str, extra: str = "", flagged: bool = False
                   timings_ms={"total": 12.0})
 
 
-class _Tags(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags: list[tuple[str, dict]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
 def _no_live_markup(fragment: str) -> None:
     """The fragment, parsed as a browser would, has no element or attribute that came from the document text."""
-    parser = _Tags()
-    parser.feed(fragment)
-    for tag, attrs in parser.tags:
-        assert tag not in {"script", "img", "iframe"}, tag
-        assert not any(name.startswith("on") for name in attrs), attrs
-        assert not str(attrs.get("href", "")).startswith("javascript"), attrs
+    assert active_markup(fragment) == []
 
 
 def test_escape_neutralises_html_markdown_and_latex():
