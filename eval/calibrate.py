@@ -2,8 +2,8 @@
 
 1. For every dev question, the chain's own retrieval gives the passages and the answerer its candidate sentences
    and features (the same code `rag ask` runs). A candidate is positive when it contains a gold answer (SQuAD
-   normalisation) — that trains the sentence model (logistic regression over rag.extractive.FEATURES).
-2. With that model, each question's best sentence gives the abstention features (rag.extractive.ABSTAIN_FEATURES);
+   normalisation) — that trains the sentence model (logistic regression over rag.answering.extractive.FEATURES).
+2. With that model, each question's best sentence gives the abstention features (rag.answering.extractive.ABSTAIN_FEATURES);
    answerable vs unanswerable trains the abstention model.
 3. The threshold is the one that refuses the most unanswerable dev questions while keeping false refusals on the
    answerable dev questions at or under --max-false-refusal.
@@ -77,9 +77,9 @@ def choose_threshold(conf_answerable: list[float], conf_unanswerable: list[float
 def calibrate(gold, split, max_false_refusal, write_to, cache_dir, threshold_only):
     """Fit answer-sentence and abstention weights on the dev split of GOLD (default: seeds + SQuAD v2 slice)."""
     from eval.session import DEFAULT_CACHE, default_gold_files, prepare_index, read_datasets, select
-    from rag.cli import load_settings
+    from rag.settings import load_settings
     from rag.embedding import make_embedder
-    from rag.extractive import ABSTAIN_FEATURES, FEATURES
+    from rag.answering.extractive import ABSTAIN_FEATURES, FEATURES
     from rag.services import build_services
 
     settings = load_settings()
@@ -102,7 +102,7 @@ def calibrate(gold, split, max_false_refusal, write_to, cache_dir, threshold_onl
     y = np.array([label for item, _cands, labels in rows if item.answerable for label in labels])
     sentence_weights = fit_logistic(x, y)
 
-    from rag.extractive import ExtractiveAnswerer
+    from rag.answering.extractive import ExtractiveAnswerer
 
     scorer = ExtractiveAnswerer(embedder, lambda: None, 0.0, weights=sentence_weights)
     bests = []
@@ -158,7 +158,7 @@ def _squad_default() -> list[Path]:
 
 
 def _fit_threshold_only(rows, settings, embedder, max_false_refusal, paths, split, write_to) -> None:
-    from rag.extractive import ExtractiveAnswerer
+    from rag.answering.extractive import ExtractiveAnswerer
 
     scorer = ExtractiveAnswerer(embedder, lambda: None, 0.0, weights=settings.answer_weights,
                                 abstain_weights=settings.abstain_weights)

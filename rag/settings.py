@@ -59,12 +59,12 @@ class Settings(BaseSettings):
     answer_weights: list[float] = Field(
         [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0],
         description="Logistic weights of the extractive sentence scorer: bias, then one per feature in "
-        "rag.extractive.FEATURES. Hand-set: the weights `rag calibrate` fitted scored worse on held-out data "
+        "rag.answering.extractive.FEATURES. Hand-set: the weights `rag calibrate` fitted scored worse on held-out data "
         "(eval/calibration.json).",
     )
     abstain_weights: list[float] | None = Field(
         None,
-        description="Logistic weights of the abstention model (bias, then rag.extractive.ABSTAIN_FEATURES); "
+        description="Logistic weights of the abstention model (bias, then rag.answering.extractive.ABSTAIN_FEATURES); "
         "unset: the best sentence's probability is the confidence. Fitted by `rag calibrate`.",
     )
     max_answer_sentences: int = Field(2, ge=1, le=5)
@@ -121,3 +121,15 @@ class Settings(BaseSettings):
                 f"RAG_CHUNK_OVERLAP ({self.chunk_overlap}) must be smaller than RAG_CHUNK_SIZE ({self.chunk_size})"
             )
         return self
+
+
+def load_settings(**overrides):
+    from pydantic import ValidationError
+
+    from rag.errors import ConfigError  # noqa: PLC0415 - settings must not import the rest of rag at load
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+        raise ConfigError(f"Invalid setting {where}: {first.get('msg')}.") from None

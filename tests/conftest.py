@@ -57,7 +57,7 @@ def real_embedder():
 @pytest.fixture(scope="session")
 def seeds_index_dir(tmp_path_factory, real_embedder) -> Path:
     """A real index of seeds/ built once per session with the bundled model (read-only for tests)."""
-    from rag.indexer import index_paths
+    from rag.ingest.indexer import index_paths
     from rag.settings import Settings
 
     index_dir = tmp_path_factory.mktemp("seeds-index") / "index"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rag.embedding import HashEmbedder
-from rag.indexer import index_paths
+from rag.ingest.indexer import index_paths
 from rag.services import Services, build_services
 from rag.settings import Settings
 from rag.types import Passage

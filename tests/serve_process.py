@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.llm_server import free_port
+from rag.answering.llm_server import free_port
 
 
 @contextmanager

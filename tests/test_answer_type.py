@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer_type import NAME, NUMBER, OTHER, TIME, has_answer_type, question_type
-from rag.followup import contextual_query, is_elliptical
+from rag.answering.answer_type import NAME, NUMBER, OTHER, TIME, has_answer_type, question_type
+from rag.retrieval.followup import contextual_query, is_elliptical
 
 KN23 = ("It is likely that North Korea has, since last year, been providing Russia with missiles, such as KN-23, "
         "with which to attack Ukraine.")

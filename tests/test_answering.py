@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.errors import QuestionError
-from rag.extractive import ABSTAIN_TEXT
+from rag.answering.extractive import ABSTAIN_TEXT
 
 pytestmark = pytest.mark.slow
 
@@ -77,7 +77,7 @@ def test_stored_sentence_vectors_answer_like_live_embedding(seeds_index_dir, rea
 
     from rag.services import build_services
     from rag.settings import Settings
-    from rag.store import current_path
+    from rag.store.snapshot import current_path
 
     old = tmp_path / "index"
     shutil.copytree(seeds_index_dir, old, symlinks=True)

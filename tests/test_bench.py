@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 def bench_result(tmp_path_factory):
     if not (SHARED / "datasets" / "squad_v2_dev_subset").is_dir():
         pytest.skip("needs ../shared/datasets (SQuAD slice and ClapNQ) for the bench corpora")
-    from rag.bench import run_bench
+    from bench.run import run_bench
     from rag.settings import Settings
 
     cache = tmp_path_factory.mktemp("bench-cache")
@@ -63,14 +63,14 @@ def test_bench_scale_point_runs_in_a_subprocess(bench_result):
 
 
 def test_summary_table_renders(bench_result):
-    from rag.bench import summary_table
+    from bench.run import summary_table
 
     table = summary_table(bench_result)
     assert "ingest, chunks/s" in table and "| 200 |" in table
 
 
 def test_plot_is_written(bench_result, tmp_path):
-    from rag.bench import plot_scale
+    from bench.run import plot_scale
 
     path = plot_scale(bench_result, tmp_path / "bench-scale.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

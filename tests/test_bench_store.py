@@ -14,7 +14,7 @@ QUESTIONS = ["Where did Kim welcome Putin?", "Which missile has North Korea prov
 
 
 def _build(make_settings, embedder, name: str, **overrides):
-    from rag.indexer import index_paths
+    from rag.ingest.indexer import index_paths
     from rag.services import build_services
 
     settings = make_settings(index_dir=make_settings().index_dir.parent / name, retrieval_mode="dense", **overrides)
@@ -38,8 +38,8 @@ def test_hnsw_above_threshold_gives_the_same_top_hit_as_flat(make_settings, fake
 
 
 def test_hnsw_index_keeps_vectors_for_incremental_updates(make_settings, fake_embedder, tmp_path):
-    from rag.indexer import index_paths
-    from rag.store import load_snapshot
+    from rag.ingest.indexer import index_paths
+    from rag.store.snapshot import load_snapshot
 
     settings = make_settings(faiss_hnsw_threshold=2)
     extra = tmp_path / "docs"
@@ -56,8 +56,8 @@ def test_hnsw_index_keeps_vectors_for_incremental_updates(make_settings, fake_em
 
 
 def test_synthetic_corpus_is_deterministic_and_has_the_requested_chunks(tmp_path):
-    from rag.bench_corpus import synthetic_corpus, synthetic_texts
-    from rag.chunking import make_splitter
+    from bench.corpus import synthetic_corpus, synthetic_texts
+    from rag.ingest.chunking import make_splitter
 
     if not (SHARED / "datasets").is_dir():
         pytest.skip("needs ../shared/datasets (the SQuAD/ClapNQ texts the corpus is drawn from)")
@@ -75,8 +75,8 @@ def test_synthetic_corpus_is_deterministic_and_has_the_requested_chunks(tmp_path
 
 @pytest.mark.slow
 def test_onnx_embedder_matches_sentence_transformers(tmp_path_factory):
-    from rag.embedding import SentenceTransformerEmbedder
-    from rag.onnx_embedder import OnnxEmbedder
+    from rag.embedding.torch_backend import SentenceTransformerEmbedder
+    from rag.embedding.onnx_backend import OnnxEmbedder
 
     torch_embedder = SentenceTransformerEmbedder()
     cache = tmp_path_factory.mktemp("onnx-cache")
@@ -94,7 +94,7 @@ def test_onnx_embedder_matches_sentence_transformers(tmp_path_factory):
 
 
 def test_embed_backend_setting_is_validated(make_settings):
-    from rag.cli import load_settings
+    from rag.settings import load_settings
     from rag.errors import ConfigError
 
     with pytest.raises(ConfigError):
@@ -119,7 +119,7 @@ def test_the_recorded_model_id_is_known_without_loading_the_model(make_settings)
 
 def test_an_unwritable_model_cache_is_one_clear_error():
     from rag.errors import ConfigError
-    from rag.onnx_embedder import OnnxEmbedder
+    from rag.embedding.onnx_backend import OnnxEmbedder
 
     embedder = OnnxEmbedder(cache_dir="/proc/no-such-folder", quantize=True)
     with pytest.raises(ConfigError, match="RAG_MODEL_CACHE_DIR to a writable folder"):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from rag.chunking import chunk_document
-from rag.loaders import load
-from rag.sentences import sentence_spans
+from rag.ingest.chunking import chunk_document
+from rag.ingest.loaders import load
+from rag.ingest.sentences import sentence_spans
 
 from .conftest import SEED_FILE
 

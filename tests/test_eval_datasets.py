@@ -9,7 +9,7 @@ import pytest
 
 from eval.datasets import CLAPNQ, GOLD, SQUAD, detect_format, evidence_sentences, load_dataset
 from eval.errors import GoldFileError
-from rag.loaders import load
+from rag.ingest.loaders import load
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 SQUAD_FILE = SHARED / "datasets" / "squad_v2_dev_subset" / "dev-v2.0-subset.json"

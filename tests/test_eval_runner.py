@@ -46,7 +46,7 @@ class RecordingAssistant:
 
 @pytest.fixture
 def seeds_fake_services(make_settings, fake_embedder):
-    from rag.indexer import index_paths
+    from rag.ingest.indexer import index_paths
     from rag.services import build_services
 
     settings = make_settings()

@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 from rag.errors import IndexMismatchError, NothingIndexedError
-from rag.indexer import index_paths
-from rag.store import current_path, load_snapshot
+from rag.ingest.indexer import index_paths
+from rag.store.snapshot import current_path, load_snapshot
 
 from .conftest import SEED_FILE
 
@@ -135,7 +135,7 @@ def test_every_sentence_is_embedded_once_and_chunk_vectors_are_their_weighted_me
                                                                                     corpus):
     import numpy as np
 
-    from rag.sentence_table import chunk_vectors
+    from rag.store.sentence_table import chunk_vectors
 
     settings = make_settings()
     index_paths([corpus], settings, embedder=fake_embedder)
@@ -194,7 +194,7 @@ def test_an_index_without_sentence_vectors_is_upgraded_in_place(make_settings, f
 def test_an_old_index_built_with_another_model_asks_for_an_upgrade_not_a_rebuild(make_settings, fake_embedder,
                                                                                    corpus):
     from rag.embedding import HashEmbedder
-    from rag.indexer import check_compatible
+    from rag.ingest.indexer import check_compatible
 
     settings = make_settings()
     index_paths([corpus], settings, embedder=HashEmbedder(128))

@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from rag.llm import LLMAnswerer
-from rag.llm_server import free_port
+from rag.answering.llm import LLMAnswerer
+from rag.answering.llm_server import free_port
 from rag.settings import Settings
 from rag.types import Answer
 

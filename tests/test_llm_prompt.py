@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from rag.extractive import ABSTAIN_TEXT
-from rag.prompt import MIN_PASSAGE_CHARS, build_messages, condense_messages, trim_passages
-from rag.sentences import sentence_spans
+from rag.answering.extractive import ABSTAIN_TEXT
+from rag.answering.prompt import MIN_PASSAGE_CHARS, build_messages, condense_messages, trim_passages
+from rag.ingest.sentences import sentence_spans
 from rag.types import Chunk, Passage
 
 TEXT = ("Kim welcomed Putin in Pyongyang. The leaders signed an agreement. North Korea sent missiles. " * 4).strip()

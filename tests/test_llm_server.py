@@ -17,12 +17,12 @@ import time
 import httpx
 import pytest
 
-from rag.llm import LLMAnswerer
-from rag.llm_server import LocalLLMServer, free_port
+from rag.answering.llm import LLMAnswerer
+from rag.answering.llm_server import LocalLLMServer, free_port
 from rag.services import Services
 from rag.settings import Settings
 from rag.types import Answer
-from rag.verify import parse_citations
+from rag.cite.verify import parse_citations
 
 pytestmark = [pytest.mark.llm, pytest.mark.timeout(600)]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from rag.extractive import ABSTAIN_TEXT
-from rag.prompt import trim_passages
+from rag.answering.extractive import ABSTAIN_TEXT
+from rag.answering.prompt import trim_passages
 from rag.types import Citation
-from rag.verify import (
+from rag.cite.verify import (
     MarkerRenumberer,
     is_abstention,
     key_terms,
@@ -113,7 +113,7 @@ def test_abstention_is_recognised_with_or_without_markers():
 
 
 def test_build_answer_numbers_citations_like_the_markers(passages, hash_services):
-    from rag.llm import LLMAnswerer
+    from rag.answering.llm import LLMAnswerer
 
     llm = LLMAnswerer(hash_services.settings, hash_services.embedder, hash_services.index.get,
                       fallback=hash_services.assistant.answerers["extractive"])
@@ -134,7 +134,7 @@ def test_build_answer_numbers_citations_like_the_markers(passages, hash_services
 
 
 def test_a_fabricated_claim_is_flagged_and_a_true_one_is_not(passages, hash_services):
-    from rag.llm import LLMAnswerer
+    from rag.answering.llm import LLMAnswerer
 
     llm = LLMAnswerer(hash_services.settings, hash_services.embedder, hash_services.index.get,
                       fallback=hash_services.assistant.answerers["extractive"])

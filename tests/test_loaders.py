@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.errors import LoadError
-from rag.loaders import iter_files, load
+from rag.ingest.loaders import iter_files, load
 
 
 def make_pdf(path, pages: list[str]) -> None:

@@ -16,10 +16,10 @@ import pytest
 
 from rag.embedding import HashEmbedder
 from rag.errors import IndexLockedError
-from rag.indexer import index_paths
-from rag.locking import writer_lock
+from rag.ingest.indexer import index_paths
+from rag.store.locking import writer_lock
 from rag.services import build_services
-from rag.store import current_path
+from rag.store.snapshot import current_path
 
 from .hostile_corpus import HASH_MODEL, RAG, corpus_state, prose, rag_env, run_rag
 

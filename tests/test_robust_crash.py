@@ -17,8 +17,8 @@ import time
 import pytest
 
 from rag.embedding import HashEmbedder
-from rag.integrity import check_index
-from rag.store import load_snapshot, read_manifest
+from rag.store.integrity import check_index
+from rag.store.snapshot import load_snapshot, read_manifest
 
 from .hostile_corpus import RAG, corpus_state, prose, rag_env, run_rag
 

@@ -17,10 +17,10 @@ import pytest
 
 from rag.embedding import HashEmbedder
 from rag.errors import LoadError
-from rag.indexer import index_paths
-from rag.integrity import check_index
-from rag.loaders import load, read_text, shown
-from rag.store import load_snapshot
+from rag.ingest.indexer import index_paths
+from rag.store.integrity import check_index
+from rag.ingest.loaders import load, read_text, shown
+from rag.store.snapshot import load_snapshot
 
 from .hostile_corpus import HASH_MODEL, rag_env, run_rag, write_hostile_corpus
 

@@ -12,9 +12,9 @@ import pytest
 
 from rag.cli import main
 from rag.embedding import HashEmbedder
-from rag.indexer import index_paths
-from rag.integrity import check_index, check_snapshot
-from rag.store import current_path, load_snapshot, snapshot_dirs
+from rag.ingest.indexer import index_paths
+from rag.store.integrity import check_index, check_snapshot
+from rag.store.snapshot import current_path, load_snapshot, snapshot_dirs
 
 from .hostile_corpus import HASH_MODEL, corpus_state, prose
 

@@ -8,9 +8,9 @@ import string
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from rag.chunking import chunk_document, chunk_id, make_splitter
-from rag.citations import MARKER, strip_markers
-from rag.sentences import sentence_spans
+from rag.ingest.chunking import chunk_document, chunk_id, make_splitter
+from rag.cite.citations import MARKER, strip_markers
+from rag.ingest.sentences import sentence_spans
 from rag.text import STOPWORDS, content_terms, fold, words
 from rag.types import Document
 
@@ -70,8 +70,8 @@ def test_strip_markers_leaves_no_marker(text):
 @common
 @given(numbers=st.lists(st.integers(1, 999), min_size=1, max_size=12, unique=True), data=st.data())
 def test_parse_citations_finds_every_marker_in_order(numbers, data):
-    from rag.verify import MARKER as LLM_MARKER
-    from rag.verify import parse_citations
+    from rag.cite.verify import MARKER as LLM_MARKER
+    from rag.cite.verify import parse_citations
 
     # An answer of sentences, each citing some of ``numbers`` in a few equivalent spellings.
     parts, rest = [], list(numbers)
@@ -96,8 +96,8 @@ def test_parse_citations_finds_every_marker_in_order(numbers, data):
 @common
 @given(text=st.one_of(TEXT, st.text(max_size=200)))
 def test_parse_citations_never_invents_numbers(text):
-    from rag.verify import MARKER as LLM_MARKER
-    from rag.verify import marker_numbers, parse_citations
+    from rag.cite.verify import MARKER as LLM_MARKER
+    from rag.cite.verify import marker_numbers, parse_citations
 
     present = {n for body in LLM_MARKER.findall(text) for n in marker_numbers(body)}
     for sentence in parse_citations(text):
@@ -110,7 +110,7 @@ def test_parse_citations_never_invents_numbers(text):
 @given(text=st.one_of(TEXT, st.text(alphabet="ab [],;0123456789", max_size=200)), cuts=st.lists(st.integers(0, 200)),
        k=st.integers(1, 10))
 def test_marker_renumbering_does_not_depend_on_how_the_stream_is_cut(text, cuts, k):
-    from rag.verify import MarkerRenumberer
+    from rag.cite.verify import MarkerRenumberer
 
     whole = MarkerRenumberer(k)
     expected = whole.feed(text) + whole.flush()

@@ -9,7 +9,7 @@ import pytest
 
 from rag.embedding import HashEmbedder
 from rag.errors import QuestionError
-from rag.indexer import index_paths
+from rag.ingest.indexer import index_paths
 from rag.services import build_services
 from rag.types import Answer
 
@@ -98,7 +98,7 @@ class SlowAnswerer:
 
 @pytest.mark.parametrize("stall_after_first", [False, True])
 def test_time_limit_per_question(services, stall_after_first):
-    from rag.chain import Assistant
+    from rag.answering.chain import Assistant
 
     settings = services.settings.model_copy(update={"question_timeout": 0.5})
     inner = services.assistant.answerers["extractive"]

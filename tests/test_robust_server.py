@@ -33,7 +33,7 @@ XSS_QUESTION = "When is the evacuation beacon tested?"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, seeds_index_dir, real_embedder):
-    from rag.indexer import index_paths
+    from rag.ingest.indexer import index_paths
     from rag.settings import Settings
 
     root = tmp_path_factory.mktemp("robust-server")

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from rag.errors import ConfigError, LoadError
-from rag.indexer import index_paths
-from rag.store import read_manifest
+from rag.ingest.indexer import index_paths
+from rag.store.snapshot import read_manifest
 from tests.conftest import SEED_FILE
 from ui.documents import (
     add_documents,

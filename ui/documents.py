@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.errors import IndexMissingError, LoadError, RagError
-from rag.loaders import SUPPORTED_SUFFIXES, file_sha256, load
+from rag.ingest.loaders import SUPPORTED_SUFFIXES, file_sha256, load
 from rag.settings import Settings
 
 _ODD = re.compile(r"[^A-Za-z0-9._ -]+")
@@ -102,7 +102,7 @@ def save_upload(src: Path, display: str, settings: Settings) -> Path:
 def add_documents(files: Iterable[tuple[Path, str]], settings: Settings, embedder,
                   progress: Progress | None = None) -> UploadResult:
     """Save and index uploaded ``(temp path, original name)`` pairs; bad ones are reported, the rest indexed."""
-    from rag.indexer import index_paths
+    from rag.ingest.indexer import index_paths
 
     result = UploadResult()
     saved: list[tuple[Path, str]] = []
@@ -136,7 +136,7 @@ def add_documents(files: Iterable[tuple[Path, str]], settings: Settings, embedde
 
 def delete_document(source: str, settings: Settings, embedder) -> str:
     """Drop ``source`` from the index, and delete its file when it is one of our uploads."""
-    from rag.indexer import index_paths
+    from rag.ingest.indexer import index_paths
 
     report = index_paths([], settings, embedder=embedder, remove=[source], lock_timeout=30)
     path = Path(source)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_left, bisect_right
 
-from rag.sentences import sentence_spans
+from rag.ingest.sentences import sentence_spans
 from rag.types import Chunk, Document
 
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.extractive import ABSTAIN_TEXT
+from rag.answering.extractive import ABSTAIN_TEXT
 from rag.types import Passage
 
 # A passage that would get less than this many characters of the budget is left out rather than shown as a stub.

@@ -1,8 +1,8 @@
 """The `llm` answer mode: any OpenAI-compatible chat endpoint (llama.cpp server, Ollama, vLLM, OpenAI).
 
-The model sees numbered passages (rag.prompt) and streams an answer citing them as ``[n]``. Markers are
+The model sees numbered passages (rag.answering.prompt) and streams an answer citing them as ``[n]``. Markers are
 renumbered as they stream (citation numbers in order of first use, out-of-range numbers dropped), then every
-sentence is checked against the best-matching span of the passages it cites (rag.verify) and each citation
+sentence is checked against the best-matching span of the passages it cites (rag.cite.verify) and each citation
 carries that span's offsets. If the server fails in any way (unreachable, timeout, HTTP error, empty or
 malformed output) the extractive answer is returned instead, with a one-line notice. The whole generation is
 bounded by ``settings.llm_timeout``: tokens are read on a worker thread and the caller stops waiting at the
@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from rag.citations import cite
+from rag.cite.citations import cite
 from rag.embedding import Embedder
-from rag.extractive import ABSTAIN_TEXT
-from rag.followup import contextual_query, is_elliptical
-from rag.prompt import PromptPassage, build_messages, condense_messages, trim_passages
+from rag.answering.extractive import ABSTAIN_TEXT
+from rag.retrieval.followup import contextual_query, is_elliptical
+from rag.answering.prompt import PromptPassage, build_messages, condense_messages, trim_passages
 from rag.settings import Settings
-from rag.store import IndexSnapshot
+from rag.store.snapshot import IndexSnapshot
 from rag.timelimit import iterate_with_timeout
 from rag.types import Answer, Citation, Passage
-from rag.verify import MarkerRenumberer, Verdict, is_abstention, parse_citations, verify
+from rag.cite.verify import MarkerRenumberer, Verdict, is_abstention, parse_citations, verify
 
 CONDENSE_MAX_TOKENS = 64
 # Rewriting a follow-up happens before retrieval, on top of the answer's own timeout, so it gets a small slice.
@@ -121,8 +121,8 @@ class LLMAnswerer:
     def condense(self, question: str, history: list[dict] | None) -> str:
         """A standalone retrieval question for a follow-up, written by the model.
 
-        Questions that do not look elliptical (rag.followup.is_elliptical) are returned unchanged; when the
-        server fails or answers nonsense, the keyword heuristic (rag.followup.contextual_query) is used.
+        Questions that do not look elliptical (rag.retrieval.followup.is_elliptical) are returned unchanged; when the
+        server fails or answers nonsense, the keyword heuristic (rag.retrieval.followup.contextual_query) is used.
         """
         if not history or not is_elliptical(question):
             return question

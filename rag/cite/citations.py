@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rag.store import IndexSnapshot
+from rag.store.snapshot import IndexSnapshot
 from rag.types import Citation, Passage
 
 MARKER = re.compile(r"\[(\d{1,3})\]")

@@ -11,7 +11,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from rag.embedding import Embedder
-from rag.store import IndexSnapshot
+from rag.store.snapshot import IndexSnapshot
 from rag.types import Passage
 
 
@@ -44,7 +44,7 @@ def mmr_order(candidates: list[int], vectors: np.ndarray, query: np.ndarray, k: 
 def sentence_rescore(snapshot: IndexSnapshot, query_vector: np.ndarray, dense: list[tuple[int, float]],
                      sparse: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """The dense ranking of the candidate pool (dense and BM25 hits), ordered by chunk cosine + best-sentence
-    cosine. Chunk vectors are means of sentence vectors (rag.sentence_table), which blur a chunk's single
+    cosine. Chunk vectors are means of sentence vectors (rag.store.sentence_table), which blur a chunk's single
     answering sentence; adding that sentence's own similarity recovers it: dense recall@5 on the SQuAD slice
     0.837 (chunk mean alone) -> 0.907, against 0.894 for embedding whole chunks; hybrid 0.948 vs 0.953.
     Returns (position, chunk cosine) pairs in the new order."""

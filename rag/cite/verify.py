@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.embedding import Embedder
-from rag.prompt import PromptPassage
-from rag.sentences import sentence_spans
-from rag.store import IndexSnapshot
+from rag.answering.prompt import PromptPassage
+from rag.ingest.sentences import sentence_spans
+from rag.store.snapshot import IndexSnapshot
 from rag.text import content_terms, fold
 from rag.types import Citation, Passage, SentenceCheck
 

@@ -7,7 +7,7 @@ This is the only module that touches FAISS. Layout under the index dir:
     snapshots/<id>/faiss/             LangChain FAISS.save_local (index.faiss, index.pkl)
     snapshots/<id>/bm25/              bm25s index over content terms
     snapshots/<id>/docs.jsonl         every document's loaded text, which all offsets refer to
-    snapshots/<id>/sentences/         every sentence's vector, float16 (rag.sentence_table)
+    snapshots/<id>/sentences/         every sentence's vector, float16 (rag.store.sentence_table)
 
 A snapshot is written completely in a temporary folder, fsynced, renamed, and only then published by
 replacing the ``current`` symlink, so a crash at any moment leaves either the old or the new index.
@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import IndexCorruptError, IndexMissingError
-from rag.sentence_table import SentenceTable
+from rag.store.sentence_table import SentenceTable
 from rag.text import content_terms
 from rag.types import Chunk, Document
 
-FORMAT_VERSION = 2  # 2: sentence vectors stored (rag.sentence_table); 1 is upgraded by the next `rag index`
+FORMAT_VERSION = 2  # 2: sentence vectors stored (rag.store.sentence_table); 1 is upgraded by the next `rag index`
 CURRENT = "current"
 SNAPSHOTS = "snapshots"
 

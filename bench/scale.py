@@ -1,11 +1,11 @@
 """One scale point of `rag bench`, run in its own process so peak RSS is that workload's: build the index of
 the synthetic corpus through `rag index`'s code path, serve it through `rag ask`'s, time queries.
 
-The index embeds sentences (rag.sentence_table); their vectors come from a disk cache keyed by the sentence's
+The index embeds sentences (rag.store.sentence_table); their vectors come from a disk cache keyed by the sentence's
 text (bench cache dir), so each distinct sentence is embedded once across runs and sizes. The synthetic corpus
 recombines a few thousand real sentences, so the 100k build embeds almost nothing live: every vector is the
 real model's, and *index s* is the cost of everything but the embedding (the ingest figure of `rag bench`
-times real embedding). Query vectors are always computed live. `python -m rag.bench_scale SIZE ...` prints one
+times real embedding). Query vectors are always computed live. `python -m bench.scale SIZE ...` prints one
 JSON object.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.bench_cache import CachedEmbedder, consolidate
+from bench.cache import CachedEmbedder, consolidate
 
 
 def peak_rss_mb() -> float:
@@ -66,7 +66,7 @@ def ann_recall(vectors: np.ndarray, queries: np.ndarray, settings, k: int = 10) 
     """recall@k of an HNSW index (the settings' M / efSearch) against exact search on the same vectors."""
     import faiss
 
-    from rag.store import make_dense_index
+    from rag.store.snapshot import make_dense_index
 
     exact = faiss.IndexFlatIP(vectors.shape[1])
     exact.add(vectors)
@@ -100,10 +100,10 @@ def vector_cache(settings, cache_dir: Path):
 def prepare_point(size: int, settings, datasets_dir: Path, cache_dir: Path) -> dict:
     """Before a measured run (in its own process): build the synthetic corpus and put every sentence the index
     will embed into the vector cache, so the measured process neither embeds nor holds new vectors."""
-    from rag.bench_corpus import synthetic_corpus
-    from rag.chunking import chunk_document, make_splitter
-    from rag.loaders import iter_files, load
-    from rag.sentence_table import document_spans
+    from bench.corpus import synthetic_corpus
+    from rag.ingest.chunking import chunk_document, make_splitter
+    from rag.ingest.loaders import iter_files, load
+    from rag.store.sentence_table import document_spans
 
     corpus = synthetic_corpus(datasets_dir, cache_dir, size, settings.chunk_size, settings.chunk_overlap)
     inner, folder = vector_cache(settings, cache_dir)
@@ -125,8 +125,8 @@ def prepare_point(size: int, settings, datasets_dir: Path, cache_dir: Path) -> d
 
 
 def run_point(size: int, settings, datasets_dir: Path, cache_dir: Path, questions: list[str]) -> dict:
-    from rag.bench_corpus import synthetic_corpus
-    from rag.indexer import index_paths
+    from bench.corpus import synthetic_corpus
+    from rag.ingest.indexer import index_paths
     from rag.services import build_services
 
     out: dict = {"chunks_requested": size}

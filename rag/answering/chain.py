@@ -14,8 +14,8 @@ from typing import Protocol
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.errors import QuestionError
-from rag.followup import contextual_query
-from rag.retrieval import HybridRetriever
+from rag.retrieval.followup import contextual_query
+from rag.retrieval.hybrid import HybridRetriever
 from rag.settings import Settings
 from rag.timelimit import call_with_timeout, iterate_with_timeout
 from rag.types import Answer, Passage

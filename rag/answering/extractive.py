@@ -2,12 +2,12 @@
 
 Every whole sentence of the top passages (verbatim from the document) is a candidate, described by a few
 features (``FEATURES``): semantic similarity to the question, IDF-weighted and plain coverage of the question's
-content terms, whether it holds a token of the expected answer type (rag.answer_type), the passage's retrieval
+content terms, whether it holds a token of the expected answer type (rag.answering.answer_type), the passage's retrieval
 rank and dense score. A logistic model over them scores each sentence (settings ``answer_weights``); the
 abstention threshold (``abstain_threshold``) is fitted on a development split by `rag calibrate`, which can also
 fit the weights and an abstention model (``abstain_weights``); eval/calibration.json records which fits were
 kept. The best sentence is the answer, with a neighbour added only when it also scores close to the best; below
-the threshold the answerer abstains. Sentence vectors come from the index (rag.sentence_table), so answering
+the threshold the answerer abstains. Sentence vectors come from the index (rag.store.sentence_table), so answering
 needs no model call beyond the question's embedding, which the retrieval step already made.
 """
 
@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.answer_type import has_answer_type, question_type
-from rag.citations import cite
+from rag.answering.answer_type import has_answer_type, question_type
+from rag.cite.citations import cite
 from rag.embedding import Embedder
-from rag.store import IndexSnapshot
+from rag.store.snapshot import IndexSnapshot
 from rag.text import content_terms
 from rag.types import Answer, Passage
 

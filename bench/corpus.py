@@ -66,7 +66,7 @@ def seeds_corpus(seeds_dir: Path, gold_file: Path) -> Corpus:
 
 def sentence_pool(datasets_dir: Path) -> list[str]:
     """Unique real sentences, sorted, so the pool (and everything drawn from it) is the same on every machine."""
-    from rag.sentences import sentence_spans
+    from rag.ingest.sentences import sentence_spans
 
     pool: set[str] = set()
     for name in CLAPNQ_FILES:
@@ -84,7 +84,7 @@ def sentence_pool(datasets_dir: Path) -> list[str]:
 
 def synthetic_texts(pool: list[str], n_chunks: int, chunk_size: int, chunk_overlap: int, seed: int = SEED):
     """Yield (name, text) documents of about CHUNKS_PER_DOC chunks each until they hold ``n_chunks`` chunks."""
-    from rag.chunking import make_splitter
+    from rag.ingest.chunking import make_splitter
 
     rng = random.Random(seed)
     splitter = make_splitter(chunk_size, chunk_overlap)

@@ -20,11 +20,11 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from rag.chunking import chunk_id
+from rag.ingest.chunking import chunk_id
 from rag.errors import IndexCorruptError
-from rag.loaders import file_sha256
-from rag.locking import writer_lock
-from rag.store import CURRENT, FORMAT_VERSION, SNAPSHOTS, open_snapshot, publish_snapshot, snapshot_dirs
+from rag.ingest.loaders import file_sha256
+from rag.store.locking import writer_lock
+from rag.store.snapshot import CURRENT, FORMAT_VERSION, SNAPSHOTS, open_snapshot, publish_snapshot, snapshot_dirs
 
 MAX_LISTED = 10  # per kind of problem, so a badly damaged index gives a readable report
 
@@ -296,7 +296,7 @@ def repair_index(settings, embedder=None, lock_timeout: float = 0.0) -> RepairRe
 
 
 def _rebuild(settings, embedder, sources: list[str], repair: RepairReport, lock_timeout: float) -> RepairReport:
-    from rag.indexer import index_paths
+    from rag.ingest.indexer import index_paths
 
     index_dir = Path(settings.index_dir)
     existing = [Path(s) for s in sources if Path(s).is_file()]

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.chunking import chunk_document, make_splitter
+from rag.ingest.chunking import chunk_document, make_splitter
 from rag.embedding import Embedder, make_embedder, model_id_for
 from rag.errors import IndexMismatchError, LoadError, NothingIndexedError
-from rag.loaders import file_sha256, iter_files, load
-from rag.locking import writer_lock
-from rag.sentence_table import SentenceTableWriter, chunk_vectors, document_spans
+from rag.ingest.loaders import file_sha256, iter_files, load
+from rag.store.locking import writer_lock
+from rag.store.sentence_table import SentenceTableWriter, chunk_vectors, document_spans
 from rag.settings import Settings
-from rag.store import FORMAT_VERSION, DenseIndexBuilder, load_snapshot, new_snapshot_dir, read_manifest, write_snapshot
+from rag.store.snapshot import FORMAT_VERSION, DenseIndexBuilder, load_snapshot, new_snapshot_dir, read_manifest, write_snapshot
 from rag.types import Chunk, Document
 
 Progress = Callable[[int, int], None]
@@ -239,7 +239,7 @@ def _embed_sentences(embedder: Embedder, by_doc: list[tuple[Document, list[Chunk
                      add_chunk_vectors: Callable[[np.ndarray], None], batch: int, progress: Progress | None,
                      show: bool) -> None:
     """Embed every sentence of the new documents once, append them to ``table`` document by document, and pass
-    the new chunks' vectors (length-weighted means of their sentences, rag.sentence_table.chunk_vectors) to
+    the new chunks' vectors (length-weighted means of their sentences, rag.store.sentence_table.chunk_vectors) to
     ``add_chunk_vectors`` in document order.
 
     Documents are taken in groups of about GROUP_SENTENCES sentences; within a group the sentences are embedded

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embedding import Embedder, resolve_model
+from rag.embedding.base import Embedder, resolve_model
 from rag.errors import ConfigError
 from rag.settings import BUNDLED_MODEL
 

@@ -2,8 +2,8 @@
 
 Baseline = what a LangChain user writes: HuggingFaceEmbeddings(bundled model folder, normalised) +
 RecursiveCharacterTextSplitter(our chunk size/overlap) + FAISS.from_documents + similarity_search.
-Ours = rag.indexer.index_paths (`rag index`) and the services' Assistant (`rag ask`).
-Scale points run in subprocesses (rag.bench_scale) so each peak RSS belongs to that workload.
+Ours = rag.ingest.indexer.index_paths (`rag index`) and the services' Assistant (`rag ask`).
+Scale points run in subprocesses (bench.scale) so each peak RSS belongs to that workload.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rag.bench_corpus import Corpus, GoldQuestion, seeds_corpus, squad_corpus, synthetic_corpus
-from rag.bench_scale import peak_rss_mb, time_steps
+from bench.corpus import Corpus, GoldQuestion, seeds_corpus, squad_corpus, synthetic_corpus
+from bench.scale import peak_rss_mb, time_steps
 from rag.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ def baseline_store(folder: Path, embeddings, settings: Settings):
     from langchain_core.documents import Document as LCDocument
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from rag.bench_corpus import corpus_texts
+    from bench.corpus import corpus_texts
 
     splitter = RecursiveCharacterTextSplitter(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
     docs = splitter.split_documents([LCDocument(page_content=text, metadata={"source": src})
@@ -76,7 +76,7 @@ def recall_at(results: list[list[tuple[str, str | None]]], questions: list[GoldQ
 
 
 def our_index(folder: Path, settings: Settings, embedder, root: Path, name: str):
-    from rag.indexer import index_paths
+    from rag.ingest.indexer import index_paths
 
     run = settings.model_copy(update={"index_dir": root / name})
     started = time.perf_counter()
@@ -164,7 +164,7 @@ def scale_point(size: int, settings: Settings, datasets: Path, cache: Path, ques
     """Two subprocesses: one fills the sentence-vector cache for this size, the next one is measured."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(questions, handle)
-    base = [sys.executable, "-m", "rag.bench_scale", str(size), "--datasets", str(datasets), "--cache", str(cache)]
+    base = [sys.executable, "-m", "bench.scale", str(size), "--datasets", str(datasets), "--cache", str(cache)]
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
                **env_for(settings))
     try:
@@ -186,7 +186,7 @@ def _bench_json(done: subprocess.CompletedProcess) -> dict:
 
 def query_pool(datasets: Path, seeds: Corpus, squad: Corpus, n: int) -> list[str]:
     """Real questions (SQuAD, seed gold, ClapNQ) interleaved, so the synthetic corpus gets realistic queries."""
-    from rag.bench_corpus import CLAPNQ_FILES
+    from bench.corpus import CLAPNQ_FILES
 
     clap = []
     path = datasets / CLAPNQ_FILES[0]
