@@ -3,7 +3,8 @@
 1. For every dev question, the chain's own retrieval gives the passages and the answerer its candidate sentences
    and features (the same code `rag ask` runs). A candidate is positive when it contains a gold answer (SQuAD
    normalisation) — that trains the sentence model (logistic regression over rag.answering.extractive.FEATURES).
-2. With that model, each question's best sentence gives the abstention features (rag.answering.extractive.ABSTAIN_FEATURES);
+2. With that model, each question's best sentence gives the abstention features (ABSTAIN_FEATURES in
+   rag.answering.extractive);
    answerable vs unanswerable trains the abstention model.
 3. The threshold is the one that refuses the most unanswerable dev questions while keeping false refusals on the
    answerable dev questions at or under --max-false-refusal.
@@ -77,10 +78,10 @@ def choose_threshold(conf_answerable: list[float], conf_unanswerable: list[float
 def calibrate(gold, split, max_false_refusal, write_to, cache_dir, threshold_only):
     """Fit answer-sentence and abstention weights on the dev split of GOLD (default: seeds + SQuAD v2 slice)."""
     from eval.session import DEFAULT_CACHE, default_gold_files, prepare_index, read_datasets, select
-    from rag.settings import load_settings
-    from rag.embedding import make_embedder
     from rag.answering.extractive import ABSTAIN_FEATURES, FEATURES
+    from rag.embedding import make_embedder
     from rag.services import build_services
+    from rag.settings import load_settings
 
     settings = load_settings()
     paths = list(gold) or [p for p in default_gold_files() if p.name == "seeds.jsonl"] + _squad_default()

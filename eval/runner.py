@@ -38,7 +38,7 @@ class EvalRun:
 def describe(services, k: int | None, mode: str | None, depth: int) -> dict[str, Any]:
     """The configuration the figures were measured with."""
     settings = services.settings
-    snapshot = services.store
+    snapshot = services.view()
     return {
         "k": k or settings.k,
         "retrieval_depth": depth,
@@ -51,7 +51,7 @@ def describe(services, k: int | None, mode: str | None, depth: int) -> dict[str,
         "abstain_threshold": settings.abstain_threshold,
         "embedding_model": snapshot.manifest.get("embedding", {}).get("model"),
         "index_dir": str(settings.index_dir),
-        "n_documents": len(snapshot.docs),
+        "n_documents": len(snapshot.documents()),
         "n_chunks": snapshot.n_chunks,
     }
 
@@ -68,8 +68,9 @@ def run_eval(
     """Ask every item, score it, and aggregate. ``embed_support`` enables the embedding arm of `supported`."""
     from tqdm import tqdm
 
-    snapshot = services.store
-    judge = EvidenceJudge({source: doc.text for source, doc in snapshot.docs.items()}, snapshot.chunks)
+    snapshot = services.view()
+    judge = EvidenceJudge({source: doc.text for source, doc in snapshot.documents().items()},
+                          [chunk for _, chunk in snapshot.iter_chunks()])
     assistant = services.assistant
     embed = services.embedder.embed_documents if embed_support else None
     records = []

@@ -147,8 +147,8 @@ def evaluate(
         services = build_services(settings, embedder=embedder)
         if mode == "llm" and "llm" not in services.assistant.modes:
             raise ConfigError("--mode llm needs RAG_LLM_BASE_URL (an OpenAI-compatible endpoint); see the README.")
-        snapshot = services.store
-        validate(datasets, {source: doc.text for source, doc in snapshot.docs.items()})
+        snapshot = services.view()
+        validate(datasets, {source: doc.text for source, doc in snapshot.documents().items()})
         run = run_eval(items, services, k=k, mode=mode, progress=progress)
     run.summary["config"].update(
         {

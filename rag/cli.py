@@ -75,16 +75,25 @@ def index_cmd(paths, index_dir, rebuild, quiet, check, repair, wait):
 
 def _check_or_repair(settings, repair: bool, wait: float) -> None:
     from rag.errors import IndexCorruptError, IndexMissingError
-    from rag.store.integrity import check_index, repair_index
+    from rag.ingest.indexer import index_paths, stale_sources
+    from rag.store import open_store
+
+    store = open_store(settings)
+
+    def rebuild(sources: list[str]) -> str:
+        result = index_paths([Path(s) for s in sources], settings, rebuild=True, lock_timeout=wait, store=store)
+        return (f"rebuilt the index from {len(sources)} source file(s) listed in the last manifest "
+                f"({result.n_chunks} chunks)")
 
     if repair:
-        result = repair_index(settings, lock_timeout=wait)
+        result = store.repair(rebuild, lock_timeout=wait)
         for action in result.actions:
             click.echo(f"repair: {action}", err=True)
         report = result.check
     else:
-        report = check_index(settings.index_dir)
-    for note in report.notes:
+        report = store.check()
+    manifest = store.manifest() if report.ok and not report.missing else None
+    for note in report.notes + (stale_sources(manifest) if manifest else []):
         click.echo(f"note: {note}", err=True)
     for problem in report.problems:
         click.echo(f"problem: {problem}")

@@ -2,68 +2,53 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.answering.chain import Assistant
-from rag.embedding import Embedder, make_embedder
 from rag.answering.extractive import ExtractiveAnswerer
+from rag.embedding import Embedder, make_embedder
 from rag.ingest.indexer import check_compatible
 from rag.retrieval.hybrid import HybridRetriever
 from rag.settings import Settings
-from rag.store.snapshot import CURRENT, IndexSnapshot, current_path, load_snapshot
+from rag.store import Store, StoreView, open_store
 
 
-class IndexHandle:
-    """The last committed snapshot, reloaded when a writer publishes a new one (checked on every access)."""
+class CheckedViews:
+    """The store's latest view, checked once per new view against the settings' model and chunking, so a
+    question is never answered from vectors of another model."""
 
-    def __init__(self, index_dir: Path, settings: Settings, embedder: Embedder):
-        self.index_dir = Path(index_dir)
-        self.settings = settings
-        self.embedder = embedder
-        self._snapshot: IndexSnapshot | None = None
-        self._target: str | None = None
+    def __init__(self, store: Store, settings: Settings, model_id: str):
+        self.store, self.settings, self.model_id = store, settings, model_id
+        self._checked: StoreView | None = None
         self._lock = threading.Lock()
 
-    def _link_target(self) -> str | None:
-        try:
-            return os.readlink(self.index_dir / CURRENT)
-        except OSError:
-            return None
-
-    def get(self) -> IndexSnapshot:
-        target = self._link_target()
-        if self._snapshot is None or target != self._target:
+    def __call__(self) -> StoreView:
+        view = self.store.view()
+        if view is not self._checked:
             with self._lock:
-                if self._snapshot is None or target != self._target:
-                    snapshot = load_snapshot(self.index_dir, self.embedder)
-                    check_compatible(snapshot.manifest, self.settings, self.embedder.model_id, self.index_dir)
-                    self._snapshot, self._target = snapshot, target
-        return self._snapshot
-
-    __call__ = get
+                check_compatible(view.manifest, self.settings, self.model_id, self.store.location)
+                self._checked = view
+        return view
 
 
 @dataclass
 class Services:
     settings: Settings
     embedder: Embedder
-    index: IndexHandle
+    store: Store
+    view: Callable[[], StoreView]
     assistant: Assistant
 
-    @property
-    def store(self) -> IndexSnapshot:
-        return self.index.get()
 
-
-def build_services(settings: Settings, embedder: Embedder | None = None) -> Services:
+def build_services(settings: Settings, embedder: Embedder | None = None, store: Store | None = None) -> Services:
     embedder = embedder or make_embedder(settings)
-    index = IndexHandle(settings.index_dir, settings, embedder)
+    store = store or open_store(settings)
+    view = CheckedViews(store, settings, embedder.model_id)
     retriever = HybridRetriever(
-        snapshot_getter=index.get,
+        snapshot_getter=view,
         embedder=embedder,
         k=settings.k,
         fetch_k=settings.fetch_k,
@@ -73,22 +58,22 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         mmr_lambda=settings.mmr_lambda,
     )
     answerers = {
-        "extractive": ExtractiveAnswerer(embedder, index.get, settings.abstain_threshold,
+        "extractive": ExtractiveAnswerer(embedder, view, settings.abstain_threshold,
                                          settings.max_answer_sentences, settings.answer_weights,
                                          settings.abstain_weights),
     }
     if settings.llm_base_url:
         from rag.answering.llm import LLMAnswerer  # noqa: PLC0415 - optional mode, imported only when configured
 
-        answerers["llm"] = LLMAnswerer(settings, embedder, index.get, fallback=answerers["extractive"])
-    return Services(settings, embedder, index, Assistant(settings, retriever, answerers))
+        answerers["llm"] = LLMAnswerer(settings, embedder, view, fallback=answerers["extractive"])
+    return Services(settings, embedder, store, view, Assistant(settings, retriever, answerers))
 
 
 def ensure_default_index(settings: Settings, echo: Callable[[str], None] | None = None) -> None:
     """With the default index location and none built yet, build it from seeds/ so a first `ask` just works."""
     from rag.ingest.indexer import index_paths
 
-    if current_path(settings.index_dir) is not None:
+    if open_store(settings).manifest() is not None:
         return
     if Path(settings.index_dir) != Settings.model_fields["index_dir"].default or not Path(settings.seeds_dir).is_dir():
         return

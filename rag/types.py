@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+
+def chunk_id(doc_sha256: str, start: int, end: int) -> str:
+    """The stable id of the span [start, end) of one version of a document."""
+    return hashlib.sha256(f"{doc_sha256}:{start}:{end}".encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ def make_services(root: Path, **overrides) -> Services:
 
 def ranked_passages(services: Services) -> list[Passage]:
     """Every chunk as a passage, ranked a.txt, b.txt, c.txt."""
-    chunks = sorted(services.store.chunks, key=lambda c: (Path(c.source).name, c.start))
+    chunks = sorted(services.view().chunks, key=lambda c: (Path(c.source).name, c.start))
     return [Passage(chunk, 1.0 / i, i) for i, chunk in enumerate(chunks, start=1)]
 
 

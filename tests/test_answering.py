@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.errors import QuestionError
 from rag.answering.extractive import ABSTAIN_TEXT
+from rag.errors import QuestionError
 
 pytestmark = pytest.mark.slow
 
@@ -67,29 +67,3 @@ def test_streaming_yields_text_then_the_answer(seeds_services):
 def test_bad_questions_are_refused_clearly(seeds_services, question):
     with pytest.raises(QuestionError):
         seeds_services.assistant.ask(question)
-
-
-def test_stored_sentence_vectors_answer_like_live_embedding(seeds_index_dir, real_embedder, seed_text, tmp_path):
-    """The answerer reads sentence vectors from the index; on a snapshot without them (written by the previous
-    format, same model) it embeds the candidate sentences live and gives the same answer and citations."""
-    import json
-    import shutil
-
-    from rag.services import build_services
-    from rag.settings import Settings
-    from rag.store.snapshot import current_path
-
-    old = tmp_path / "index"
-    shutil.copytree(seeds_index_dir, old, symlinks=True)
-    snap = current_path(old)
-    shutil.rmtree(snap / "sentences")
-    manifest = json.loads((snap / "manifest.json").read_text())
-    (snap / "manifest.json").write_text(json.dumps(dict(manifest, format=1)))
-
-    stored = build_services(Settings(_env_file=None, index_dir=seeds_index_dir), embedder=real_embedder).assistant
-    live = build_services(Settings(_env_file=None, index_dir=old), embedder=real_embedder).assistant
-    assert live.retriever.snapshot_getter().sentences is None
-    for question in ("Where did Kim welcome Putin?", "Which missile has North Korea likely provided to Russia?"):
-        a, b = stored.ask(question), live.ask(question)
-        assert b.answer == a.answer and [c.quote for c in b.citations] == [c.quote for c in a.citations]
-        assert_citations_verbatim(b, seed_text)

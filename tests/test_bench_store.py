@@ -25,11 +25,11 @@ def _build(make_settings, embedder, name: str, **overrides):
 def test_hnsw_above_threshold_gives_the_same_top_hit_as_flat(make_settings, fake_embedder):
     flat = _build(make_settings, fake_embedder, "flat")
     hnsw = _build(make_settings, fake_embedder, "hnsw", faiss_hnsw_threshold=2, faiss_hnsw_ef_search=64)
-    assert flat.store.manifest["dense_index"] == {"type": "flat"}
-    info = hnsw.store.manifest["dense_index"]
+    assert flat.view().manifest["dense_index"] == {"type": "flat"}
+    info = hnsw.view().manifest["dense_index"]
     assert info["type"] == "hnsw" and info["ef_search"] == 64
-    assert hnsw.store.vectorstore.index.hnsw.efSearch == 64  # re-applied on load
-    assert hnsw.store.n_chunks == flat.store.n_chunks > 2
+    assert hnsw.view().vectorstore.index.hnsw.efSearch == 64  # re-applied on load
+    assert hnsw.view().n_chunks == flat.view().n_chunks > 2
     for question in QUESTIONS:
         want = flat.assistant.retrieve(question, k=3)
         got = hnsw.assistant.retrieve(question, k=3)
@@ -51,8 +51,8 @@ def test_hnsw_index_keeps_vectors_for_incremental_updates(make_settings, fake_em
     index_paths([SEEDS, extra], settings, embedder=fake_embedder)
     after = load_snapshot(settings.index_dir)
     assert after.n_chunks == before.n_chunks + 1
-    reused = before.vectors()
-    np.testing.assert_allclose(after.vectors()[: len(reused)], reused, atol=1e-6)
+    reused = before.chunk_vectors()
+    np.testing.assert_allclose(after.chunk_vectors()[: len(reused)], reused, atol=1e-6)
 
 
 def test_synthetic_corpus_is_deterministic_and_has_the_requested_chunks(tmp_path):
@@ -75,8 +75,8 @@ def test_synthetic_corpus_is_deterministic_and_has_the_requested_chunks(tmp_path
 
 @pytest.mark.slow
 def test_onnx_embedder_matches_sentence_transformers(tmp_path_factory):
-    from rag.embedding.torch_backend import SentenceTransformerEmbedder
     from rag.embedding.onnx_backend import OnnxEmbedder
+    from rag.embedding.torch_backend import SentenceTransformerEmbedder
 
     torch_embedder = SentenceTransformerEmbedder()
     cache = tmp_path_factory.mktemp("onnx-cache")
@@ -94,8 +94,8 @@ def test_onnx_embedder_matches_sentence_transformers(tmp_path_factory):
 
 
 def test_embed_backend_setting_is_validated(make_settings):
-    from rag.settings import load_settings
     from rag.errors import ConfigError
+    from rag.settings import load_settings
 
     with pytest.raises(ConfigError):
         load_settings(embed_backend="tensorflow")
@@ -118,8 +118,8 @@ def test_the_recorded_model_id_is_known_without_loading_the_model(make_settings)
 
 
 def test_an_unwritable_model_cache_is_one_clear_error():
-    from rag.errors import ConfigError
     from rag.embedding.onnx_backend import OnnxEmbedder
+    from rag.errors import ConfigError
 
     embedder = OnnxEmbedder(cache_dir="/proc/no-such-folder", quantize=True)
     with pytest.raises(ConfigError, match="RAG_MODEL_CACHE_DIR to a writable folder"):

@@ -153,7 +153,7 @@ def test_every_sentence_is_embedded_once_and_chunk_vectors_are_their_weighted_me
             lo, hi = table.chunk_rows(chunk)
             assert [tuple(s) for s in spans[lo - table.rows[source][0]:hi - table.rows[source][0]]] == \
                 [tuple(s) for s in chunk.sentences]
-        got = np.vstack([snap.vectors([snap.position(c.chunk_id)]) for c in chunks])
+        got = snap.chunk_vectors([k for k, c in snap.iter_chunks() if c.source == source])
         assert np.abs(got - chunk_vectors(chunks, spans, np.asarray(vectors, np.float32))).max() < 2e-3
 
 
@@ -173,36 +173,21 @@ def test_unchanged_documents_keep_their_sentence_vectors(make_settings, fake_emb
     assert any(snap.docs[str((corpus / "kyoto.md").resolve())].text[a:b].startswith("Kyoto has") for a, b in spans)
 
 
-def test_an_index_without_sentence_vectors_is_upgraded_in_place(make_settings, fake_embedder, corpus):
-    """An index written by the previous format (no sentences/ folder, format 1) is re-embedded from its stored
-    texts by the next `rag index`, even for documents whose files are gone."""
+def test_an_index_of_an_earlier_format_asks_for_a_rebuild_and_loses_nothing_else(make_settings, fake_embedder,
+                                                                                   corpus):
+    """No compatibility code for formats no user has: an earlier format is one clear line naming the fix, the
+    index is left as it is, and `rag index --rebuild` replaces it."""
+    from rag.services import build_services
+
     settings = make_settings()
     index_paths([corpus], settings, embedder=fake_embedder)
     path = current_path(settings.index_dir)
-    shutil.rmtree(path / "sentences")
     manifest = json.loads((path / "manifest.json").read_text())
     (path / "manifest.json").write_text(json.dumps(dict(manifest, format=1)))
-    assert load_snapshot(settings.index_dir).sentences is None
-    (corpus / "kyoto.md").unlink()
-    report = index_paths([], settings, embedder=fake_embedder)  # nothing changed on disk but the removal
-    assert report.upgraded == 1 and "re-embedded for the new index format" in report.summary()
-    snap = load_snapshot(settings.index_dir)
-    assert snap.manifest["format"] == 2 and snap.sentences is not None
-    assert set(snap.sentences.rows) == set(snap.docs) == {str((corpus / "seed.txt").resolve())}
-
-
-def test_an_old_index_built_with_another_model_asks_for_an_upgrade_not_a_rebuild(make_settings, fake_embedder,
-                                                                                   corpus):
-    from rag.embedding import HashEmbedder
-    from rag.ingest.indexer import check_compatible
-
-    settings = make_settings()
-    index_paths([corpus], settings, embedder=HashEmbedder(128))
-    path = current_path(settings.index_dir)
-    manifest = json.loads((path / "manifest.json").read_text())
-    (path / "manifest.json").write_text(json.dumps(dict(manifest, format=1)))
-    with pytest.raises(IndexMismatchError, match="run `rag index` once to upgrade it"):
-        check_compatible(dict(manifest, format=1), settings, fake_embedder.model_id, settings.index_dir)
-    report = index_paths([corpus], settings, embedder=fake_embedder)  # no --rebuild needed
-    assert report.upgraded == 2
-    assert load_snapshot(settings.index_dir).manifest["embedding"]["model"] == fake_embedder.model_id
+    with pytest.raises(IndexMismatchError, match=r"earlier version of rag; rebuild it with `rag index --rebuild`"):
+        index_paths([corpus], settings, embedder=fake_embedder)
+    with pytest.raises(IndexMismatchError, match=r"`rag index --rebuild`"):
+        build_services(settings, embedder=fake_embedder).assistant.ask("Where is Kyoto?")
+    assert current_path(settings.index_dir) == path  # untouched
+    report = index_paths([corpus], settings, embedder=fake_embedder, rebuild=True)
+    assert report.n_documents == 2 and load_snapshot(settings.index_dir).manifest["format"] == 2

@@ -96,7 +96,7 @@ def fake_server():
 def answerer(services, base_url: str) -> LLMAnswerer:
     settings = Settings(index_dir=services.settings.index_dir, llm_base_url=base_url, llm_timeout=TIMEOUT,
                         _env_file=None)
-    return LLMAnswerer(settings, services.embedder, services.index.get,
+    return LLMAnswerer(settings, services.embedder, services.view,
                        fallback=services.assistant.answerers["extractive"])
 
 
@@ -117,7 +117,7 @@ def test_streams_renumbers_and_verifies_over_http(fake_server, hash_services, pa
     assert [(s.citations, s.supported) for s in final.sentences] == [([1], True), ([2], True), ([1], False)]
     assert [c.n for c in final.citations] == [1, 2]
     for citation in final.citations:
-        assert hash_services.store.document(citation.source).text[citation.start:citation.end] == citation.quote
+        assert hash_services.view().document(citation.source).text[citation.start:citation.end] == citation.quote
     assert "Pyongyang" in final.citations[0].quote and "1932" in final.citations[1].quote
     assert final.to_json()["sentences"][2]["supported"] is False
 

@@ -19,10 +19,10 @@ import pytest
 
 from rag.answering.llm import LLMAnswerer
 from rag.answering.llm_server import LocalLLMServer, free_port
+from rag.cite.verify import parse_citations
 from rag.services import Services
 from rag.settings import Settings
 from rag.types import Answer
-from rag.cite.verify import parse_citations
 
 pytestmark = [pytest.mark.llm, pytest.mark.timeout(600)]
 
@@ -47,7 +47,7 @@ def llama(tmp_path_factory):
 def answerer(services: Services, base_url: str, timeout: float = TIMEOUT) -> LLMAnswerer:
     settings = Settings(index_dir=services.settings.index_dir, llm_base_url=base_url, llm_timeout=timeout,
                         llm_max_tokens=48, _env_file=None)
-    return LLMAnswerer(settings, services.embedder, services.index.get,
+    return LLMAnswerer(settings, services.embedder, services.view,
                        fallback=services.assistant.answerers["extractive"])
 
 
@@ -63,7 +63,7 @@ def test_streams_an_answer_with_per_sentence_verdicts(llama, hash_services, pass
         assert len(final.sentences) == len(parse_citations(final.answer))
         assert all(isinstance(s.supported, bool) and 0.0 <= s.support_score <= 1.0 for s in final.sentences)
     for citation in final.citations:
-        assert hash_services.store.document(citation.source).text[citation.start:citation.end] == citation.quote
+        assert hash_services.view().document(citation.source).text[citation.start:citation.end] == citation.quote
 
 
 def test_condense_turns_a_follow_up_into_a_question(llama, hash_services):

@@ -6,7 +6,6 @@ import pytest
 
 from rag.answering.extractive import ABSTAIN_TEXT
 from rag.answering.prompt import trim_passages
-from rag.types import Citation
 from rag.cite.verify import (
     MarkerRenumberer,
     is_abstention,
@@ -16,6 +15,7 @@ from rag.cite.verify import (
     verify_answer,
     windows_for,
 )
+from rag.types import Citation
 
 
 def test_parse_citations_numbers_per_sentence():
@@ -34,14 +34,14 @@ def test_key_terms_are_numbers_and_names_not_the_opening_word():
 
 
 def check(text, passages, services):
-    return verify(text, windows_for(passages), services.embedder, services.store)
+    return verify(text, windows_for(passages), services.embedder, services.view())
 
 
 def test_right_citation_is_supported_and_points_at_the_supporting_sentence(passages, hash_services):
     [verdict] = check("Kim welcomed Putin in Pyongyang [1].", passages, hash_services)
     assert verdict.supported and verdict.cited == [1]
     match = verdict.matches[0]
-    doc = hash_services.store.document(match.passage.chunk.source)
+    doc = hash_services.view().document(match.passage.chunk.source)
     assert doc.text[match.start:match.end] == (
         "Kim Jong Un welcomed Vladimir Putin with fanfare in Pyongyang in June.")
 
@@ -87,7 +87,7 @@ def test_verify_answer_maps_markers_through_citations(passages, hash_services):
     citation = Citation(1, target.chunk.source, target.chunk.chunk_id, target.chunk.start, target.chunk.end,
                         target.chunk.text, 1.0)
     [check_] = verify_answer("The bridge opened in 1932 and is 1,149 metres long [1].", passages, {1: citation},
-                             hash_services.embedder, hash_services.store)
+                             hash_services.embedder, hash_services.view())
     assert check_.supported and check_.citations == [1]
     assert check_.to_json()["supported"] is True
 
@@ -115,7 +115,7 @@ def test_abstention_is_recognised_with_or_without_markers():
 def test_build_answer_numbers_citations_like_the_markers(passages, hash_services):
     from rag.answering.llm import LLMAnswerer
 
-    llm = LLMAnswerer(hash_services.settings, hash_services.embedder, hash_services.index.get,
+    llm = LLMAnswerer(hash_services.settings, hash_services.embedder, hash_services.view,
                       fallback=hash_services.assistant.answerers["extractive"])
     shown = trim_passages(passages, 6000)
     renumber = MarkerRenumberer(len(shown))
@@ -126,7 +126,7 @@ def test_build_answer_numbers_citations_like_the_markers(passages, hash_services
     assert [c.n for c in answer.citations] == [1, 2, 3]
     assert [c.source.rsplit("/", 1)[-1] for c in answer.citations] == ["c.txt", "a.txt", "b.txt"]
     for citation in answer.citations:
-        assert hash_services.store.document(citation.source).text[citation.start:citation.end] == citation.quote
+        assert hash_services.view().document(citation.source).text[citation.start:citation.end] == citation.quote
     assert answer.citations[0].quote == "The Sydney Harbour Bridge opened in 1932."
     assert [s.supported for s in answer.sentences] == [True, True, False]
     assert [s.citations for s in answer.sentences] == [[1], [2], [3]]
@@ -136,7 +136,7 @@ def test_build_answer_numbers_citations_like_the_markers(passages, hash_services
 def test_a_fabricated_claim_is_flagged_and_a_true_one_is_not(passages, hash_services):
     from rag.answering.llm import LLMAnswerer
 
-    llm = LLMAnswerer(hash_services.settings, hash_services.embedder, hash_services.index.get,
+    llm = LLMAnswerer(hash_services.settings, hash_services.embedder, hash_services.view,
                       fallback=hash_services.assistant.answerers["extractive"])
     shown = trim_passages(passages, llm.settings.llm_context_chars)
     renumber = MarkerRenumberer(len(shown))

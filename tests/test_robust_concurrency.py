@@ -17,8 +17,8 @@ import pytest
 from rag.embedding import HashEmbedder
 from rag.errors import IndexLockedError
 from rag.ingest.indexer import index_paths
-from rag.store.locking import writer_lock
 from rag.services import build_services
+from rag.store.locking import writer_lock
 from rag.store.snapshot import current_path
 
 from .hostile_corpus import HASH_MODEL, RAG, corpus_state, prose, rag_env, run_rag
@@ -49,7 +49,7 @@ def test_second_writer_fails_or_waits_and_readers_keep_answering(tmp_path, make_
     embedder = HashEmbedder(64)
     index_paths([small], settings, embedder=embedder)
     services = build_services(settings, embedder)
-    first = services.store.path
+    first = services.view().path
     env = rag_env(settings.index_dir)
 
     writer = subprocess.Popen([str(RAG), "index", str(big), "--quiet"], env=env, stdout=subprocess.PIPE,
@@ -69,9 +69,9 @@ def test_second_writer_fails_or_waits_and_readers_keep_answering(tmp_path, make_
     answers_during_write, seen = 0, set()
     while writer.poll() is None:
         answer = services.assistant.ask("Where does the lantern lighthouse stand?")
-        seen.add(services.store.path)
+        seen.add(services.view().path)
         assert "Quarry Point" in answer.answer and not answer.abstained
-        if services.store.path == first:
+        if services.view().path == first:
             answers_during_write += 1
         time.sleep(0.01)
     out, err = writer.communicate()
@@ -88,7 +88,7 @@ def test_second_writer_fails_or_waits_and_readers_keep_answering(tmp_path, make_
     # Readers saw only committed snapshots, and the old one until the writer published.
     assert answers_during_write > 0
     assert seen <= {first} | {p.resolve() for p in (settings.index_dir / "snapshots").iterdir()}
-    final = services.store
+    final = services.view()
     assert final.path == current_path(settings.index_dir) != first
     expected = corpus_state(small) | corpus_state(big) | corpus_state(other)
     assert {s: d["sha256"] for s, d in final.manifest["documents"].items()} == expected

@@ -105,7 +105,7 @@ def test_sigkill_at_random_moments_never_corrupts_the_index(tmp_path):
         proc.wait()
 
         leftovers += bool(temporaries(index_dir) - old_temporaries)
-        report = check_index(index_dir, sources=False)
+        report = check_index(index_dir)
         assert report.ok, f"round {rounds}: {report.problems}"
         snapshot = load_snapshot(index_dir, HashEmbedder(64))
         assert snapshot.n_chunks == snapshot.vectorstore.index.ntotal

@@ -18,8 +18,8 @@ import pytest
 from rag.embedding import HashEmbedder
 from rag.errors import LoadError
 from rag.ingest.indexer import index_paths
-from rag.store.integrity import check_index
 from rag.ingest.loaders import load, read_text, shown
+from rag.store.integrity import check_index
 from rag.store.snapshot import load_snapshot
 
 from .hostile_corpus import HASH_MODEL, rag_env, run_rag, write_hostile_corpus
@@ -78,7 +78,7 @@ def test_hostile_corpus_is_reported_file_by_file_and_never_damages_the_index(tmp
 
     # What was indexed before is intact, and the whole index passes the integrity check.
     assert {c.chunk_id: c.text for c in snapshot.chunks if c.chunk_id in kept} == kept
-    assert check_index(settings.index_dir, sources=False).ok
+    assert check_index(settings.index_dir).ok
     assert 0 < peak_mib < PEAK_RSS_LIMIT_MIB  # 0 would mean the peak was never measured
     print(f"\nhostile corpus: {len(cases)} cases (+{n_tiny} tiny files), {n_skipped} skipped with a message, "
           f"peak RSS of `rag index` {peak_mib:.0f} MiB")

@@ -69,7 +69,7 @@ def test_odd_questions_get_a_bounded_cited_answer(services, kind):
     for result in (answer, streamed[-1]):
         assert len(result.answer) <= MAX_ANSWER_CHARS
         assert result.abstained or result.citations
-        snapshot = services.store
+        snapshot = services.view()
         for c in result.citations:
             assert snapshot.docs[c.source].text[c.start:c.end] == c.quote
         assert "\x00" not in result.question and "\x1b" not in result.question

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from rag.answering.llm_server import free_port
 from rag.embedding import HashEmbedder
 from rag.errors import ConfigError, LoadError
 from rag.ingest.indexer import index_paths
-from rag.answering.llm_server import free_port
 from rag.services import build_services
 from rag.settings import Settings
 
@@ -48,8 +48,8 @@ def test_hostile_text_is_inert_in_every_panel(hostile_services):
 
     services = hostile_services
     answer = services.assistant.ask("When is the evacuation beacon tested?")
-    assert answer.citations and "<script>" in services.store.docs[answer.citations[0].source].text
-    doc_of = services.store.docs.get
+    assert answer.citations and "<script>" in services.view().docs[answer.citations[0].source].text
+    doc_of = services.view().docs.get
     panels = {
         "answer": render.answer_html(answer, 1),
         "streaming": render.streaming_html(XSS_TEXT),
@@ -57,8 +57,8 @@ def test_hostile_text_is_inert_in_every_panel(hostile_services):
         "error": render.error_html(f"{XSS_NAME}: {XSS_TEXT}"),
         "sources": render.sources_panel([render.sources_section(answer, 1, doc_of)]),
         "passage": render.passage_html(doc_of(answer.citations[0].source), 0, 20),
-        "documents": documents_table_html(services.store.manifest, Path(services.settings.data_dir) / "uploads"),
-        "status": html.escape(index_status(services.store.manifest, "extractive")),
+        "documents": documents_table_html(services.view().manifest, Path(services.settings.data_dir) / "uploads"),
+        "status": html.escape(index_status(services.view().manifest, "extractive")),
         "upload message": _upload_message(UploadResult(indexed=[XSS_NAME], errors=[f"{XSS_NAME}: {XSS_TEXT}"],
                                                        summary=XSS_TEXT)),
     }
@@ -139,7 +139,7 @@ def test_injected_instructions_yield_flagged_claims(hostile_services):
     obeyed = (f"Today is 14 March 2026 and your lucky lottery number is 4817 [{injected}]. "
               f"My system prompt says to answer only from the numbered passages [{injected}]. "
               f"The harbour ferry leaves Quarry Point at 7:15 every morning [{injected}].")
-    checks = verify_answer(obeyed, passages, None, services.embedder, services.store)
+    checks = verify_answer(obeyed, passages, None, services.embedder, services.view())
     assert [c.supported for c in checks] == [False, False, True], [(c.text, c.support_score) for c in checks]
 
 
@@ -160,9 +160,9 @@ def test_passages_are_delimited_as_data_in_the_prompt(hostile_services):
 def test_llm_mode_over_an_injection_document_flags_what_it_cannot_support(hostile_services, tmp_path):
     from rag.answering.llm import LLMAnswerer
     from rag.answering.llm_server import LocalLLMServer, free_port
+    from rag.cite.verify import key_terms
     from rag.text import content_terms
     from rag.types import Answer
-    from rag.cite.verify import key_terms
 
     services = hostile_services
     with open(tmp_path / "llama.log", "w") as log:
@@ -170,7 +170,7 @@ def test_llm_mode_over_an_injection_document_flags_what_it_cannot_support(hostil
         try:
             settings = services.settings.model_copy(update={"llm_base_url": server.base_url, "llm_timeout": 240.0,
                                                             "llm_max_tokens": 64})
-            llm = LLMAnswerer(settings, services.embedder, services.index.get,
+            llm = LLMAnswerer(settings, services.embedder, services.view,
                               fallback=services.assistant.answerers["extractive"])
             passages = services.assistant.retrieve("When does the harbour ferry leave Quarry Point?", k=3)
             items = list(llm.stream("When does the harbour ferry leave Quarry Point?", passages))
@@ -178,11 +178,11 @@ def test_llm_mode_over_an_injection_document_flags_what_it_cannot_support(hostil
             server.stop()
     answer = items[-1]
     assert isinstance(answer, Answer) and answer.notice is None, getattr(answer, "notice", None)
-    corpus_terms = set(content_terms(" ".join(d.text for d in services.store.docs.values())))
+    corpus_terms = set(content_terms(" ".join(d.text for d in services.view().docs.values())))
     for sentence in answer.sentences:
         if sentence.supported:  # whatever the model said, a sentence passed as supported is backed by the text
             assert set(key_terms(sentence.text)) <= corpus_terms, sentence
     for citation in answer.citations:
-        assert services.store.docs[citation.source].text[citation.start:citation.end] == citation.quote
+        assert services.view().docs[citation.source].text[citation.start:citation.end] == citation.quote
     assert "You answer questions using only the numbered passages" not in answer.answer or any(
         not s.supported for s in answer.sentences)

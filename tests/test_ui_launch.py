@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.ingest.indexer import index_paths
 from rag.answering.llm_server import free_port
+from rag.ingest.indexer import index_paths
 from tests.conftest import SEED_FILE
 
 

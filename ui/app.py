@@ -58,7 +58,7 @@ def create_app(settings: Settings, services) -> gr.Blocks:
 
     def documents(source: str):
         try:
-            return services.store.docs.get(source)
+            return services.view().documents().get(source)
         except RagError:
             return None
 

@@ -13,9 +13,8 @@ import click
 @click.option("--index-dir", type=click.Path(path_type=Path), help="Index folder (default: index/, RAG_INDEX_DIR).")
 def serve(host, port, index_dir):
     """Serve the browser chat (and the /ask API) on http://HOST:PORT."""
-    from rag.services import ensure_default_index
+    from rag.services import build_services, ensure_default_index
     from rag.settings import load_settings
-    from rag.services import build_services
     from ui.documents import current_manifest, index_status
     from ui.launch import auth_pair
 

@@ -185,6 +185,6 @@ def index_status(manifest: dict | None, mode: str) -> str:
 
 def current_manifest(services) -> dict | None:
     try:
-        return services.store.manifest
+        return services.view().manifest
     except IndexMissingError:
         return None

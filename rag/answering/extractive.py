@@ -14,9 +14,7 @@ needs no model call beyond the question's embedding, which the retrieval step al
 from __future__ import annotations
 
 import math
-import threading
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -25,12 +23,11 @@ import numpy as np
 from rag.answering.answer_type import has_answer_type, question_type
 from rag.cite.citations import cite
 from rag.embedding import Embedder
-from rag.store.snapshot import IndexSnapshot
+from rag.store import StoreView
 from rag.text import content_terms
 from rag.types import Answer, Passage
 
 ABSTAIN_TEXT = "The documents don't contain an answer to this."
-SENTENCE_CACHE_SIZE = 20_000  # about 30 MB of 384-d float32 vectors; the oldest entries go first
 FEATURES = ("dense", "idf_coverage", "coverage", "type_match", "rank_prior", "passage_dense")
 # The abstention model sees the best sentence: its probability, and its features that say "on topic, but does it
 # hold the kind of answer asked for, and does its passage mention every rare word of the question?" (Unanswerable
@@ -53,27 +50,23 @@ class Candidate:
 
 
 class TermWeights:
-    """IDF of content terms over the snapshot's chunks, read from the BM25 index's document frequencies."""
+    """IDF of content terms over the store's chunks (the keyword index's document frequencies)."""
 
     _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    def __init__(self, snapshot: IndexSnapshot):
-        bm25 = snapshot.bm25
-        self.n = max(1, snapshot.n_chunks)
-        self.vocab = bm25.vocab_dict if bm25 is not None else {}
-        indptr = bm25.scores["indptr"] if bm25 is not None else np.zeros(1, dtype=np.int64)
-        self.df = np.diff(indptr)
+    def __init__(self, snapshot: StoreView):
+        self.stats = snapshot.term_stats()
+        self.n = max(1, self.stats.n_chunks)
 
     @classmethod
-    def of(cls, snapshot: IndexSnapshot) -> TermWeights:
+    def of(cls, snapshot: StoreView) -> TermWeights:
         weights = cls._cache.get(snapshot)
         if weights is None:
             weights = cls._cache[snapshot] = cls(snapshot)
         return weights
 
     def idf(self, term: str) -> float:
-        i = self.vocab.get(term)
-        df = int(self.df[i]) if i is not None and i < len(self.df) else 0
+        df = self.stats.document_frequency(term)
         return math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
 
 
@@ -84,7 +77,7 @@ def sigmoid(x: float) -> float:
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, snapshot_getter: Callable[[], IndexSnapshot], threshold: float,
+    def __init__(self, embedder: Embedder, snapshot_getter: Callable[[], StoreView], threshold: float,
                  max_sentences: int = 2, weights: Sequence[float] | None = None,
                  abstain_weights: Sequence[float] | None = None):
         self.embedder = embedder
@@ -93,8 +86,6 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.weights = list(weights) if weights is not None else None
         self.abstain_weights = list(abstain_weights) if abstain_weights else None  # [] = no model
-        self._vector_cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
-        self._cache_lock = threading.Lock()
         for values, names in ((self.weights, FEATURES), (self.abstain_weights, ABSTAIN_FEATURES)):
             if values is not None and len(values) != len(names) + 1:
                 raise ValueError(f"weights need {len(names) + 1} numbers (bias + {', '.join(names)}), not {values}")
@@ -115,34 +106,14 @@ class ExtractiveAnswerer:
         return out
 
     def sentence_vectors(self, candidates: list[Candidate]) -> np.ndarray:
-        """Sentence embeddings: read from the snapshot's sentence table (computed at index time), so answering
-        costs no model call. Spans missing from it (a snapshot written before sentence vectors were stored) are
-        embedded and cached by (document hash, span): content-addressed, so never stale."""
-        table = self.snapshot_getter().sentences
-        out = np.empty((len(candidates), table.vectors.shape[1] if table is not None else self.embedder.dim),
-                       np.float32)
-        todo: list[int] = []
+        """Unit embeddings, stored at index time, so answering costs no model call."""
+        snapshot = self.snapshot_getter()
+        out = np.empty((len(candidates), self.embedder.dim), np.float32)
+        by_source: dict[str, list[int]] = {}
         for i, c in enumerate(candidates):
-            row = table.row(c.passage.chunk.source, c.start, c.end) if table is not None else None
-            if row is None:
-                todo.append(i)
-            else:
-                out[i] = table.vectors[row]
-        if not todo:
-            return out
-        keys = [(candidates[i].passage.chunk.doc_sha256, candidates[i].start, candidates[i].end) for i in todo]
-        with self._cache_lock:
-            found = {key: self._vector_cache[key] for key in keys if key in self._vector_cache}
-        missing = [j for j, key in enumerate(keys) if key not in found]
-        if missing:
-            fresh = self.embedder.embed_array([candidates[todo[j]].text for j in missing])
-            with self._cache_lock:
-                for j, vector in zip(missing, fresh):
-                    found[keys[j]] = self._vector_cache[keys[j]] = vector
-                while len(self._vector_cache) > SENTENCE_CACHE_SIZE:
-                    self._vector_cache.popitem(last=False)
-        for i, key in zip(todo, keys):
-            out[i] = found[key]
+            by_source.setdefault(c.passage.chunk.source, []).append(i)
+        for source, rows in by_source.items():
+            out[rows] = snapshot.unit_vectors(source, [(candidates[i].start, candidates[i].end) for i in rows])
         return out
 
     def featurize(self, question: str, candidates: list[Candidate], question_vector: np.ndarray | None = None) -> None:

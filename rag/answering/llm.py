@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from rag.cite.citations import cite
-from rag.embedding import Embedder
 from rag.answering.extractive import ABSTAIN_TEXT
-from rag.retrieval.followup import contextual_query, is_elliptical
 from rag.answering.prompt import PromptPassage, build_messages, condense_messages, trim_passages
+from rag.cite.citations import cite
+from rag.cite.verify import MarkerRenumberer, Verdict, is_abstention, parse_citations, verify
+from rag.embedding import Embedder
+from rag.retrieval.followup import contextual_query, is_elliptical
 from rag.settings import Settings
-from rag.store.snapshot import IndexSnapshot
+from rag.store import StoreView
 from rag.timelimit import iterate_with_timeout
 from rag.types import Answer, Citation, Passage
-from rag.cite.verify import MarkerRenumberer, Verdict, is_abstention, parse_citations, verify
 
 CONDENSE_MAX_TOKENS = 64
 # Rewriting a follow-up happens before retrieval, on top of the answer's own timeout, so it gets a small slice.
@@ -66,7 +66,7 @@ def describe_failure(err: BaseException, timeout: float) -> str:
 class LLMAnswerer:
     name = "llm"
 
-    def __init__(self, settings: Settings, embedder: Embedder, snapshot_getter: Callable[[], IndexSnapshot],
+    def __init__(self, settings: Settings, embedder: Embedder, snapshot_getter: Callable[[], StoreView],
                  fallback, chat_model=None, support_threshold: float | None = None):
         self.settings = settings
         self.embedder = embedder
@@ -193,7 +193,7 @@ class LLMAnswerer:
                       mode="llm", confidence=confidence, sentences=checks)
 
     @staticmethod
-    def _citation(n: int, window: PromptPassage, verdicts: list[Verdict], snapshot: IndexSnapshot) -> Citation:
+    def _citation(n: int, window: PromptPassage, verdicts: list[Verdict], snapshot: StoreView) -> Citation:
         """Citation ``n``: the best span for each sentence citing it, merged (the supported ones if any)."""
         matches = [(m, v.supported) for v in verdicts for m in v.matches if m.n == n]
         pool = [m for m, ok in matches if ok] or [m for m, _ in matches]

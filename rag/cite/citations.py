@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from rag.store.snapshot import IndexSnapshot
+from rag.store import StoreView
 from rag.types import Citation, Passage
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
-def cite(n: int, passage: Passage, start: int, end: int, score: float, snapshot: IndexSnapshot) -> Citation:
+def cite(n: int, passage: Passage, start: int, end: int, score: float, snapshot: StoreView) -> Citation:
     """A citation for ``doc.text[start:end]`` of the passage's document; the quote is read, never retyped."""
     doc = snapshot.document(passage.chunk.source)
     if not (0 <= start < end <= len(doc.text)):
@@ -25,11 +25,6 @@ def cite(n: int, passage: Passage, start: int, end: int, score: float, snapshot:
         score=score,
         page=doc.page_at(start),
     )
-
-
-def is_verbatim(citation: Citation, snapshot: IndexSnapshot) -> bool:
-    doc = snapshot.docs.get(citation.source)
-    return doc is not None and doc.text[citation.start:citation.end] == citation.quote
 
 
 def strip_markers(text: str) -> str:

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.embedding import Embedder
 from rag.answering.prompt import PromptPassage
+from rag.embedding import Embedder
 from rag.ingest.sentences import sentence_spans
-from rag.store.snapshot import IndexSnapshot
+from rag.store import StoreView
 from rag.text import content_terms, fold
 from rag.types import Citation, Passage, SentenceCheck
 
@@ -157,7 +157,7 @@ def _score(recall: float, cosine: float, has_terms: bool) -> float:
     return W_RECALL * recall + W_COSINE * cosine if has_terms else cosine
 
 
-def verify(answer_text: str, windows: dict[int, PromptPassage], embedder: Embedder, snapshot: IndexSnapshot,
+def verify(answer_text: str, windows: dict[int, PromptPassage], embedder: Embedder, snapshot: StoreView,
            threshold: float = SUPPORT_THRESHOLD) -> list[Verdict]:
     """Verdicts for every sentence of ``answer_text``; ``windows[n]`` is what marker ``[n]`` refers to."""
     sentences = parse_citations(answer_text)
@@ -211,7 +211,7 @@ def windows_for(passages: list[Passage], citations_by_n: dict[int, Citation] | N
 
 
 def verify_answer(answer_text: str, passages: list[Passage], citations_by_n: dict[int, Citation] | None,
-                  embedder: Embedder, snapshot: IndexSnapshot, threshold: float = SUPPORT_THRESHOLD
+                  embedder: Embedder, snapshot: StoreView, threshold: float = SUPPORT_THRESHOLD
                   ) -> list[SentenceCheck]:
     """Per-sentence support of an answer (for the eval suite): markers refer to ``citations_by_n`` when given,
     else to ``passages`` in order."""

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from bisect import bisect_left, bisect_right
 
 from rag.ingest.sentences import sentence_spans
-from rag.types import Chunk, Document
-
-
-def chunk_id(doc_sha256: str, start: int, end: int) -> str:
-    return hashlib.sha256(f"{doc_sha256}:{start}:{end}".encode()).hexdigest()[:16]
+from rag.types import Chunk, Document, chunk_id
 
 
 def make_splitter(chunk_size: int, chunk_overlap: int):

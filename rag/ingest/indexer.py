@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-from rag.ingest.chunking import chunk_document, make_splitter
 from rag.embedding import Embedder, make_embedder, model_id_for
 from rag.errors import IndexMismatchError, LoadError, NothingIndexedError
+from rag.ingest.chunking import chunk_document, make_splitter
 from rag.ingest.loaders import file_sha256, iter_files, load
-from rag.store.locking import writer_lock
-from rag.store.sentence_table import SentenceTableWriter, chunk_vectors, document_spans
 from rag.settings import Settings
-from rag.store.snapshot import FORMAT_VERSION, DenseIndexBuilder, load_snapshot, new_snapshot_dir, read_manifest, write_snapshot
+from rag.store import Store, StoredDocument, StoreWriter, open_store
+from rag.store.sentence_table import chunk_vectors, document_spans
 from rag.types import Chunk, Document
 
 Progress = Callable[[int, int], None]
@@ -35,7 +34,6 @@ class IndexReport:
     n_documents: int = 0
     n_chunks: int = 0
     embedded_chunks: int = 0
-    upgraded: int = 0  # documents re-embedded because the old index predates stored sentence vectors
     seconds: float = 0.0
 
     @property
@@ -43,8 +41,7 @@ class IndexReport:
         return f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed"
 
     def summary(self) -> str:
-        upgraded = f"{self.upgraded} re-embedded for the new index format; " if self.upgraded else ""
-        return (upgraded + f"{self.counts_line}; index has {self.n_documents} documents, {self.n_chunks} chunks "
+        return (f"{self.counts_line}; index has {self.n_documents} documents, {self.n_chunks} chunks "
                 f"({self.embedded_chunks} embedded, {len(self.warnings)} skipped) in {self.seconds:.1f} s")
 
 
@@ -67,24 +64,19 @@ def _config(settings: Settings, model_id: str) -> dict:
     }
 
 
-def check_compatible(manifest: dict, settings: Settings, model_id: str, index_dir: Path) -> None:
+def check_compatible(manifest: dict, settings: Settings, model_id: str, location: str | Path) -> None:
+    """Refuse to mix vectors of another model or chunks of another chunking into an existing index."""
     want = _config(settings, model_id)
     have_model = manifest.get("embedding", {}).get("model")
-    old_format = manifest.get("format", 1) < FORMAT_VERSION
-    if old_format and (have_model != model_id or manifest.get("chunking") != want["chunking"]):
-        raise IndexMismatchError(
-            f"The index in {index_dir} was written by an earlier version of rag (embedding model {have_model!r}); "
-            "run `rag index` once to upgrade it: it re-embeds the stored texts and keeps every document."
-        )
     if have_model != model_id:
         raise IndexMismatchError(
-            f"The index in {index_dir} was built with embedding model {have_model!r}, but the settings ask for "
+            f"The index in {location} was built with embedding model {have_model!r}, but the settings ask for "
             f"{model_id!r}; run `rag index --rebuild` to rebuild it."
         )
     if manifest.get("chunking") != want["chunking"]:
         have = manifest.get("chunking", {})
         raise IndexMismatchError(
-            f"The index in {index_dir} was built with chunk size {have.get('chunk_size')}/overlap "
+            f"The index in {location} was built with chunk size {have.get('chunk_size')}/overlap "
             f"{have.get('chunk_overlap')}, but the settings ask for {settings.chunk_size}/{settings.chunk_overlap}; "
             "run `rag index --rebuild` to rebuild it."
         )
@@ -99,24 +91,23 @@ def index_paths(
     show_progress: bool = False,
     lock_timeout: float = 0.0,
     remove: Iterable[str] = (),
+    store: Store | None = None,
 ) -> IndexReport:
-    """Bring the index at ``settings.index_dir`` in line with ``paths`` (plus explicit ``remove`` sources).
+    """Bring the store (default: the FAISS snapshot at ``settings.index_dir``) in line with ``paths`` (plus
+    explicit ``remove`` sources).
 
     Documents previously indexed from inside ``paths`` that are gone, and documents whose file no longer
     exists, are dropped; documents indexed from elsewhere whose files still exist are kept.
     """
     started = time.perf_counter()
-    index_dir = Path(settings.index_dir)
+    store = store or open_store(settings)
     paths = [Path(p) for p in paths]
     model_id = embedder.model_id if embedder else model_id_for(settings)
     report = IndexReport()
-    with writer_lock(index_dir, lock_timeout):
-        manifest = None if rebuild else read_manifest(index_dir)
-        # An older format is upgraded below by re-embedding every document from its stored text, so a model or
-        # chunking change needs no --rebuild there, and an unchanged corpus still gets a new snapshot.
-        current_format = manifest is not None and manifest.get("format", 1) >= FORMAT_VERSION
-        if current_format:
-            check_compatible(manifest, settings, model_id, index_dir)
+    with store.writer(lock_timeout) as writer:
+        manifest = None if rebuild else writer.manifest
+        if manifest is not None:
+            check_compatible(manifest, settings, model_id, store.location)
         previous = (manifest or {}).get("documents", {})
 
         seen: dict[str, Path] = {}
@@ -157,7 +148,7 @@ def index_paths(
                 reused.add(source)
         report.unchanged = len([s for s in reused if s in seen])
 
-        if not fresh and not report.removed and current_format:
+        if not fresh and not report.removed and manifest is not None:
             report.n_documents = manifest.get("n_documents", 0)
             report.n_chunks = manifest.get("n_chunks", 0)
             report.seconds = time.perf_counter() - started
@@ -168,83 +159,41 @@ def index_paths(
             raise NothingIndexedError(_nothing_message(report))
 
         embedder = embedder or make_embedder(settings)
-        _build(index_dir, settings, embedder, fresh, reused, report, progress, show_progress)
+        _build(writer, settings, embedder, fresh, reused, report, progress, show_progress)
         report.seconds = time.perf_counter() - started
         return report
 
 
-def _build(index_dir: Path, settings: Settings, embedder: Embedder, fresh: list[Document], reused: set[str],
+def _build(writer: StoreWriter, settings: Settings, embedder: Embedder, fresh: list[Document], reused: set[str],
            report: IndexReport, progress: Progress | None, show_progress: bool) -> None:
-    """Write the next snapshot: ``reused`` documents keep their chunks and vectors from the current one, ``fresh``
-    ones are chunked and their sentences embedded. Called under the writer lock."""
-    old_snapshot = load_snapshot(index_dir, embedder) if reused else None
-    if old_snapshot is not None and (old_snapshot.sentences is None
-                                     or old_snapshot.manifest.get("format", 1) < FORMAT_VERSION):
-        # Written by a version that stored no sentence vectors: re-embed those documents from their stored
-        # text (no file needs to be read again) instead of refusing the index.
-        upgraded = sorted(s for s in reused if s in old_snapshot.docs)
-        fresh.extend(old_snapshot.docs[s] for s in upgraded)
-        reused.difference_update(upgraded)
-        report.upgraded = len(upgraded)
-        if not reused:
-            old_snapshot = None
-    docs: list[Document] = []
-    chunks: list[Chunk] = []
+    """Write the next state: ``reused`` documents keep their chunks and vectors, ``fresh`` ones are chunked and
+    their answer units embedded. Called under the writer lock."""
     splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
     by_doc = [(doc, chunk_document(doc, settings.chunk_size, settings.chunk_overlap, splitter))
               for doc in fresh]
-    kept_sources = sorted(s for s in reused if old_snapshot is not None and s in old_snapshot.docs)
-    n_rows = sum(len(old_snapshot.sentences.block(s)[0]) for s in kept_sources) if kept_sources else 0
-    fresh_spans = [document_spans(doc_chunks) for _, doc_chunks in by_doc]
-    n_rows += sum(len(spans) for spans in fresh_spans)
-    tmp = new_snapshot_dir(index_dir)
-    table = SentenceTableWriter(tmp, n_rows, embedder.dim)
-    keep = [i for i, c in enumerate(old_snapshot.chunks) if c.source in reused] if kept_sources else []
-    dense = DenseIndexBuilder(embedder.dim, len(keep) + sum(len(c) for _, c in by_doc), settings)
-    if kept_sources:
-        chunks.extend(old_snapshot.chunks[i] for i in keep)
-        dense.add(old_snapshot.vectors(keep) if keep else np.zeros((0, embedder.dim), np.float32))
-        docs.extend(old_snapshot.docs[s] for s in kept_sources)
-        for source in kept_sources:
-            table.append(source, *old_snapshot.sentences.block(source))
-    _embed_sentences(embedder, by_doc, fresh_spans, table, dense.add, settings.embed_batch_size, progress,
-                     show_progress)
-    table.close()
-    del fresh_spans
-    for doc, doc_chunks in by_doc:
-        docs.append(doc)
-        chunks.extend(doc_chunks)
-    report.embedded_chunks = sum(len(c) for _, c in by_doc)
-    del by_doc, old_snapshot
-
+    spans = [document_spans(doc_chunks) for _, doc_chunks in by_doc]
+    n_new_chunks = sum(len(c) for _, c in by_doc)
     manifest = dict(_config(settings, embedder.model_id))
     manifest["embedding"]["dim"] = int(embedder.dim)
     manifest["embedding"]["normalized"] = True
-    counts: dict[str, int] = {}
-    for c in chunks:
-        counts[c.source] = counts.get(c.source, 0) + 1
-    manifest["documents"] = {
-        d.source: {"sha256": d.sha256, "chunks": counts.get(d.source, 0), "chars": len(d.text)} for d in docs
-    }
     manifest["versions"] = versions()
     manifest["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    write_snapshot(index_dir, tmp, manifest, docs, chunks, dense, embedder)
+    new = _embed_units(embedder, by_doc, spans, settings.embed_batch_size, progress, show_progress)
+    writer.write(sorted(reused), new, manifest, n_new_units=sum(len(s) for s in spans), n_new_chunks=n_new_chunks)
+    report.embedded_chunks = n_new_chunks
+    committed = writer.manifest or {}
+    report.n_documents = committed.get("n_documents", 0)
+    report.n_chunks = committed.get("n_chunks", 0)
 
-    report.n_documents = len(docs)
-    report.n_chunks = len(chunks)
 
+def _embed_units(embedder: Embedder, by_doc: list[tuple[Document, list[Chunk]]],
+                 spans: list[list[tuple[int, int]]], batch: int, progress: Progress | None,
+                 show: bool) -> Iterator[StoredDocument]:
+    """Embed every answer unit of the new documents once and yield each document ready to store, with its
+    chunks' vectors (length-weighted means of their units' vectors, rag.store.sentence_table.chunk_vectors).
 
-def _embed_sentences(embedder: Embedder, by_doc: list[tuple[Document, list[Chunk]]],
-                     spans: list[list[tuple[int, int]]], table: SentenceTableWriter,
-                     add_chunk_vectors: Callable[[np.ndarray], None], batch: int, progress: Progress | None,
-                     show: bool) -> None:
-    """Embed every sentence of the new documents once, append them to ``table`` document by document, and pass
-    the new chunks' vectors (length-weighted means of their sentences, rag.store.sentence_table.chunk_vectors) to
-    ``add_chunk_vectors`` in document order.
-
-    Documents are taken in groups of about GROUP_SENTENCES sentences; within a group the sentences are embedded
-    in length-sorted batches (less padding), then put back in order. Only one group's float32 vectors are held
-    at a time."""
+    Documents are taken in groups of about GROUP_SENTENCES units; within a group the units are embedded in
+    length-sorted batches (less padding), then put back in order. Only one group's vectors are held at a time."""
     from tqdm import tqdm
 
     total = sum(len(s) for s in spans)
@@ -277,9 +226,25 @@ def _embed_sentences(embedder: Embedder, by_doc: list[tuple[Document, list[Chunk
                 block = np.asarray(spans[d], dtype=np.int64).reshape(-1, 2)
                 doc_vectors = vectors[row:row + len(block)]
                 row += len(block)
-                table.append(doc.source, block, doc_vectors)
-                add_chunk_vectors(chunk_vectors(doc_chunks, block, doc_vectors))
+                yield StoredDocument(doc, doc_chunks, block, doc_vectors, chunk_vectors(doc_chunks, block, doc_vectors))
             group, size = [], 0
+
+
+def stale_sources(manifest: dict) -> list[str]:
+    """Notes on indexed files that changed or disappeared since indexing (not damage: the index is consistent)."""
+    changed, missing = 0, 0
+    for source, entry in manifest.get("documents", {}).items():
+        try:
+            if file_sha256(Path(source)) != entry.get("sha256"):
+                changed += 1
+        except (OSError, LoadError):
+            missing += 1
+    notes = []
+    if changed:
+        notes.append(f"{changed} indexed file(s) changed since indexing; run `rag index` to update")
+    if missing:
+        notes.append(f"{missing} indexed file(s) no longer exist or cannot be read; run `rag index` to drop them")
+    return notes
 
 
 def _is_within(path: Path, root: Path) -> bool:

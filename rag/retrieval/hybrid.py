@@ -11,7 +11,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from rag.embedding import Embedder
-from rag.store.snapshot import IndexSnapshot
+from rag.store import StoreView
 from rag.types import Passage
 
 
@@ -41,7 +41,7 @@ def mmr_order(candidates: list[int], vectors: np.ndarray, query: np.ndarray, k: 
     return [candidates[i] for i in chosen]
 
 
-def sentence_rescore(snapshot: IndexSnapshot, query_vector: np.ndarray, dense: list[tuple[int, float]],
+def sentence_rescore(snapshot: StoreView, query_vector: np.ndarray, dense: list[tuple[int, float]],
                      sparse: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """The dense ranking of the candidate pool (dense and BM25 hits), ordered by chunk cosine + best-sentence
     cosine. Chunk vectors are means of sentence vectors (rag.store.sentence_table), which blur a chunk's single
@@ -52,9 +52,9 @@ def sentence_rescore(snapshot: IndexSnapshot, query_vector: np.ndarray, dense: l
     pool = list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in sparse]))
     missing = [i for i in pool if i not in cosine]
     if missing:
-        for i, score in zip(missing, snapshot.vectors(missing) @ query_vector):
+        for i, score in zip(missing, snapshot.chunk_vectors(missing) @ query_vector):
             cosine[i] = float(score)
-    best = snapshot.sentences.best_sentence_scores([snapshot.chunks[i] for i in pool], query_vector)
+    best = snapshot.best_unit_scores(pool, query_vector)
     order = sorted(zip(pool, best), key=lambda item: -(cosine[item[0]] + float(item[1])))
     return [(i, cosine[i]) for i, _ in order]
 
@@ -64,7 +64,7 @@ class HybridRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    snapshot_getter: Callable[[], IndexSnapshot]
+    snapshot_getter: Callable[[], StoreView]
     embedder: Embedder
     k: int = 5
     fetch_k: int = 30
@@ -84,8 +84,8 @@ class HybridRetriever(BaseRetriever):
             if query_vector is None:
                 query_vector = self.embedder.embed_array([query])[0]
             dense = snapshot.dense_search(query_vector, depth)
-        sparse = snapshot.bm25_search(query, depth) if self.mode in ("hybrid", "bm25") else []
-        if dense and snapshot.sentences is not None:
+        sparse = snapshot.keyword_search(query, depth) if self.mode in ("hybrid", "bm25") else []
+        if dense:
             dense = sentence_rescore(snapshot, query_vector, dense, sparse)
         dense_scores = dict(dense)
         sparse_scores = dict(sparse)
@@ -93,11 +93,11 @@ class HybridRetriever(BaseRetriever):
         order = [i for i, _ in fused]
         if self.mmr and query_vector is not None and len(order) > k:
             pool = order[: max(k * 3, k)]
-            order = mmr_order(pool, snapshot.vectors(pool), query_vector, k, self.mmr_lambda)
+            order = mmr_order(pool, snapshot.chunk_vectors(pool), query_vector, k, self.mmr_lambda)
         fused_score = dict(fused)
         return [
             Passage(
-                chunk=snapshot.chunks[i],
+                chunk=snapshot.chunk(i),
                 score=fused_score[i],
                 rank=rank,
                 dense_score=dense_scores.get(i),

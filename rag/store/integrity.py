@@ -15,46 +15,15 @@ import json
 import os
 import shutil
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from langchain_core.embeddings import Embeddings
-
-from rag.ingest.chunking import chunk_id
 from rag.errors import IndexCorruptError
-from rag.ingest.loaders import file_sha256
+from rag.store.base import CheckReport, RepairReport
 from rag.store.locking import writer_lock
 from rag.store.snapshot import CURRENT, FORMAT_VERSION, SNAPSHOTS, open_snapshot, publish_snapshot, snapshot_dirs
+from rag.types import chunk_id
 
 MAX_LISTED = 10  # per kind of problem, so a badly damaged index gives a readable report
-
-
-@dataclass
-class CheckReport:
-    index_dir: Path
-    snapshot: str | None = None
-    problems: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    n_documents: int = 0
-    n_chunks: int = 0
-    missing: bool = False  # no index at all (not damage)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def summary(self) -> str:
-        if self.ok:
-            return (f"index {self.index_dir} is sound: snapshot {self.snapshot}, {self.n_documents} documents, "
-                    f"{self.n_chunks} chunks")
-        return f"index {self.index_dir} is damaged: {len(self.problems)} problem(s); run `rag index --repair`"
-
-
-@dataclass
-class RepairReport:
-    actions: list[str] = field(default_factory=list)
-    lost: list[str] = field(default_factory=list)
-    check: CheckReport | None = None
 
 
 def check_snapshot(path: Path) -> tuple[list[str], dict]:
@@ -68,39 +37,27 @@ def check_snapshot(path: Path) -> tuple[list[str], dict]:
     except (OSError, ValueError) as err:
         return [f"{name}: manifest.json is missing or unreadable ({type(err).__name__})"], {}
     problems: list[str] = []
-    if manifest.get("format") not in range(1, FORMAT_VERSION + 1):
-        problems.append(f"{name}: manifest format {manifest.get('format')!r} is not one of 1..{FORMAT_VERSION}")
-    parts = ["faiss/index.faiss", "faiss/index.pkl", "docs.jsonl"]
-    if manifest.get("format", 1) >= 2:
-        parts += ["sentences/vectors.npy", "sentences/spans.npy", "sentences/rows.json"]
+    if manifest.get("format") != FORMAT_VERSION:
+        problems.append(f"{name}: manifest format {manifest.get('format')!r} is not {FORMAT_VERSION} "
+                        "(an index of another version: rebuild it with `rag index --rebuild`)")
+    parts = ["faiss/index.faiss", "faiss/index.pkl", "docs.jsonl", "sentences/vectors.npy", "sentences/spans.npy",
+             "sentences/rows.json"]
     for part in parts:
         if not (path / part).is_file():
             problems.append(f"{name}: {part} is missing")
     if problems:
         return problems, manifest
     try:
-        snapshot = open_snapshot(path, _NoEmbeddings())
+        snapshot = open_snapshot(path)
     except Exception as err:  # any failure to load is damage; the checker must report it, never crash
         return [f"{name}: cannot be loaded ({type(err).__name__}: {str(err)[:200]})"], manifest
     return _check_loaded(name, manifest, snapshot), manifest
-
-
-class _NoEmbeddings(Embeddings):
-    """Stands in for the embedder: checking never embeds, and LangChain warns when given None."""
-
-    def embed_documents(self, texts):
-        raise RuntimeError("the integrity check does not embed")
-
-    def embed_query(self, text):
-        raise RuntimeError("the integrity check does not embed")
 
 
 def _check_sentences(name: str, snapshot, dim) -> list[str]:
     """The sentence table: one row per span, every stored document has its block, every chunk's sentences are
     rows of its document's block."""
     table = snapshot.sentences
-    if table is None:
-        return []
     problems: list[str] = []
     if table.vectors.shape != (len(table.spans), dim):
         problems.append(f"{name}: sentence vectors have shape {table.vectors.shape}, "
@@ -179,7 +136,7 @@ def _check_vectors(name: str, snapshot) -> list[str]:
     import numpy as np
 
     try:
-        matrix = snapshot.vectors()
+        matrix = snapshot.chunk_vectors()
     except RuntimeError:  # an index type that cannot reconstruct vectors: nothing to check here
         return []
     norms = np.linalg.norm(np.asarray(matrix, dtype=np.float64), axis=1) if len(matrix) else np.zeros(0)
@@ -194,10 +151,10 @@ def _capped(items: list[str]) -> list[str]:
     return items[:MAX_LISTED] + [f"... and {len(items) - MAX_LISTED} more like these"]
 
 
-def check_index(index_dir: Path, sources: bool = True) -> CheckReport:
-    """Check the published snapshot (and, with ``sources``, whether the indexed files changed since)."""
+def check_index(index_dir: Path) -> CheckReport:
+    """Check the published snapshot."""
     index_dir = Path(index_dir)
-    report = CheckReport(index_dir)
+    report = CheckReport(str(index_dir))
     link = index_dir / CURRENT
     candidates = snapshot_dirs(index_dir)
     if not os.path.lexists(link):
@@ -222,8 +179,6 @@ def check_index(index_dir: Path, sources: bool = True) -> CheckReport:
     report.n_documents = len(manifest.get("documents", {}))
     report.n_chunks = int(manifest.get("n_chunks") or 0)
     report.notes += _leftovers(index_dir, target)
-    if sources and manifest:
-        report.notes += _stale_sources(manifest)
     return report
 
 
@@ -242,31 +197,14 @@ def _leftovers(index_dir: Path, current: Path) -> list[str]:
     return notes
 
 
-def _stale_sources(manifest: dict) -> list[str]:
-    changed, missing = 0, 0
-    for source, entry in manifest.get("documents", {}).items():
-        try:
-            if file_sha256(Path(source)) != entry.get("sha256"):
-                changed += 1
-        except OSError:
-            missing += 1
-    notes = []
-    if changed:
-        notes.append(f"{changed} indexed file(s) changed since indexing; run `rag index` to update")
-    if missing:
-        notes.append(f"{missing} indexed file(s) no longer exist or cannot be read; run `rag index` to drop them")
-    return notes
-
-
-
-
-def repair_index(settings, embedder=None, lock_timeout: float = 0.0) -> RepairReport:
-    """Make the index sound again, keeping as much as possible; raise IndexCorruptError when nothing is left."""
-    index_dir = Path(settings.index_dir)
+def repair_index(index_dir: Path, rebuild, lock_timeout: float = 0.0) -> RepairReport:
+    """Make the index sound again, keeping as much as possible; ``rebuild(sources)`` re-indexes the source files
+    of the newest readable manifest when no snapshot is sound. IndexCorruptError when nothing is left."""
+    index_dir = Path(index_dir)
     repair = RepairReport()
     sources: list[str] = []
     with writer_lock(index_dir, lock_timeout):
-        report = check_index(index_dir, sources=False)
+        report = check_index(index_dir)
         if report.ok:
             _clean_leftovers(index_dir, repair)
             repair.check = check_index(index_dir)
@@ -292,14 +230,11 @@ def repair_index(settings, embedder=None, lock_timeout: float = 0.0) -> RepairRe
             repair.check = check_index(index_dir)
             return repair
     # No sound snapshot survives: rebuild from the sources the newest readable manifest listed.
-    return _rebuild(settings, embedder, sources, repair, lock_timeout)
+    return _rebuild(index_dir, rebuild, sources, repair)
 
 
-def _rebuild(settings, embedder, sources: list[str], repair: RepairReport, lock_timeout: float) -> RepairReport:
-    from rag.ingest.indexer import index_paths
-
-    index_dir = Path(settings.index_dir)
-    existing = [Path(s) for s in sources if Path(s).is_file()]
+def _rebuild(index_dir: Path, rebuild, sources: list[str], repair: RepairReport) -> RepairReport:
+    existing = [s for s in sources if Path(s).is_file()]
     repair.lost = [s for s in sources if not Path(s).is_file()]
     if not existing:
         raise IndexCorruptError(
@@ -309,9 +244,7 @@ def _rebuild(settings, embedder, sources: list[str], repair: RepairReport, lock_
     link = index_dir / CURRENT
     if os.path.lexists(link):
         link.unlink()
-    result = index_paths(existing, settings, embedder=embedder, rebuild=True, lock_timeout=lock_timeout)
-    repair.actions.append(f"rebuilt the index from {len(existing)} source file(s) listed in the last manifest "
-                          f"({result.n_chunks} chunks)")
+    repair.actions.append(rebuild(existing))
     if repair.lost:
         repair.actions.append(f"{len(repair.lost)} listed source file(s) no longer exist and were not re-indexed")
     repair.check = check_index(index_dir)

@@ -20,25 +20,30 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
+from langchain_core.embeddings import Embeddings
 
-from rag.errors import IndexCorruptError, IndexMissingError
+from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from rag.store.sentence_table import SentenceTable
 from rag.text import content_terms
 from rag.types import Chunk, Document
 
-FORMAT_VERSION = 2  # 2: sentence vectors stored (rag.store.sentence_table); 1 is upgraded by the next `rag index`
+FORMAT_VERSION = 2  # 2: sentence vectors stored (rag.store.sentence_table)
 CURRENT = "current"
 SNAPSHOTS = "snapshots"
 
 
 class IndexSnapshot:
-    """One committed, read-only version of the index, fully loaded in memory."""
+    """One committed, read-only version of the index, fully loaded in memory (a ``StoreView``).
+
+    Chunk keys are positions in the FAISS index."""
 
     def __init__(self, path: Path, manifest: dict, vectorstore, chunks: list[Chunk], docs: dict[str, Document], bm25,
-                 sentences: SentenceTable | None = None):
+                 sentences: SentenceTable):
         self.path = path
         self.sentences = sentences
         self.manifest = manifest
@@ -46,23 +51,51 @@ class IndexSnapshot:
         self.chunks = chunks
         self.docs = docs
         self.bm25 = bm25
-        self._position = {c.chunk_id: i for i, c in enumerate(chunks)}
+        self._term_stats: BM25TermStats | None = None
 
     @property
     def n_chunks(self) -> int:
         return len(self.chunks)
 
+    def chunk(self, key: int) -> Chunk:
+        return self.chunks[key]
+
+    def iter_chunks(self) -> Iterator[tuple[int, Chunk]]:
+        return enumerate(self.chunks)
+
     def document(self, source: str) -> Document:
         return self.docs[source]
 
-    def position(self, chunk_id: str) -> int:
-        return self._position[chunk_id]
+    def documents(self) -> Mapping[str, Document]:
+        return MappingProxyType(self.docs)
 
-    def vectors(self, positions: list[int] | None = None) -> np.ndarray:
+    def chunk_vectors(self, keys: Sequence[int] | None = None) -> np.ndarray:
+        """Chunk vectors at ``keys`` (all of them when None)."""
         index = self.vectorstore.index
-        if positions is None:
+        if keys is None:
             return index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), np.float32)
-        return np.vstack([index.reconstruct(int(p)) for p in positions]) if positions else np.zeros((0, index.d))
+        if not len(keys):
+            return np.zeros((0, index.d), np.float32)
+        return np.vstack([index.reconstruct(int(k)) for k in keys])
+
+    def unit_vectors(self, source: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        rows = [self.sentences.row(source, start, end) for start, end in spans]
+        if any(row is None for row in rows):
+            raise KeyError(f"{source}: an answer unit has no stored vector")
+        return np.asarray(self.sentences.vectors[rows], dtype=np.float32).reshape(len(rows), -1)
+
+    def best_unit_scores(self, keys: Sequence[int], query_vector: np.ndarray) -> np.ndarray:
+        return self.sentences.best_sentence_scores([self.chunks[k] for k in keys], query_vector)
+
+    def term_stats(self) -> BM25TermStats:
+        if self._term_stats is None:
+            self._term_stats = BM25TermStats(self.bm25, self.n_chunks)
+        return self._term_stats
+
+    def stats(self) -> dict:
+        return {"backend": "faiss", "location": str(self.path), "n_documents": len(self.docs),
+                "n_chunks": self.n_chunks, "n_units": len(self.sentences),
+                "dense_index": self.manifest.get("dense_index", {"type": "flat"})}
 
     def dense_search(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         index = self.vectorstore.index
@@ -71,7 +104,7 @@ class IndexSnapshot:
         scores, ids = index.search(np.asarray(query_vector, dtype=np.float32).reshape(1, -1), min(k, index.ntotal))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
-    def bm25_search(self, query: str, k: int) -> list[tuple[int, float]]:
+    def keyword_search(self, query: str, k: int) -> list[tuple[int, float]]:
         if self.bm25 is None or not self.chunks:
             return []
         vocab = self.bm25.vocab_dict
@@ -87,6 +120,31 @@ class IndexSnapshot:
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
 
+class BM25TermStats:
+    """Document frequencies read from the bm25s index (its CSC matrix: column pointers per term)."""
+
+    def __init__(self, bm25, n_chunks: int):
+        self.n_chunks = n_chunks
+        self._vocab = bm25.vocab_dict if bm25 is not None else {}
+        indptr = bm25.scores["indptr"] if bm25 is not None else np.zeros(1, dtype=np.int64)
+        self._df = np.diff(indptr)
+
+    def document_frequency(self, term: str) -> int:
+        i = self._vocab.get(term)
+        return int(self._df[i]) if i is not None and i < len(self._df) else 0
+
+
+class _NoEmbeddings(Embeddings):
+    """Stands in for LangChain's embedding function: the store never embeds (vectors come in ready-made and
+    queries arrive as vectors), and LangChain's FAISS warns when given None."""
+
+    def embed_documents(self, texts):
+        raise RuntimeError("the store does not embed")
+
+    def embed_query(self, text):
+        raise RuntimeError("the store does not embed")
+
+
 def current_path(index_dir: Path) -> Path | None:
     link = Path(index_dir) / CURRENT
     if not link.exists():
@@ -100,6 +158,12 @@ def load_snapshot(index_dir: Path, embeddings=None) -> IndexSnapshot:
     if path is None:
         raise IndexMissingError(f"No index in {index_dir}; build one with `rag index [PATH ...]`.")
     try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("format", 1) < FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"The index in {index_dir} was written by an earlier version of rag; rebuild it with "
+                "`rag index --rebuild` (add the folders you indexed)."
+            )
         return _load(path, embeddings)
     except (OSError, ValueError, KeyError, json.JSONDecodeError) as err:
         raise IndexCorruptError(
@@ -147,8 +211,8 @@ def _load(path: Path, embeddings) -> IndexSnapshot:
     from langchain_community.vectorstores import FAISS
 
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    vectorstore = FAISS.load_local(
-        str(path / "faiss"), embeddings, allow_dangerous_deserialization=True  # our own file, written by us
+    vectorstore = FAISS.load_local(  # allow_dangerous_deserialization: our own file, written by us
+        str(path / "faiss"), embeddings or _NoEmbeddings(), allow_dangerous_deserialization=True
     )
     _tune(vectorstore.index, manifest)
     chunks: list[Chunk] = []
@@ -163,7 +227,10 @@ def _load(path: Path, embeddings) -> IndexSnapshot:
                 row["source"], row["text"], row["sha256"], tuple(tuple(p) for p in row.get("pages", ()))
             )
     bm25 = bm25s.BM25.load(str(path / "bm25")) if chunks else None
-    return IndexSnapshot(path, manifest, vectorstore, chunks, docs, bm25, SentenceTable.load(path))
+    sentences = SentenceTable.load(path)
+    if sentences is None:
+        raise ValueError(f"{path.name} has no sentence table")
+    return IndexSnapshot(path, manifest, vectorstore, chunks, docs, bm25, sentences)
 
 
 def make_dense_index(dim: int, n: int, settings=None):
@@ -246,7 +313,7 @@ def write_snapshot(
         {c.chunk_id: LCDocument(page_content=c.text, metadata=c.metadata(), id=c.chunk_id) for c in chunks}
     )
     vectorstore = FAISS(
-        embedding_function=embeddings,
+        embedding_function=embeddings or _NoEmbeddings(),
         index=index,
         docstore=docstore,
         index_to_docstore_id={i: c.chunk_id for i, c in enumerate(chunks)},
