@@ -33,8 +33,8 @@ def collect(services, items):
     for item in items:
         # One prepare + retrieval, as the chain runs it: the same (possibly rewritten) query and its vector.
         state = services.assistant.retrieve_state(item.question, history=item.history)
-        candidates = answerer.candidates(state["query"], state["passages"])
-        answerer.featurize(state["query"], candidates, state["query_vector"])
+        candidates = answerer.candidates(state.query, state.passages)
+        answerer.featurize(state.query, candidates, state.query_vector)
         golds = [normalize_answer(a) for a in item.answers if normalize_answer(a)]
         labels = [int(any(g in normalize_answer(c.text) for g in golds)) for c in candidates]
         questions.append((item, candidates, labels))

@@ -26,27 +26,6 @@ def _timeout_error(timeout: float) -> QuestionError:
     )
 
 
-def call_with_timeout(fn: Callable[[], T], timeout: float) -> T:
-    """``fn()`` in a worker thread; its result or exception, or QuestionError after ``timeout`` seconds."""
-    box: dict[str, object] = {}
-    done = threading.Event()
-
-    def work() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as err:  # handed to the caller as is
-            box["error"] = err
-        finally:
-            done.set()
-
-    threading.Thread(target=work, name="question", daemon=True).start()
-    if not done.wait(timeout):
-        raise _timeout_error(timeout)
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    return box["value"]  # type: ignore[return-value]
-
-
 def iterate_with_timeout(make: Callable[[], Iterator[T]], timeout: float,
                          on_timeout: Callable[[], Exception] | None = None) -> Iterator[T]:
     """Items of ``make()`` produced in a worker thread; QuestionError (or ``on_timeout()``) once ``timeout``

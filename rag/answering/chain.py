@@ -9,26 +9,56 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from langchain_core.runnables import Runnable, RunnableLambda
+import numpy as np
+from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from rag.errors import QuestionError
-from rag.retrieval.followup import contextual_query
 from rag.retrieval.hybrid import HybridRetriever
 from rag.settings import Settings
-from rag.timelimit import call_with_timeout, iterate_with_timeout
+from rag.timelimit import iterate_with_timeout
 from rag.types import Answer, Passage
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class Answerer(Protocol):
+    """Turns retrieved passages into a cited Answer. ``stream`` yields text pieces, then the final Answer;
+    ``condense`` rewrites a follow-up into a standalone retrieval question (or returns it unchanged)."""
+
     name: str
 
     def answer(self, question: str, passages: list[Passage], question_vector=None) -> Answer: ...
 
     def stream(self, question: str, passages: list[Passage], question_vector=None) -> Iterator[str | Answer]: ...
+
+    def condense(self, question: str, history: list[dict] | None) -> str: ...
+
+
+@dataclass
+class Request:
+    """What a caller asks: the chain's input."""
+
+    question: str
+    k: int | None = None
+    history: list[dict] | None = None
+    mode: str | None = None
+
+
+@dataclass
+class ChainState:
+    """What flows between the chain's steps."""
+
+    question: str  # cleaned
+    query: str  # what is searched: the question, or a follow-up rewritten to stand alone
+    k: int
+    mode: str
+    started: float
+    passages: list[Passage] = field(default_factory=list)
+    query_vector: np.ndarray | None = None
+    retrieve_ms: float = 0.0
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -46,6 +76,10 @@ def clean_question(question: str, max_chars: int) -> str:
 
 
 class Assistant:
+    """The chain every front end uses (CLI, chat, API, eval): prepare -> retrieve -> answer, as one LangChain
+    runnable. ``stream`` runs it and yields the answer's text pieces then the final Answer; ``ask`` is the same
+    run, consumed."""
+
     def __init__(self, settings: Settings, retriever: HybridRetriever, answerers: dict[str, Answerer]):
         self.settings = settings
         self.retriever = retriever
@@ -53,7 +87,7 @@ class Assistant:
         self.chain: Runnable = (
             RunnableLambda(self._prepare, name="prepare")
             | RunnableLambda(self._retrieve_step, name="retrieve")
-            | RunnableLambda(self._answer_step, name="answer")
+            | RunnableGenerator(self._answer_step, name="answer")
         )
 
     @property
@@ -66,49 +100,47 @@ class Assistant:
         mode = mode or self.settings.answer_mode
         return mode if mode in self.answerers else "extractive"
 
-    def _prepare(self, inputs: dict) -> dict:
-        question = clean_question(inputs["question"], self.settings.max_question_chars)
-        mode = self.effective_mode(inputs.get("mode"))
-        query = contextual_query(question, inputs.get("history"))
-        condense = getattr(self.answerers[mode], "condense", None)
-        if inputs.get("history") and condense is not None:  # the llm mode rewrites follow-ups with the model
-            query = condense(question, inputs["history"])
-        return {
-            "question": question,
-            "query": query,
-            "k": inputs.get("k") or self.settings.k,
-            "mode": mode,
-            "t0": time.perf_counter(),
-        }
+    def _prepare(self, request: Request) -> ChainState:
+        question = clean_question(request.question, self.settings.max_question_chars)
+        mode = self.effective_mode(request.mode)
+        query = self.answerers[mode].condense(question, request.history) if request.history else question
+        return ChainState(question=question, query=query, k=request.k or self.settings.k, mode=mode,
+                          started=time.perf_counter())
 
-    def _retrieve_step(self, state: dict) -> dict:
+    def _retrieve_step(self, state: ChainState) -> ChainState:
         started = time.perf_counter()
         # The query is embedded once here; the retriever and the extractive answerer both use this vector.
-        vector = self.retriever.embedder.embed_array([state["query"]])[0]
-        passages = self.retriever.retrieve(state["query"], k=state["k"], query_vector=vector)
-        return dict(state, passages=passages, query_vector=vector,
-                    retrieve_ms=(time.perf_counter() - started) * 1000)
+        state.query_vector = self.retriever.embedder.embed_array([state.query])[0]
+        state.passages = self.retriever.retrieve(state.query, k=state.k, query_vector=state.query_vector)
+        state.retrieve_ms = (time.perf_counter() - started) * 1000
+        return state
 
-    def _answer_step(self, state: dict) -> Answer:
-        started = time.perf_counter()
-        answer = self.answerers[state["mode"]].answer(state["query"], state["passages"], state["query_vector"])
-        return self._finish(answer, state, started)
+    def _answer_step(self, states: Iterator[ChainState]) -> Iterator[str | Answer]:
+        for state in states:
+            started = time.perf_counter()
+            for item in self.answerers[state.mode].stream(state.query, state.passages, state.query_vector):
+                yield self._finish(item, state, started) if isinstance(item, Answer) else item
 
-    def _finish(self, answer: Answer, state: dict, started: float) -> Answer:
+    def _finish(self, answer: Answer, state: ChainState, started: float) -> Answer:
         now = time.perf_counter()
-        answer.question = state["question"]
-        answer.mode = answer.mode or state["mode"]
+        answer.question = state.question
+        answer.mode = answer.mode or state.mode
         answer.timings_ms = {
-            "retrieve": state["retrieve_ms"],
+            "retrieve": state.retrieve_ms,
             "answer": (now - started) * 1000,
-            "total": (now - state["t0"]) * 1000,
+            "total": (now - state.started) * 1000,
         }
         return answer
 
     def ask(self, question: str, k: int | None = None, history: list[dict] | None = None,
             mode: str | None = None) -> Answer:
-        inputs = {"question": question, "k": k, "history": history, "mode": mode}
-        return call_with_timeout(lambda: self.chain.invoke(inputs), self._time_limit(mode))
+        final: Answer | None = None
+        for item in self.stream(question, k, history, mode):
+            if isinstance(item, Answer):
+                final = item
+        if final is None:  # every answerer ends its stream with the Answer; guard the contract anyway
+            raise RuntimeError("the answerer produced no Answer")
+        return final
 
     def _time_limit(self, mode: str | None) -> float:
         """RAG_QUESTION_TIMEOUT; in llm mode at least the LLM's own timeout plus time for the extractive fallback,
@@ -118,25 +150,16 @@ class Assistant:
         return self.settings.question_timeout
 
     def retrieve(self, question: str, k: int | None = None, history: list[dict] | None = None) -> list[Passage]:
-        return self.retrieve_state(question, k, history)["passages"]
+        return self.retrieve_state(question, k, history).passages
 
-    def retrieve_state(self, question: str, k: int | None = None, history: list[dict] | None = None) -> dict:
+    def retrieve_state(self, question: str, k: int | None = None, history: list[dict] | None = None) -> ChainState:
         """The chain's state after retrieval: the ``query`` actually searched (follow-ups rewritten), its
         ``query_vector``, the ``passages``; what the answer step receives (`rag calibrate` featurises from it)."""
-        return self._retrieve_step(self._prepare({"question": question, "k": k, "history": history}))
+        return self._retrieve_step(self._prepare(Request(question, k, history)))
 
     def stream(self, question: str, k: int | None = None, history: list[dict] | None = None,
                mode: str | None = None) -> Iterator[str | Answer]:
-        """Yield text pieces as they are produced, then the final Answer (same chain steps as ``ask``)."""
+        """Yield text pieces as they are produced, then the final Answer, within RAG_QUESTION_TIMEOUT."""
         clean_question(question, self.settings.max_question_chars)  # a bad question fails here, not in a thread
-        yield from iterate_with_timeout(lambda: self._stream(question, k, history, mode), self._time_limit(mode))
-
-    def _stream(self, question: str, k: int | None, history: list[dict] | None,
-                mode: str | None) -> Iterator[str | Answer]:
-        state = self._retrieve_step(self._prepare({"question": question, "k": k, "history": history, "mode": mode}))
-        started = time.perf_counter()
-        for item in self.answerers[state["mode"]].stream(state["query"], state["passages"], state["query_vector"]):
-            if isinstance(item, Answer):
-                yield self._finish(item, state, started)
-            else:
-                yield item
+        request = Request(question, k, history, mode)
+        yield from iterate_with_timeout(lambda: self.chain.stream(request), self._time_limit(mode))

@@ -23,6 +23,7 @@ import numpy as np
 from rag.answering.answer_type import has_answer_type, question_type
 from rag.cite.citations import cite
 from rag.embedding import Embedder
+from rag.retrieval.followup import contextual_query
 from rag.store import StoreView
 from rag.text import content_terms
 from rag.types import Answer, Passage
@@ -195,6 +196,10 @@ class ExtractiveAnswerer:
             parts.append(f"{cand.text} [{n}]")
         return Answer(question=question, answer=" ".join(parts), abstained=False, citations=citations,
                       passages=passages, confidence=confidence)
+
+    def condense(self, question: str, history: list[dict] | None) -> str:
+        """A follow-up gets the previous question's terms by the keyword heuristic (no model here)."""
+        return contextual_query(question, history)
 
     def stream(self, question: str, passages: list[Passage], question_vector=None) -> Iterator[str | Answer]:
         answer = self.answer(question, passages, question_vector)
