@@ -16,13 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from eval.squad import normalize_answer
+from rag.cite import markers
 
 SUPPORT_RECALL = 0.5
 SUPPORT_COSINE = 0.6
 
-_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
-_MARKER_BOUNDARY = re.compile(r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+[.!?]*(?=\s+(?:[\"'`(]+\s*)?[A-Z0-9])")
+_MARKER = markers.GROUP
+_LEADING_MARKERS = markers.LEADING
+_MARKER_BOUNDARY = markers.BOUNDARY
 
 
 def _stop_words() -> frozenset[str]:
@@ -58,8 +59,7 @@ class SentenceSupport:
         }
 
 
-def _numbers(marker_body: str) -> list[int]:
-    return [int(n) for n in re.split(r"\s*[,;]\s*", marker_body.strip())]
+_numbers = markers.numbers
 
 
 def _pieces(text: str) -> list[str]:

@@ -7,15 +7,15 @@ single-evidence QA. Answer scores reuse the official SQuAD v2 normalisation from
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 
 import numpy as np
 
 from eval.squad import compute_exact, compute_f1, normalize_answer
+from rag.cite import markers
 
 # A citation marker as the answerers write it: "[1]", "[2, 3]", "[1; 4]".
-CITATION_MARKER = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
+CITATION_MARKER = markers.WITH_SPACE
 
 
 # ---------------------------------------------------------------- retrieval

@@ -76,6 +76,17 @@ class Passage:
     bm25_score: float | None = None
 
 
+@dataclass(frozen=True)
+class PromptPassage:
+    """Passage ``n`` as shown to the model: ``text`` is ``doc.text[start:end]`` (a prefix of the chunk)."""
+
+    n: int
+    passage: Passage
+    start: int
+    end: int
+    text: str
+
+
 @dataclass
 class Citation:
     n: int

@@ -8,7 +8,8 @@ import string
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from rag.cite.citations import MARKER, strip_markers
+from rag.cite.citations import strip_markers
+from rag.cite.markers import SINGLE as MARKER
 from rag.ingest.chunking import chunk_document, chunk_id, make_splitter
 from rag.ingest.sentences import sentence_spans
 from rag.text import STOPWORDS, content_terms, fold, words

@@ -11,7 +11,7 @@ import html
 from collections.abc import Callable
 from pathlib import Path
 
-from rag.cite.citations import MARKER
+from rag.cite.markers import SINGLE as MARKER
 from rag.types import Answer, Citation, Document
 
 # Characters Markdown (marked), GFM tables/strikethrough and KaTeX give meaning to, as numeric entities.

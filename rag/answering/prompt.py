@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from rag.answering.extractive import ABSTAIN_TEXT
-from rag.types import Passage
+from rag.cite import markers
+from rag.types import Passage, PromptPassage
 
 # A passage that would get less than this many characters of the budget is left out rather than shown as a stub.
 MIN_PASSAGE_CHARS = 120
@@ -32,18 +32,7 @@ CONDENSE_PROMPT = """Rewrite the user's follow-up question as one standalone que
 without the conversation, keeping names and facts from the conversation. Reply with the question only."""
 
 _TAG = re.compile(r"</?\s*passage", re.IGNORECASE)
-_MARKERS = re.compile(r"\s*\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\]")
-
-
-@dataclass(frozen=True)
-class PromptPassage:
-    """Passage ``n`` as shown to the model: ``text`` is ``doc.text[start:end]`` (a prefix of the chunk)."""
-
-    n: int
-    passage: Passage
-    start: int
-    end: int
-    text: str
+_MARKERS = markers.WITH_SPACE
 
 
 def _cut(passage: Passage, limit: int) -> int:

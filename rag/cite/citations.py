@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
+from rag.cite import markers
 from rag.store import StoreView
 from rag.types import Citation, Passage
-
-MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
 def cite(n: int, passage: Passage, start: int, end: int, score: float, snapshot: StoreView) -> Citation:
@@ -29,7 +26,4 @@ def cite(n: int, passage: Passage, start: int, end: int, score: float, snapshot:
 
 def strip_markers(text: str) -> str:
     """The answer text without its ``[n]`` markers (for scoring and for reading aloud)."""
-    previous = None
-    while previous != text:  # removing "[1]" from "[[1]1]" leaves a new marker
-        previous, text = text, MARKER.sub("", text)
-    return re.sub(r"\s+", " ", text).strip()
+    return markers.strip(text)

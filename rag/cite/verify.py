@@ -26,20 +26,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.answering.prompt import PromptPassage
+from rag.cite import markers
 from rag.embedding import Embedder
 from rag.ingest.sentences import sentence_spans
 from rag.store import StoreView
 from rag.text import content_terms, fold
-from rag.types import Citation, Passage, SentenceCheck
+from rag.types import Citation, Passage, PromptPassage, SentenceCheck
 
 W_RECALL, W_COSINE = 0.5, 0.5
 SUPPORT_THRESHOLD = 0.6  # default of settings.llm_support_threshold
 MAX_WINDOW = 3  # consecutive chunk sentences a supporting span may cover
 
 # "[1]", "[1, 2]", "[1;2]"; "[1][2]" is two markers.
-MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
-_LEADING = re.compile(r"^(?:\s*\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\])+")
+MARKER = markers.GROUP
+_LEADING = markers.LEADING
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
@@ -79,8 +79,7 @@ class Verdict:
         return SentenceCheck(self.sentence.text, list(self.cited), self.supported, self.support_score)
 
 
-def marker_numbers(body: str) -> list[int]:
-    return [int(n) for n in re.split(r"\s*[,;]\s*", body.strip())]
+marker_numbers = markers.numbers
 
 
 def parse_citations(text: str) -> list[ParsedSentence]:
@@ -228,7 +227,7 @@ def is_abstention(text: str, abstain_text: str) -> bool:
 
 
 
-_MARKER_PREFIX = re.compile(r"\[\s*(?:\d{1,3}(?:\s*[,;]\s*\d{1,3})*(?:\s*[,;])?\s*)?")
+_MARKER_PREFIX = markers.PARTIAL
 
 
 class MarkerRenumberer:
