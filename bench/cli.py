@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from rag.errors import ConfigError
+from rag.runtime import configure
 from rag.settings import load_settings
 
 
@@ -35,7 +36,9 @@ def bench_cmd(as_json, sizes, quick, ingest_chunks, datasets, cache, queries, pl
     except ValueError:
         raise click.BadParameter(f"{sizes!r} is not a comma-separated list of chunk counts, e.g. 1000,10000.",
                                  param_hint="--sizes") from None
-    result = run_bench(load_settings(), size_list, quick=quick, datasets=datasets, cache=cache,
+    settings = load_settings()
+    configure(settings)
+    result = run_bench(settings, size_list, quick=quick, datasets=datasets, cache=cache,
                        ingest_chunks=ingest_chunks, queries=queries, echo=lambda line: click.echo(line, err=True))
     if plot:
         from bench.run import plot_scale

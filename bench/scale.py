@@ -176,4 +176,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
+    from rag.runtime import configure
+
+    configure()
     main()

@@ -80,10 +80,12 @@ def calibrate(gold, split, max_false_refusal, write_to, cache_dir, threshold_onl
     from eval.session import DEFAULT_CACHE, default_gold_files, prepare_index, read_datasets, select
     from rag.answering.extractive import ABSTAIN_FEATURES, FEATURES
     from rag.embedding import make_embedder
+    from rag.runtime import configure
     from rag.services import build_services
     from rag.settings import load_settings
 
     settings = load_settings()
+    configure(settings)
     paths = list(gold) or [p for p in default_gold_files() if p.name == "seeds.jsonl"] + _squad_default()
     embedder = make_embedder(settings)
     rows = []

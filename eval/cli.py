@@ -82,9 +82,11 @@ def eval_command(gold, corpus, index_dir, k, mode, as_json, per_question, report
         click.echo(compare_files(*compare))
         return
     from eval import session
+    from rag.runtime import configure
     from rag.settings import load_settings
 
     settings = load_settings(index_dir=index_dir, k=k, answer_mode=mode)
+    configure(settings)
     run = session.evaluate(
         list(gold) or session.default_gold_files(),
         settings,

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from rag.errors import RagError
+from rag.runtime import configure
 from rag.settings import load_settings
 
 
@@ -58,6 +59,7 @@ def cli():
 def index_cmd(paths, index_dir, rebuild, quiet, check, repair, wait):
     """Index PATHS (files or folders; default: seeds/). Only new or changed files are embedded."""
     settings = load_settings(index_dir=index_dir)
+    configure(settings)
     if check or repair:
         _check_or_repair(settings, repair, wait)
         return
@@ -118,6 +120,7 @@ def ask_cmd(question, index_dir, k, mode, history_file, as_json):
     from rag.services import build_services, ensure_default_index
 
     settings = load_settings(index_dir=index_dir)
+    configure(settings)
     history = None
     if history_file:
         try:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 SEED_FILE = SEEDS / "000_ae9ece0cf409f084.txt"
 SHARED = REPO.parent / "shared"
+
+
+
+def pytest_configure(config):
+    from rag.runtime import configure
+
+    configure()  # what every entry point does: offline model loading, regex cache, one FAISS thread
+
 
 # Module-scoped fixtures of the llm-mode tests (hash_services, passages).
 pytest_plugins = ["tests.llm_fixtures"]

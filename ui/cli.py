@@ -13,12 +13,14 @@ import click
 @click.option("--index-dir", type=click.Path(path_type=Path), help="Index folder (default: index/, RAG_INDEX_DIR).")
 def serve(host, port, index_dir):
     """Serve the browser chat (and the /ask API) on http://HOST:PORT."""
+    from rag.runtime import configure
     from rag.services import build_services, ensure_default_index
     from rag.settings import load_settings
     from ui.documents import current_manifest, index_status
     from ui.launch import auth_pair
 
     settings = load_settings(host=host, port=port, index_dir=index_dir)
+    configure(settings)
     auth_pair(settings)  # refuse an unsafe bind before loading anything heavy
     ensure_default_index(settings, echo=lambda line: click.echo(line, err=True))
     services = build_services(settings)

@@ -20,15 +20,11 @@ class SentenceTransformerEmbedder(Embedder):
     @property
     def model(self):
         if self._model is None:
-            import torch
             import transformers
             from sentence_transformers import SentenceTransformer
 
             transformers.logging.disable_progress_bar()
             transformers.logging.set_verbosity_error()
-
-            if self.threads:
-                torch.set_num_threads(self.threads)
             self._model = SentenceTransformer(str(self._path), device="cpu", local_files_only=True)
         return self._model
 

@@ -13,19 +13,10 @@ _TERMINATOR = re.compile(r"[.!?\u2026\u3002\uff01\uff1f]")
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+")
 
 
-# pysbd builds a few thousand distinct regular expressions (one per abbreviation and rule) through the `re`
-# module's compile cache, which holds 512 in Python 3.11; cycling through more recompiles them on every call and
-# was two thirds of the chunking time (4.8 s of 7.2 s for 1,000 chunks, `rag bench` ingest). A larger cache is
-# the only lever pysbd leaves us.
-RE_CACHE_SIZE = 8192
-
-
 @lru_cache(maxsize=1)
 def _segmenter():
     import pysbd
 
-    if getattr(re, "_MAXCACHE", RE_CACHE_SIZE) < RE_CACHE_SIZE:
-        re._MAXCACHE = RE_CACHE_SIZE
     return pysbd.Segmenter(language="en", clean=False, char_span=False)
 
 

@@ -268,11 +268,7 @@ class DenseIndexBuilder:
 
 
 def _tune(index, manifest: dict) -> None:
-    import faiss
-
-    # One query vector at a time gains nothing from OpenMP, and its spin-waiting threads made a flat search
-    # 20-40x slower on a busy 2-core machine (10k chunks: 20 ms with 2 threads vs 0.5 ms with 1; `rag bench`).
-    faiss.omp_set_num_threads(1)
+    # FAISS's thread count is process state: rag.runtime.configure sets it (one thread) for the entry points.
     info = manifest.get("dense_index") or {}
     if info.get("type") == "hnsw" and hasattr(index, "hnsw"):
         index.hnsw.efSearch = int(info.get("ef_search", index.hnsw.efSearch))
