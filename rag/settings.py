@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     question_timeout: float = Field(30.0, gt=0)
 
     # Server
+    example_questions: list[str] | None = Field(
+        None, description="Example questions shown in the chat (JSON list); unset: made from the indexed documents' "
+        "titles (ui/examples.py).")
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=0, le=65535)
     auth_user: str | None = None

@@ -43,7 +43,7 @@ def hostile_services(tmp_path_factory):
 
 def test_hostile_text_is_inert_in_every_panel(hostile_services):
     from ui import render
-    from ui.app import _upload_message
+    from ui.handlers import upload_message as _upload_message
     from ui.documents import UploadResult, documents_table_html, index_status
 
     services = hostile_services

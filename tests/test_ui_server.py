@@ -38,7 +38,8 @@ def server(tmp_path_factory, seeds_index_dir):
     root = tmp_path_factory.mktemp("ui-server")
     index_dir = root / "index"
     shutil.copytree(seeds_index_dir, index_dir, symlinks=True)
-    with rag_serve(root, index_dir) as (url, proc, log):
+    # The chat's example questions come from RAG_EXAMPLE_QUESTIONS here (derived ones: tests/test_ui_handlers.py).
+    with rag_serve(root, index_dir, RAG_EXAMPLE_QUESTIONS='["Where did Kim welcome Putin?"]') as (url, proc, log):
         yield Server(url, root, proc, log)
 
 

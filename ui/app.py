@@ -6,147 +6,68 @@ sources and documents on the right. The endpoint ``/ask`` returns the same JSON 
 
 from __future__ import annotations
 
-import html
-import logging
 from pathlib import Path
 
 import gradio as gr
 
 from rag.errors import RagError
 from rag.settings import Settings
-from rag.types import Answer
 from ui import render
 from ui.assets import CITE_JS
-from ui.documents import (
-    add_documents,
-    current_manifest,
-    delete_document,
-    documents_table_html,
-    index_status,
-    list_documents,
-    uploads_dir,
-)
+from ui.examples import example_questions
+from ui.handlers import ChatHandlers, DocumentsView
 
-log = logging.getLogger(__name__)
-
-EXAMPLES = [
-    "Which missile has North Korea likely provided to Russia?",
-    "Where did Kim welcome Putin?",
-    "Who represented Australia at the IP4 meeting?",
-]
 SUPPORTED = ".txt .md .html .pdf .docx"
 SHOW_SCORES_JS = "(on) => { document.body.classList.toggle('rag-show-scores', !!on); return []; }"
 
 
-def _history(turns: list[dict]) -> list[dict]:
-    """Earlier turns as ``rag ask --history`` takes them (errors left out)."""
-    out: list[dict] = []
-    for turn in turns:
-        if turn.get("answer"):
-            out.append({"role": "user", "content": turn["question"]})
-            out.append({"role": "assistant", "content": turn["answer"]})
-    return out
-
-
-def _panel(turns: list[dict]) -> str:
-    return render.sources_panel([t["section"] for t in turns if t.get("section")])
-
-
 def create_app(settings: Settings, services) -> gr.Blocks:
+    """The chat page: layout here, behaviour in ui.handlers.ChatHandlers (plain functions, tested without Gradio)."""
+    handlers = ChatHandlers(settings, services)
     modes = services.assistant.modes
-    default_mode = services.assistant.effective_mode()
+    try:
+        examples = example_questions(services.view().documents(), settings.example_questions)
+    except RagError:  # no index yet
+        examples = list(settings.example_questions or [])
 
-    def documents(source: str):
-        try:
-            return services.view().documents().get(source)
-        except RagError:
-            return None
-
-    def status_html() -> str:
-        line = index_status(current_manifest(services), default_mode)
-        return f'<span class="dot"></span>{html.escape(line)}'
+    def keep(value):
+        return gr.skip() if value is None else value
 
     def respond(question, chat, turns, k, mode):
-        chat, turns = list(chat or []), list(turns or [])
-        question = (question or "").strip()
-        if not question:
-            yield gr.skip(), chat, gr.skip(), turns
-            return
-        number = len(turns) + 1
-        chat = chat + [{"role": "user", "content": render.question_html(question)},
-                       {"role": "assistant", "content": render.streaming_html("")}]
-        yield "", chat, gr.skip(), turns
-        text, answer, failure = "", None, None
-        try:
-            for item in services.assistant.stream(question, k=int(k) if k else None, history=_history(turns),
-                                                  mode=mode or None):
-                if isinstance(item, Answer):
-                    answer = item
-                else:
-                    text += item
-                    chat[-1] = {"role": "assistant", "content": render.streaming_html(text)}
-                    yield "", chat, gr.skip(), turns
-            if answer is None:
-                failure = "The answerer stopped without an answer; try again."
-        except RagError as err:
-            failure = str(err)
-        except Exception as err:  # never a traceback in the chat; the server log keeps it
-            log.exception("answering %r failed", question)
-            failure = f"Something went wrong while answering ({type(err).__name__}); the server log has the details."
-        if failure:
-            chat[-1] = {"role": "assistant", "content": render.error_html(failure)}
-            turns.append({"question": question, "answer": "", "section": ""})
-            yield "", chat, gr.skip(), turns
-            return
-        chat[-1] = {"role": "assistant", "content": render.answer_html(answer, number)}
-        turns.append({"question": question, "answer": answer.answer,
-                      "section": render.sources_section(answer, number, documents)})
-        yield "", chat, _panel(turns), turns
+        for step in handlers.respond(question, chat, turns, k, mode):
+            yield keep(step.question), step.chat, keep(step.sources), step.turns
 
     def pick_example(evt: gr.SelectData) -> str:
         return evt.value["text"]
 
     def pop_last(chat, turns):
-        chat, turns = list(chat or []), list(turns or [])
-        if not turns:
-            return gr.skip(), chat, turns, gr.skip()
-        question = turns.pop()["question"]
-        return question, chat[:-2], turns, _panel(turns)
+        question, chat, turns, sources = handlers.pop_last(chat, turns)
+        return keep(question), chat, turns, keep(sources)
 
     def clear():
         return "", [], [], render.EMPTY_SOURCES
 
-    def docs_outputs(message: str = ""):
-        manifest = current_manifest(services)
-        choices = [(f"{name} ({chunks} chunks)", source) for name, source, chunks, _ in list_documents(manifest)]
-        return (message, documents_table_html(manifest, uploads_dir(settings)),
-                gr.update(choices=choices, value=None), status_html())
+    def docs_outputs(view: DocumentsView | None = None):
+        view = view or handlers.documents()
+        return view.message, view.table, gr.update(choices=view.choices, value=None), view.status
 
     def on_upload(files, progress=gr.Progress()):  # noqa: B008 - how Gradio injects a progress bar
         paths = [Path(f) for f in (files or [])]
-        if not paths:
-            return (None, *docs_outputs())
-        progress(0, desc=f"Checking {len(paths)} file{'s' if len(paths) > 1 else ''}")
+        if paths:
+            progress(0, desc=f"Checking {len(paths)} file{'s' if len(paths) > 1 else ''}")
 
         def embedded(done: int, total: int) -> None:
             progress((done, total), desc="Embedding sentences", unit="sentences")
 
-        result = add_documents([(p, p.name) for p in paths], settings, services.embedder, progress=embedded)
-        return (None, *docs_outputs(_upload_message(result)))
+        return (None, *docs_outputs(handlers.upload(paths, progress=embedded)))
 
     def on_delete(source):
-        if not source:
-            return docs_outputs('<span class="bad">Choose a document to remove first.</span>')
-        try:
-            message = f'<span class="ok">{html.escape(delete_document(source, settings, services.embedder))}</span>'
-        except RagError as err:
-            message = f'<span class="bad">{html.escape(str(err))}</span>'
-        return docs_outputs(message)
+        return docs_outputs(handlers.delete(source))
 
     def ask(question: str, k: int = 0, mode: str = "") -> dict:
         """Answer QUESTION from the indexed documents; returns the same JSON object as `rag ask --json`."""
         try:
-            return services.assistant.ask(question, k=int(k) or None, mode=mode or None).to_json()
+            return handlers.ask(question, k, mode)
         except RagError as err:
             raise gr.Error(str(err), print_exception=False) from None
 
@@ -154,7 +75,7 @@ def create_app(settings: Settings, services) -> gr.Blocks:
     with gr.Blocks(title="Ask your documents", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         gr.HTML('<div id="app-header"><h1>Ask your documents</h1><span class="tag">Answers quote your files '
                 "word for word — click a number to see the passage.</span></div>")
-        status = gr.HTML(status_html(), elem_id="status-line")
+        status = gr.HTML(handlers.status_html(), elem_id="status-line")
         with gr.Row(equal_height=False):
             with gr.Column(scale=7, min_width=420):
                 chatbot = gr.Chatbot(
@@ -162,7 +83,7 @@ def create_app(settings: Settings, services) -> gr.Blocks:
                     feedback_options=None, group_consecutive_messages=False,
                     placeholder="**Ask anything about your documents.**<br>Each answer cites the exact passages "
                                 "it comes from.",
-                    examples=[{"text": q} for q in EXAMPLES],
+                    examples=[{"text": q} for q in examples] or None,
                 )
                 with gr.Row(equal_height=True):
                     question = gr.Textbox(placeholder="Ask a question about your documents…", show_label=False,
@@ -177,7 +98,7 @@ def create_app(settings: Settings, services) -> gr.Blocks:
                     mode_choices = [("Extractive (quotes, no LLM)", "extractive")]
                     if "llm" in modes:
                         mode_choices.append((f"LLM ({settings.llm_model})", "llm"))
-                    mode = gr.Radio(mode_choices, value=default_mode, label="Answer mode",
+                    mode = gr.Radio(mode_choices, value=handlers.default_mode, label="Answer mode",
                                     info=None if "llm" in modes else
                                     "LLM mode needs RAG_LLM_BASE_URL (any OpenAI-compatible server).")
                     show_scores = gr.Checkbox(False, label="Show retrieval scores in the sources panel")
@@ -216,21 +137,8 @@ def create_app(settings: Settings, services) -> gr.Blocks:
                       concurrency_limit=1, concurrency_id="index-writer")
         remove_btn.click(on_delete, [remove_choice], docs_out, api_visibility="private",
                          concurrency_limit=1, concurrency_id="index-writer")
-        app.load(docs_outputs, None, docs_out, api_visibility="private")
+        app.load(lambda: docs_outputs(), None, docs_out, api_visibility="private")
         gr.api(ask, api_name="ask")
 
     app.queue(default_concurrency_limit=settings.concurrency_limit, max_size=max(64, 16 * settings.concurrency_limit))
     return app
-
-
-def _upload_message(result) -> str:
-    parts = []
-    if result.indexed:
-        parts.append(f'<div class="ok">✓ Added {html.escape(", ".join(result.indexed))}</div>')
-    if result.unchanged:
-        parts.append(f'<div class="ok">✓ Already indexed: {html.escape(", ".join(result.unchanged))}</div>')
-    if result.errors:
-        items = "".join(f"<li>{html.escape(e)}</li>" for e in result.errors)
-        parts.append(f'<div class="bad">✗ Not added:<ul>{items}</ul></div>')
-    parts.append(f'<div class="summary">{html.escape(result.summary)}</div>')
-    return "".join(parts)
