@@ -12,6 +12,7 @@ import gradio as gr
 import uvicorn
 from fastapi import FastAPI
 
+import rag
 from rag.errors import ConfigError
 from rag.settings import Settings
 from ui.assets import CSS, make_theme
@@ -22,10 +23,8 @@ START_TIMEOUT = 60.0
 def create_server_app(blocks: gr.Blocks, settings: Settings, auth: tuple[str, str] | None,
                       services=None) -> FastAPI:
     """The chat mounted at "/", with the API routes in front of it when ``services`` is given."""
-    from importlib.metadata import version
-
     with_api = services is not None
-    app = FastAPI(title="rag-assistant API", version=version("rag-assistant"),
+    app = FastAPI(title="rag-assistant API", version=rag.__version__,
                   description="Answers from your documents with verbatim citations. See docs/API.md.",
                   docs_url="/docs" if with_api else None, redoc_url=None,
                   openapi_url="/openapi.json" if with_api else None)

@@ -4,10 +4,9 @@ scores, no answer) and ``GET /api/health`` (index, model, answer modes). Documen
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from fastapi import APIRouter, Depends
 
+import rag
 from rag.errors import ConfigError
 from ui.api.context import ApiContext
 from ui.api.results import search_json
@@ -31,14 +30,10 @@ def health(ctx: ApiContext) -> dict:
                  "chunks": sum(int(d.get("chunks", 0)) for d in manifest.get("documents", {}).values()),
                  "updated_at": manifest.get("updated_at"), "snapshot": manifest.get("snapshot"),
                  "embedding": manifest.get("embedding"), "dense_index": manifest.get("dense_index")}
-    try:
-        package = version("rag-assistant")
-    except PackageNotFoundError:
-        package = None
     return {"status": "ok" if index else "no_index", "index": index,
             "store": {"kind": "faiss-snapshot", "path": str(ctx.settings.index_dir)},
             "model": ctx.services.embedder.model_id, "answer_mode": ctx.assistant.effective_mode(),
-            "modes": ctx.assistant.modes, "version": package}
+            "modes": ctx.assistant.modes, "version": rag.__version__}
 
 
 def rest_router(ctx: ApiContext, guard) -> APIRouter:
