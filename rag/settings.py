@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     auth_user: str | None = None
     auth_password: SecretStr | None = None
     max_upload_mb: float = Field(25.0, gt=0)
+    api_keys: SecretStr | None = Field(None, description="Comma-separated bearer keys for /v1 and /api (required "
+                                       "beyond loopback or with a chat login).")
     concurrency_limit: int = Field(4, ge=1)
 
     @field_validator("retrieval_mode")

@@ -43,8 +43,8 @@ def hostile_services(tmp_path_factory):
 
 def test_hostile_text_is_inert_in_every_panel(hostile_services):
     from ui import render
-    from ui.handlers import upload_message as _upload_message
     from ui.documents import UploadResult, documents_table_html, index_status
+    from ui.handlers import upload_message as _upload_message
 
     services = hostile_services
     answer = services.assistant.ask("When is the evacuation beacon tested?")

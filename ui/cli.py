@@ -8,20 +8,23 @@ import click
 
 
 @click.command("serve")
-@click.option("--host", help="Address to bind (default 127.0.0.1, RAG_HOST); non-loopback needs RAG_AUTH_*.")
+@click.option("--host", help="Address to bind (default 127.0.0.1, RAG_HOST); non-loopback needs RAG_AUTH_* and "
+              "RAG_API_KEYS.")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port (default 7860, RAG_PORT).")
 @click.option("--index-dir", type=click.Path(path_type=Path), help="Index folder (default: index/, RAG_INDEX_DIR).")
 def serve(host, port, index_dir):
-    """Serve the browser chat (and the /ask API) on http://HOST:PORT."""
+    """Serve the browser chat, its /ask endpoint and the HTTP API (/v1, /api, /docs) on http://HOST:PORT."""
     from rag.runtime import configure
     from rag.services import build_services, ensure_default_index
     from rag.settings import load_settings
+    from ui.api.auth import api_keys
     from ui.documents import current_manifest, index_status
     from ui.launch import auth_pair
 
     settings = load_settings(host=host, port=port, index_dir=index_dir)
     configure(settings)
     auth_pair(settings)  # refuse an unsafe bind before loading anything heavy
+    api_keys(settings)
     ensure_default_index(settings, echo=lambda line: click.echo(line, err=True))
     services = build_services(settings)
     manifest = current_manifest(services)
@@ -35,4 +38,4 @@ def serve(host, port, index_dir):
     from ui.app import create_app
     from ui.launch import launch_app
 
-    launch_app(create_app(settings, services), settings)
+    launch_app(create_app(settings, services), settings, services=services)

@@ -6,7 +6,6 @@ import ipaddress
 
 from rag.errors import ConfigError
 from rag.settings import Settings
-from ui.assets import CSS, make_theme
 
 
 def is_loopback(host: str) -> bool:
@@ -32,28 +31,19 @@ def auth_pair(settings: Settings) -> tuple[str, str] | None:
     return (user, password) if user else None
 
 
-def launch_app(app, settings: Settings, block: bool = True, quiet: bool = True) -> str:
-    """Start the server for ``app`` and return its URL; with ``block`` keep serving until interrupted."""
+def launch_app(app, settings: Settings, block: bool = True, services=None) -> str:
+    """Serve the chat ``app`` (and, given ``services``, the HTTP API beside it) and return its URL; with ``block``
+    keep serving until interrupted. ``app.close()`` stops the server."""
+    from ui.server import BackgroundServer, create_server_app
+
     auth = auth_pair(settings)
-    app.launch(
-        server_name=settings.host,
-        server_port=settings.port,
-        share=False,
-        auth=auth,
-        auth_message="Log in to ask your documents." if auth else None,
-        max_file_size=int(settings.max_upload_mb * 2**20),
-        show_error=False,
-        ssr_mode=False,
-        mcp_server=False,
-        enable_monitoring=False,
-        inbrowser=False,
-        prevent_thread_lock=True,
-        quiet=quiet,
-        theme=make_theme(),
-        css=CSS,
-        footer_links=["api"],
-    )
-    url = app.local_url
+    if services is not None:
+        from ui.api.auth import api_keys
+
+        api_keys(settings)  # refuse an exposed API without keys
+    server = BackgroundServer(create_server_app(app, settings, auth, services), settings)
+    url = server.start()
+    app.server, app.local_url = server, url  # so Blocks.close() and block_thread() stop this server
     if block:
         print(f"Chat running at {url} (Ctrl+C to stop)", flush=True)
         app.block_thread()
