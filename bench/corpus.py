@@ -33,35 +33,39 @@ class Corpus:
     questions: list[GoldQuestion]
 
 
-def squad_paragraphs(datasets_dir: Path) -> list[dict]:
-    data = json.loads((datasets_dir / SQUAD_FILE).read_text(encoding="utf-8"))
-    return [p for article in data["data"] for p in article["paragraphs"]]
+def squad_contexts(datasets_dir: Path) -> tuple[list, dict[str, str]]:
+    """The SQuAD slice read by eval's adapter: its gold items and {file name: paragraph text}, in file order."""
+    from eval.datasets import squad_items
+
+    return squad_items(json.loads((datasets_dir / SQUAD_FILE).read_text(encoding="utf-8")))
 
 
 def squad_corpus(datasets_dir: Path, cache_dir: Path) -> Corpus:
     """The slice's 83 paragraph contexts as documents; answerable questions, relevant = chunk holds the answer."""
-    folder = cache_dir / "corpus" / "squad"
-    folder.mkdir(parents=True, exist_ok=True)
-    questions: list[GoldQuestion] = []
-    for n, paragraph in enumerate(squad_paragraphs(datasets_dir)):
-        path = folder / f"squad-{n:03d}.txt"
-        if not path.exists():
-            path.write_text(paragraph["context"], encoding="utf-8")
-        for qa in paragraph["qas"]:
-            answers = sorted({a["text"] for a in qa["answers"]})
-            if answers and not qa.get("is_impossible"):
-                questions.append(GoldQuestion(qa["question"], answers, str(path.resolve())))
+    from eval.datasets import write_corpus
+
+    folder = cache_dir / "corpus" / "squad-slice"  # named as eval names them (the old folder held squad-NNN.txt)
+    items, corpus = squad_contexts(datasets_dir)
+    write_corpus(corpus, folder)
+    questions = [GoldQuestion(item.question, list(item.answers), str((folder / item.source).resolve()))
+                 for item in items if item.answers]
     return Corpus("squad", folder, questions)
 
 
 def seeds_corpus(seeds_dir: Path, gold_file: Path) -> Corpus:
-    questions = []
-    for line in gold_file.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            if row.get("answers") and row.get("evidence"):
-                questions.append(GoldQuestion(row["question"], list(row["evidence"])))
+    from eval.gold_io import load_gold
+
+    questions = [GoldQuestion(item.question, list(item.evidence))
+                 for item in load_gold(gold_file).items if item.answers and item.evidence]
     return Corpus("seeds", seeds_dir, questions)
+
+
+def clapnq_records(datasets_dir: Path, which: int | None = None):
+    """ClapNQ dev records through eval's reader (``which``: 0 answerable, 1 unanswerable, None both)."""
+    from eval.datasets import clapnq_records as read
+
+    files = [datasets_dir / f for f in (CLAPNQ_FILES if which is None else CLAPNQ_FILES[which:which + 1])]
+    return (record for _, _, record in read([f for f in files if f.exists()]))
 
 
 def sentence_pool(datasets_dir: Path) -> list[str]:
@@ -69,15 +73,10 @@ def sentence_pool(datasets_dir: Path) -> list[str]:
     from rag.ingest.sentences import sentence_spans
 
     pool: set[str] = set()
-    for name in CLAPNQ_FILES:
-        path = datasets_dir / name
-        if not path.exists():
-            continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            for passage in json.loads(line).get("passages", []):
-                pool.update(s.strip() for s in passage.get("sentences", []) if len(s.strip()) > 20)
-    for paragraph in squad_paragraphs(datasets_dir):
-        text = paragraph["context"]
+    for record in clapnq_records(datasets_dir):
+        for passage in record.get("passages", []):
+            pool.update(s.strip() for s in passage.get("sentences", []) if len(s.strip()) > 20)
+    for text in squad_contexts(datasets_dir)[1].values():
         pool.update(text[a:b] for a, b in sentence_spans(text) if b - a > 20)
     return sorted(pool)
 

@@ -186,12 +186,11 @@ def _bench_json(done: subprocess.CompletedProcess) -> dict:
 
 def query_pool(datasets: Path, seeds: Corpus, squad: Corpus, n: int) -> list[str]:
     """Real questions (SQuAD, seed gold, ClapNQ) interleaved, so the synthetic corpus gets realistic queries."""
-    from bench.corpus import CLAPNQ_FILES
+    from itertools import islice
 
-    clap = []
-    path = datasets / CLAPNQ_FILES[0]
-    if path.exists():
-        clap = [json.loads(line)["input"] for line in path.read_text(encoding="utf-8").splitlines()[:n]]
+    from bench.corpus import clapnq_records
+
+    clap = [record["input"] for record in islice(clapnq_records(datasets, which=0), n)]
     lists = [[g.question for g in squad.questions], [g.question for g in seeds.questions], clap]
     out: list[str] = []
     for i in range(n):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,6 +204,19 @@ def _clapnq_passage_name(title: str, text: str) -> str:
     return f"clapnq-{_slug(title)}-{digest}.txt"
 
 
+def clapnq_records(files: list[Path]) -> Iterator[tuple[Path, int, dict]]:
+    """(file, line number, record) of every ClapNQ record, in file order."""
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise GoldFileError(f"{path} line {number} is not a ClapNQ record ({exc}).") from None
+            yield path, number, record
+
+
 def clapnq_items(files: list[Path]) -> tuple[list[GoldItem], dict[str, str]]:
     """Every record -> one item; the distinct (title, text) passages -> the corpus, title on the first line.
 
@@ -211,29 +225,25 @@ def clapnq_items(files: list[Path]) -> tuple[list[GoldItem], dict[str, str]]:
     none); split: the GoldItem default (parity of sha256 of the id).
     """
     items, corpus, seen_ids = [], {}, set()
-    for path in files:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                question, passages, outputs = record["input"], record["passages"], record["output"]
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise GoldFileError(f"{path} line {number} is not a ClapNQ record ({exc}).") from None
-            if record["id"] in seen_ids:
-                raise GoldFileError(f"{path} line {number} repeats id {record['id']!r}.")
-            seen_ids.add(record["id"])
-            names = []
-            for passage in passages:
-                name = _clapnq_passage_name(passage["title"], passage["text"])
-                corpus[name] = _corpus_text(f"{passage['title']}\n\n{passage['text'].strip()}\n")
-                names.append(name)
-            answered = [o for o in outputs if isinstance(o.get("answer"), str) and o["answer"].strip()]
-            answers = _distinct([o["answer"] for o in answered])
-            evidence = _distinct([s for o in answered for s in o.get("selected_sentences") or []])
-            extra = {"title": passages[0]["title"] if passages else None, "type": "clapnq"}
-            if answers and not evidence and passages:  # one dev record selects no sentence: the passage is the evidence
-                evidence = [passages[0]["text"].strip()]
-                extra["evidence_is_passage"] = True
-            items.append(GoldItem(str(record["id"]), question, answers, evidence, names[0] if names else None, extra))
+    for path, number, record in clapnq_records(files):
+        try:
+            question, passages, outputs = record["input"], record["passages"], record["output"]
+        except (KeyError, TypeError) as exc:
+            raise GoldFileError(f"{path} line {number} is not a ClapNQ record ({exc}).") from None
+        if record["id"] in seen_ids:
+            raise GoldFileError(f"{path} line {number} repeats id {record['id']!r}.")
+        seen_ids.add(record["id"])
+        names = []
+        for passage in passages:
+            name = _clapnq_passage_name(passage["title"], passage["text"])
+            corpus[name] = _corpus_text(f"{passage['title']}\n\n{passage['text'].strip()}\n")
+            names.append(name)
+        answered = [o for o in outputs if isinstance(o.get("answer"), str) and o["answer"].strip()]
+        answers = _distinct([o["answer"] for o in answered])
+        evidence = _distinct([s for o in answered for s in o.get("selected_sentences") or []])
+        extra = {"title": passages[0]["title"] if passages else None, "type": "clapnq"}
+        if answers and not evidence and passages:  # one dev record selects no sentence: the passage is the evidence
+            evidence = [passages[0]["text"].strip()]
+            extra["evidence_is_passage"] = True
+        items.append(GoldItem(str(record["id"]), question, answers, evidence, names[0] if names else None, extra))
     return items, corpus
