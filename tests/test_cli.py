@@ -76,3 +76,17 @@ def test_history_file_resolves_follow_up(seeds_index_dir, tmp_path, capsys):
           "--json"])
     data = json.loads(capsys.readouterr().out)
     assert "Richard Marles" in data["answer"], data["answer"]
+
+
+def test_the_package_facade_is_lazy_and_complete():
+    """`import rag` loads no heavy library; every name in rag.__all__ resolves."""
+    import subprocess
+    import sys
+
+    code = ("import sys, rag\n"
+            "heavy = [m for m in ('faiss', 'langchain_core', 'onnxruntime', 'torch', 'gradio') if m in sys.modules]\n"
+            "print(heavy)\n"
+            "print(all(getattr(rag, n) is not None for n in rag.__all__) "
+            "and set(rag.__all__) == {'__version__', *rag._EXPORTS})")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == "[]" and out[1] == "True"
