@@ -57,7 +57,8 @@ bench: $(STAMP)
 	$(VENV)/bin/rag bench
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check rag ui eval tests
+	$(VENV)/bin/ruff check rag ui eval bench tests
+	$(VENV)/bin/pyright
 
 clean-index:
 	rm -rf index/current index/snapshots index/.lock
