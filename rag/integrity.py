@@ -21,7 +21,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from rag.chunking import chunk_id
-from rag.errors import IndexCorruptError
+from rag.errors import IndexCorruptError, LoadError
 from rag.loaders import file_sha256
 from rag.locking import writer_lock
 from rag.store import CURRENT, FORMAT_VERSION, SNAPSHOTS, open_snapshot, publish_snapshot, snapshot_dirs
@@ -248,7 +248,7 @@ def _stale_sources(manifest: dict) -> list[str]:
         try:
             if file_sha256(Path(source)) != entry.get("sha256"):
                 changed += 1
-        except OSError:
+        except (OSError, LoadError):  # gone, unreadable, or no longer a regular file (never read then)
             missing += 1
     notes = []
     if changed:
