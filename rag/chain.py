@@ -6,21 +6,20 @@ answerer produces it and then the final Answer, `retrieve` exposes the retrieval
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from typing import Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from rag.errors import QuestionError
 from rag.followup import contextual_query
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
 from rag.timelimit import call_with_timeout, iterate_with_timeout
 from rag.types import Answer, Passage
+from rag.validation import Request, clean_question, validate_request
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+__all__ = ["Answerer", "Assistant", "clean_question"]
 
 
 class Answerer(Protocol):
@@ -29,20 +28,6 @@ class Answerer(Protocol):
     def answer(self, question: str, passages: list[Passage], question_vector=None) -> Answer: ...
 
     def stream(self, question: str, passages: list[Passage], question_vector=None) -> Iterator[str | Answer]: ...
-
-
-def clean_question(question: str, max_chars: int) -> str:
-    if not isinstance(question, str):
-        raise QuestionError("The question must be text.")
-    cleaned = _CONTROL.sub(" ", question).strip()
-    if not cleaned:
-        raise QuestionError("The question is empty; type a question about your documents.")
-    if len(cleaned) > max_chars:
-        raise QuestionError(
-            f"The question is {len(cleaned):,} characters long; the limit is {max_chars:,} "
-            "(RAG_MAX_QUESTION_CHARS). Shorten it."
-        )
-    return cleaned
 
 
 class Assistant:
@@ -66,17 +51,22 @@ class Assistant:
         mode = mode or self.settings.answer_mode
         return mode if mode in self.answerers else "extractive"
 
+    def _validated(self, question, k, history, mode) -> Request:
+        """The request checked once for every front end (rag.validation): QuestionError when it cannot be asked."""
+        return validate_request(question, k, mode, history, self.settings.max_question_chars)
+
     def _prepare(self, inputs: dict) -> dict:
-        question = clean_question(inputs["question"], self.settings.max_question_chars)
-        mode = self.effective_mode(inputs.get("mode"))
-        query = contextual_query(question, inputs.get("history"))
+        request = self._validated(inputs["question"], inputs.get("k"), inputs.get("history"), inputs.get("mode"))
+        question = request.question
+        mode = self.effective_mode(request.mode)
+        query = contextual_query(question, request.history)
         condense = getattr(self.answerers[mode], "condense", None)
-        if inputs.get("history") and condense is not None:  # the llm mode rewrites follow-ups with the model
-            query = condense(question, inputs["history"])
+        if request.history and condense is not None:  # the llm mode rewrites follow-ups with the model
+            query = condense(question, request.history)
         return {
             "question": question,
             "query": query,
-            "k": inputs.get("k") or self.settings.k,
+            "k": request.k or self.settings.k,
             "mode": mode,
             "t0": time.perf_counter(),
         }
@@ -107,6 +97,7 @@ class Assistant:
 
     def ask(self, question: str, k: int | None = None, history: list[dict] | None = None,
             mode: str | None = None) -> Answer:
+        self._validated(question, k, history, mode)  # a bad request fails here, not in a thread
         inputs = {"question": question, "k": k, "history": history, "mode": mode}
         return call_with_timeout(lambda: self.chain.invoke(inputs), self._time_limit(mode))
 
@@ -128,7 +119,7 @@ class Assistant:
     def stream(self, question: str, k: int | None = None, history: list[dict] | None = None,
                mode: str | None = None) -> Iterator[str | Answer]:
         """Yield text pieces as they are produced, then the final Answer (same chain steps as ``ask``)."""
-        clean_question(question, self.settings.max_question_chars)  # a bad question fails here, not in a thread
+        self._validated(question, k, history, mode)  # a bad request fails here, not in a thread
         yield from iterate_with_timeout(lambda: self._stream(question, k, history, mode), self._time_limit(mode))
 
     def _stream(self, question: str, k: int | None, history: list[dict] | None,

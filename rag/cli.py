@@ -41,16 +41,16 @@ class PluginGroup(click.Group):
 
 def load_settings(**overrides):
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
     from rag.errors import ConfigError
     from rag.settings import Settings
+    from rag.validation import settings_error_message
 
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
-        raise ConfigError(f"Invalid setting {where}: {first.get('msg')}.") from None
+    except (ValidationError, SettingsError) as err:
+        raise ConfigError(settings_error_message(err)) from None
 
 
 def ensure_default_index(settings, echo=True) -> None:
@@ -137,15 +137,11 @@ def ask_cmd(question, index_dir, k, mode, history_file, as_json):
     """Answer QUESTION from the indexed documents, with numbered citations."""
     from rag.errors import ConfigError
     from rag.services import build_services
+    from rag.validation import clean_question, read_history_file
 
     settings = load_settings(index_dir=index_dir)
-    history = None
-    if history_file:
-        try:
-            history = json.loads(history_file.read_text(encoding="utf-8"))
-            assert isinstance(history, list)
-        except (ValueError, AssertionError):
-            raise ConfigError(f"{history_file} is not a JSON list of {{role, content}} turns.") from None
+    clean_question(question, settings.max_question_chars)  # a bad question fails before the model loads
+    history = read_history_file(history_file) if history_file else None
     ensure_default_index(settings)
     services = build_services(settings)
     if mode == "llm" and "llm" not in services.assistant.modes:

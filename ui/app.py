@@ -143,12 +143,17 @@ def create_app(settings: Settings, services) -> gr.Blocks:
             message = f'<span class="bad">{html.escape(str(err))}</span>'
         return docs_outputs(message)
 
-    def ask(question: str, k: int = 0, mode: str = "") -> dict:
-        """Answer QUESTION from the indexed documents; returns the same JSON object as `rag ask --json`."""
-        try:
-            return services.assistant.ask(question, k=int(k) or None, mode=mode or None).to_json()
+    def ask(question: str, k: int | None = None, mode: str | None = None) -> dict:
+        """Answer QUESTION from the indexed documents; returns the same JSON object as `rag ask --json`.
+        k: passages to retrieve, 1-100 (null: RAG_K); mode: extractive or llm (null: RAG_ANSWER_MODE)."""
+        try:  # the assistant validates question, k and mode (rag.validation) before any work
+            return services.assistant.ask(question, k=k, mode=mode).to_json()
         except RagError as err:
             raise gr.Error(str(err), print_exception=False) from None
+        except Exception as err:  # never {"error": null} for the client; the server log keeps the traceback
+            log.exception("the /ask endpoint failed")
+            raise gr.Error(f"Something went wrong while answering ({type(err).__name__}); the server log has the "
+                           "details.", print_exception=False) from None
 
     # delete_cache: Gradio keeps its own copy of every upload; drop those after an hour (ours live in data_dir).
     with gr.Blocks(title="Ask your documents", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
