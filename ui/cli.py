@@ -16,10 +16,11 @@ def serve(host, port, index_dir):
     from rag.cli import ensure_default_index, load_settings
     from rag.services import build_services
     from ui.documents import current_manifest, index_status
-    from ui.launch import auth_pair
+    from ui.launch import auth_pair, check_port_free
 
     settings = load_settings(host=host, port=port, index_dir=index_dir)
     auth_pair(settings)  # refuse an unsafe bind before loading anything heavy
+    check_port_free(settings.host, settings.port)  # and a taken port
     ensure_default_index(settings)
     services = build_services(settings)
     manifest = current_manifest(services)
