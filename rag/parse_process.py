@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
+from rag.archive_guard import timeout_error
 from rag.errors import LoadError
 
 STARTUP_TIMEOUT = 120.0  # spawning the worker and importing the parsers, once (seconds on a loaded machine)
@@ -66,8 +67,6 @@ class ParserProcess:
             self._send(kind, name, payload, limits)
             if not self._conn.poll(limits.timeout + GRACE):
                 self._stop()
-                from rag.archive_guard import timeout_error
-
                 raise timeout_error(name, limits.timeout)
             try:
                 retiring, reply = self._conn.recv()
@@ -87,7 +86,7 @@ class ParserProcess:
     def _send(self, kind: str, name: str, payload: bytes, limits: ParseLimits) -> None:
         for attempt in (1, 2):  # a worker that exited after its last parse is replaced once
             if self._process is None or self._process.poll() is not None:
-                self._start()
+                self._start(name)
             try:
                 self._conn.send((kind, name, limits))
                 self._conn.send_bytes(payload)
@@ -97,7 +96,7 @@ class ParserProcess:
                 if attempt == 2:
                     raise LoadError(name, "could not be handed to the parser process; not loaded") from None
 
-    def _start(self) -> None:
+    def _start(self, name: str) -> None:
         self._stop()
         ours, theirs = socket.socketpair()
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p or os.getcwd() for p in sys.path))
@@ -112,7 +111,8 @@ class ParserProcess:
             ready = False
         if not ready:
             self._stop()
-            raise LoadError("parser", "the parser process did not start; check the installation and try again")
+            raise LoadError(name, "was not parsed: the parser process did not start (python -m rag.parse_process); "
+                                  "check the installation and try again")
 
     def _stop(self) -> None:
         if self._process is not None:
