@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.errors import GoldFileError
+from eval.files import parse_json, read_dataset_text
 
 SECTIONS = ("retrieval", "answer", "citations", "abstention", "latency_ms")
 COUNTS = ("n", "n_answerable", "n_unanswerable")
@@ -88,7 +89,7 @@ def load_result(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise GoldFileError(f"The result file {path} does not exist; save one with `rag eval --json > FILE`.")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = parse_json(read_dataset_text(path, "result file"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise GoldFileError(f"The result file {path} is not JSON ({exc}); save it with `rag eval --json`.") from None
     if not isinstance(data, dict) or "retrieval" not in data:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.errors import GoldFileError
+from eval.files import parse_json, read_dataset_text
 from eval.gold_io import GoldItem, load_gold
 
 GOLD, SQUAD, CLAPNQ = "gold", "squad", "clapnq"
@@ -38,7 +39,7 @@ def _first_json_line(text: str) -> Any:
     for line in text.splitlines():
         if line.strip():
             try:
-                return json.loads(line)
+                return parse_json(line)
             except json.JSONDecodeError:
                 return None
     return None
@@ -68,11 +69,11 @@ def detect_format(path: Path) -> str:
             return CLAPNQ
         raise GoldFileError(f"The folder {path} holds no ClapNQ dev files; pass a gold .jsonl or a dataset file.")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_dataset_text(path, "dataset")
     except UnicodeDecodeError:
         raise GoldFileError(f"The dataset {path} is not UTF-8 text; pass a JSON or JSONL file.") from None
     try:
-        whole = json.loads(text)
+        whole = parse_json(text)
     except json.JSONDecodeError:
         whole = None
     head = _first_json_line(text)
@@ -103,7 +104,7 @@ def load_dataset(path: Path, corpus_dir: Path | None = None) -> Dataset:
         raise GoldFileError(f"{path} is a {fmt} dataset; a corpus folder is needed to write its passages into.")
     files = input_files(path, fmt)
     if fmt == SQUAD:
-        items, corpus = squad_items(json.loads(path.read_text(encoding="utf-8")))
+        items, corpus = squad_items(parse_json(read_dataset_text(path, "dataset")))
     else:
         items, corpus = clapnq_items(files)
     write_corpus(corpus, Path(corpus_dir))
@@ -207,11 +208,11 @@ def _clapnq_passage_name(title: str, text: str) -> str:
 def clapnq_records(files: list[Path]) -> Iterator[tuple[Path, int, dict]]:
     """(file, line number, record) of every ClapNQ record, in file order."""
     for path in files:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for number, line in enumerate(read_dataset_text(path, "ClapNQ file").splitlines(), start=1):
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = parse_json(line)
             except json.JSONDecodeError as exc:
                 raise GoldFileError(f"{path} line {number} is not a ClapNQ record ({exc}).") from None
             yield path, number, record

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.errors import GoldFileError
+from eval.files import parse_json, read_dataset_text
 from eval.relevance import CorpusText
 
 REQUIRED = ("id", "question", "answers", "evidence", "source")
@@ -110,7 +111,7 @@ def load_gold(path: Path | str) -> GoldFile:
     if not path.is_file():
         raise GoldFileError(f"The gold file {path} does not exist; pass the path of a JSONL file of questions.")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_dataset_text(path, "gold file")
     except UnicodeDecodeError as exc:
         raise GoldFileError(f"The gold file {path} is not UTF-8 text ({exc}); save it as UTF-8.") from exc
     gold = GoldFile(path, [], [])
@@ -118,7 +119,7 @@ def load_gold(path: Path | str) -> GoldFile:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = parse_json(line)
         except json.JSONDecodeError as exc:
             gold.problems.append(Problem(number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
             continue

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from eval.datasets import GOLD, Dataset, detect_format, input_files, load_dataset
 from eval.errors import GoldFileError
+from eval.files import read_dataset_bytes
 from eval.gold_io import GoldItem, check_evidence
 from eval.runner import EvalRun, run_eval
 from rag.errors import ConfigError
@@ -41,7 +42,7 @@ def _digest(parts: Sequence[bytes]) -> str:
 
 
 def dataset_cache_dir(cache_dir: Path, fmt: str, files: Sequence[Path]) -> Path:
-    return Path(cache_dir) / f"{fmt}-{_digest([f.read_bytes() for f in files])}"
+    return Path(cache_dir) / f"{fmt}-{_digest([read_dataset_bytes(f, 'dataset') for f in files])}"
 
 
 def index_key(settings, model_id: str) -> str:

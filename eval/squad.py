@@ -15,6 +15,7 @@ import string
 from pathlib import Path
 from typing import Any
 
+from eval.files import parse_json, read_dataset_text
 from rag.errors import ConfigError
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
@@ -128,7 +129,7 @@ def _read_json(path: Path, what: str) -> Any:
     if not path.is_file():
         raise ConfigError(f"The {what} file {path} does not exist; pass the path of an existing file.")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return parse_json(read_dataset_text(path, f"{what} file"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"The {what} file {path} is not valid JSON ({exc}); pass the file as released.") from exc
 

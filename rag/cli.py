@@ -118,16 +118,12 @@ def ask_cmd(question, index_dir, k, mode, history_file, as_json):
     """Answer QUESTION from the indexed documents, with numbered citations."""
     from rag.errors import ConfigError
     from rag.services import build_services, ensure_default_index
+    from rag.validation import clean_question, read_history_file
 
     settings = load_settings(index_dir=index_dir)
     configure(settings)
-    history = None
-    if history_file:
-        try:
-            history = json.loads(history_file.read_text(encoding="utf-8"))
-            assert isinstance(history, list)
-        except (ValueError, AssertionError):
-            raise ConfigError(f"{history_file} is not a JSON list of {{role, content}} turns.") from None
+    clean_question(question, settings.max_question_chars)  # a bad question fails before the model loads
+    history = read_history_file(history_file) if history_file else None
     ensure_default_index(settings, echo=lambda line: click.echo(line, err=True))
     services = build_services(settings)
     if mode == "llm" and "llm" not in services.assistant.modes:

@@ -5,12 +5,17 @@ Load it once (``Settings()``) at the edge of the program and pass it in; nothing
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+RetrievalMode = Literal["hybrid", "dense", "bm25"]
+EmbedBackend = Literal["onnx", "torch"]
+AnswerMode = Literal["extractive", "llm"]
 
 
 class Settings(BaseSettings):
@@ -29,8 +34,8 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(64, ge=1, le=4096)
     torch_threads: int = Field(0, ge=0, description="0 lets torch decide.")
-    embed_backend: str = Field("onnx", description="onnx (ONNX Runtime, exported once from the bundled weights) or "
-                               "torch (sentence-transformers).")
+    embed_backend: EmbedBackend = Field("onnx", description="onnx (ONNX Runtime, exported once from the bundled "
+                                        "weights) or torch (sentence-transformers).")
     embed_quantize: bool = Field(True, description="int8 weights for the onnx backend (recorded in the model id); "
                                  "false = fp32, identical to torch's vectors.")
     model_cache_dir: Path = Field(Path("~/.cache/rag"), description="Where the exported ONNX model is kept.")
@@ -39,6 +44,13 @@ class Settings(BaseSettings):
     faiss_hnsw_ef_search: int = Field(512, ge=8, le=4096)
 
     max_file_mb: float = Field(32.0, gt=0, description="Largest text file indexed (PDF/.docx may be 4x larger).")
+    max_expanded_mb: float | None = Field(
+        None, gt=0, description="Most a .docx (any zip-based document) may unpack to, in MB; unset: twice "
+        "RAG_MAX_UPLOAD_MB (images unpack to about their own size, text XML to 5-10x; see docs/RELIABILITY.md).")
+    parse_timeout: float = Field(30.0, gt=0, le=3600, description="Seconds one PDF, .docx or HTML file may take to "
+                                 "parse (in a separate process, killed at the limit).")
+    parse_memory_mb: float = Field(256.0, ge=16, description="Memory the parser process may add while parsing one "
+                                   "PDF, .docx or HTML file (its address-space limit).")
 
     # Chunking
     chunk_size: int = Field(800, ge=50, le=20000)
@@ -48,7 +60,7 @@ class Settings(BaseSettings):
     k: int = Field(5, ge=1, le=100, description="Passages handed to the answerer.")
     fetch_k: int = Field(30, ge=1, le=1000, description="Depth of each retriever before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank fusion constant.")
-    retrieval_mode: str = Field("hybrid", description="hybrid, dense or bm25.")
+    retrieval_mode: RetrievalMode = Field("hybrid", description="hybrid, dense or bm25.")
     mmr: bool = Field(False, description="Diversify the fused list with maximal marginal relevance.")
     mmr_lambda: float = Field(0.7, ge=0.0, le=1.0)
 
@@ -56,13 +68,13 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(
         0.4753, description="Answer confidence below this abstains. Fitted by `rag calibrate` (eval/calibration.json)."
     )
-    answer_weights: list[float] = Field(
+    answer_weights: Annotated[list[float], NoDecode] = Field(
         [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0],
         description="Logistic weights of the extractive sentence scorer: bias, then one per feature in "
         "rag.answering.extractive.FEATURES. Hand-set: the weights `rag calibrate` fitted scored worse on held-out data "
         "(eval/calibration.json).",
     )
-    abstain_weights: list[float] | None = Field(
+    abstain_weights: Annotated[list[float] | None, NoDecode] = Field(
         None,
         description="Logistic weights of the abstention model (bias, then rag.answering.extractive.ABSTAIN_FEATURES); "
         "unset: the best sentence's probability is the confidence. Fitted by `rag calibrate`.",
@@ -70,7 +82,7 @@ class Settings(BaseSettings):
     max_answer_sentences: int = Field(2, ge=1, le=5)
 
     # Answer mode and LLM
-    answer_mode: str = Field("extractive", description="extractive or llm.")
+    answer_mode: AnswerMode = Field("extractive", description="extractive or llm.")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1")
     llm_model: str = "local"
     llm_api_key: SecretStr = SecretStr("not-needed")
@@ -98,26 +110,39 @@ class Settings(BaseSettings):
                                        "beyond loopback or with a chat login).")
     concurrency_limit: int = Field(4, ge=1)
 
-    @field_validator("retrieval_mode")
+    @field_validator("answer_weights", "abstain_weights", mode="before")
     @classmethod
-    def _check_retrieval_mode(cls, value: str) -> str:
-        if value not in {"hybrid", "dense", "bm25"}:
-            raise ValueError(f"RAG_RETRIEVAL_MODE must be hybrid, dense or bm25, not {value!r}")
+    def _parse_weights(cls, value):
+        """A list, or the text of one from the environment: JSON ``[1, 2, ...]`` or comma-separated ``1,2,...``."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if not text:
+            return None
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except ValueError:
+                raise ValueError("is not a JSON list of numbers") from None
+        return [part.strip() for part in text.split(",")]
+
+    @field_validator("answer_weights", "abstain_weights")
+    @classmethod
+    def _check_weights(cls, value, info):
+        if value is None:
+            return value
+        from rag.answering.extractive import ABSTAIN_FEATURES, FEATURES  # noqa: PLC0415 - only for a non-default value
+
+        names = FEATURES if info.field_name == "answer_weights" else ABSTAIN_FEATURES
+        if len(value) != len(names) + 1 and not (info.field_name == "abstain_weights" and not value):
+            raise ValueError(f"needs {len(names) + 1} numbers (bias, then {', '.join(names)}), not {len(value)}")
+        if not all(abs(v) < float("inf") for v in value):
+            raise ValueError("must be finite numbers")
         return value
 
-    @field_validator("embed_backend")
-    @classmethod
-    def _check_embed_backend(cls, value: str) -> str:
-        if value not in {"torch", "onnx"}:
-            raise ValueError(f"RAG_EMBED_BACKEND must be torch or onnx, not {value!r}")
-        return value
-
-    @field_validator("answer_mode")
-    @classmethod
-    def _check_answer_mode(cls, value: str) -> str:
-        if value not in {"extractive", "llm"}:
-            raise ValueError(f"RAG_ANSWER_MODE must be extractive or llm, not {value!r}")
-        return value
+    @property
+    def expanded_limit_mb(self) -> float:
+        return self.max_expanded_mb if self.max_expanded_mb is not None else 2 * self.max_upload_mb
 
     @model_validator(mode="after")
     def _check_overlap(self) -> Settings:
@@ -129,12 +154,15 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides):
+    """Settings from the environment plus ``overrides`` (None values ignored); any invalid value is one
+    ConfigError line naming the RAG_ variable and what it expects."""
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
-    from rag.errors import ConfigError  # noqa: PLC0415 - settings must not import the rest of rag at load
+    from rag.errors import ConfigError
+    from rag.validation import settings_error_message
+
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
-        raise ConfigError(f"Invalid setting {where}: {first.get('msg')}.") from None
+    except (ValidationError, SettingsError) as err:
+        raise ConfigError(settings_error_message(err)) from None

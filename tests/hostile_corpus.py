@@ -147,6 +147,66 @@ def _zip_bomb_docx() -> bytes:
     return buffer.getvalue()
 
 
+def empty_paragraphs_docx(paragraphs: int) -> bytes:
+    """A valid .docx of ``paragraphs`` empty paragraphs: tiny on disk (deflate), millions of XML elements to parse.
+    875,000 paragraphs make the issue's 51 KB file (5 MB of XML); 3.5 million its 110 KB one."""
+    valid = zipfile.ZipFile(io.BytesIO(_docx("x")))
+    head, body, tail = valid.read("word/document.xml").decode().partition("<w:body>")
+    tail = tail[tail.rfind("<w:sectPr"):]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in valid.infolist():
+            if info.filename != "word/document.xml":
+                out.writestr(info, valid.read(info.filename))
+                continue
+            with out.open("word/document.xml", "w", force_zip64=True) as handle:
+                handle.write((head + body).encode())
+                block = b"<w:p/>" * 10_000
+                for _ in range(paragraphs // 10_000):
+                    handle.write(block)
+                handle.write(tail.encode())
+    return buffer.getvalue()
+
+
+def text_docx(megabytes: int) -> bytes:
+    """A valid .docx whose document.xml is about ``megabytes`` MB of ordinary paragraphs."""
+    paragraph = "<w:p><w:r><w:t>The granite summit of Mount Ember is high and the lantern burns.</w:t></w:r></w:p>"
+    valid = zipfile.ZipFile(io.BytesIO(_docx("x")))
+    head, body, tail = valid.read("word/document.xml").decode().partition("<w:body>")
+    xml = head + body + paragraph * (megabytes * 2**20 // len(paragraph)) + tail[tail.rfind("<w:sectPr"):]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in valid.infolist():
+            data = xml.encode() if info.filename == "word/document.xml" else valid.read(info.filename)
+            out.writestr(info.filename, data)
+    return buffer.getvalue()
+
+
+def lying_size_docx() -> bytes:
+    """A .docx whose document.xml declares 1,000 bytes but holds 20 MB: its central-directory size field lies."""
+    valid = zipfile.ZipFile(io.BytesIO(_docx("x")))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in valid.infolist():
+            data = b"\0" * (20 * 2**20) if info.filename == "word/document.xml" else valid.read(info.filename)
+            out.writestr(info.filename, data)
+    raw = bytearray(buffer.getvalue())
+    entry = raw.find(b"PK\x01\x02")  # the first central-directory entry
+    name = b"word/document.xml"
+    while raw[entry + 46:entry + 46 + len(name)] != name:
+        entry = raw.find(b"PK\x01\x02", entry + 4)
+    raw[entry + 24:entry + 28] = (1000).to_bytes(4, "little")  # uncompressed size in the central directory
+    return bytes(raw)
+
+
+def many_members_zip(members: int) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as out:
+        for i in range(members):
+            out.writestr(f"p/{i}.xml", b"")
+    return buffer.getvalue()
+
+
 def _nested_html(depth: int) -> str:
     return ("<html><body>" + "<div>" * depth + "Deeply nested lantern text survives." + "</div>" * depth
             + "</body></html>")

@@ -16,7 +16,7 @@ from rag.ingest.indexer import index_paths
 from rag.store.integrity import check_index, check_snapshot
 from rag.store.snapshot import current_path, load_snapshot, snapshot_dirs
 
-from .hostile_corpus import HASH_MODEL, corpus_state, prose
+from .hostile_corpus import HASH_MODEL, corpus_state, prose, rag_env, run_rag
 
 
 @pytest.fixture
@@ -233,3 +233,41 @@ def test_every_snapshot_written_by_the_indexer_is_sound(built):
 def test_check_on_missing_index_is_exit_4(tmp_path, capsys):
     code, _, err = cli(["index", "--check", "--index-dir", str(tmp_path / "none")], capsys)
     assert code == 4 and "No index in" in err
+
+
+NOT_REGULAR = "is not a regular file (a pipe, socket or device); not read"
+
+
+@pytest.mark.parametrize("replacement", ["fifo", "link to /dev/zero", "link to /dev/urandom"])
+def test_an_indexed_file_replaced_by_a_fifo_or_a_device_never_hangs_the_tools(built, replacement):
+    """Was: `rag index`, `--check` and `--repair` hashed the file before checking it was regular: a FIFO blocked
+    them forever (holding the writer lock), /dev/zero never ended. Real processes, each with a time bound."""
+    settings, corpus, _ = built
+    victim = corpus / "d0.txt"
+    before = load_snapshot(settings.index_dir).manifest["documents"]
+    victim.unlink()
+    if replacement == "fifo":
+        os.mkfifo(victim)
+    else:
+        os.symlink(replacement.removeprefix("link to "), victim)
+    env = rag_env(settings.index_dir)
+
+    check, _ = run_rag(["index", "--check"], env, timeout=120)
+    assert check.returncode == 0 and "is sound" in check.stdout, check.stderr
+    assert "note: 1 indexed file(s) no longer exist or cannot be read; run `rag index` to drop them" in check.stderr
+    repair, _ = run_rag(["index", "--repair"], env, timeout=120)
+    assert repair.returncode == 0 and "is sound" in repair.stdout, repair.stderr
+    indexed, _ = run_rag(["index", str(corpus), "--quiet"], env, timeout=120)
+    assert indexed.returncode == 0, indexed.stderr
+    assert indexed.stderr.splitlines() == [f"skipped {victim}: {NOT_REGULAR}"]
+    after = load_snapshot(settings.index_dir).manifest["documents"]
+    if replacement == "fifo":  # the last good version of the file is kept, as for any file that became unreadable
+        assert indexed.stdout.startswith("0 added, 0 changed, 0 removed; index has 7 documents")
+        assert after == before
+    else:  # the path now resolves to a device, outside the corpus: its old version is dropped
+        assert indexed.stdout.startswith("0 added, 0 changed, 1 removed; index has 6 documents")
+        assert after == {s: d for s, d in before.items() if s != str(victim)}
+    # The writer lock was released each time: a writer that will not wait gets it at once.
+    again, _ = run_rag(["index", str(corpus), "--quiet", "--wait", "0"], env, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert check_index(settings.index_dir).ok

@@ -3,6 +3,8 @@ per question for `ask` and `stream` alike."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import time
 
 import pytest
@@ -14,7 +16,7 @@ from rag.services import build_services
 from rag.types import Answer
 
 from .conftest import SEED_FILE
-from .hostile_corpus import rag_env, run_rag
+from .hostile_corpus import RAG, rag_env, run_rag
 
 MAX_ANSWER_CHARS = 4000  # bounded: at most a few cited sentences
 
@@ -148,3 +150,120 @@ def test_llm_mode_without_a_server_url_is_reported_as_extractive(make_settings, 
     assert "llm" not in assistant.modes
     assert assistant.effective_mode() == "extractive" and assistant.effective_mode("llm") == "extractive"
     assert assistant.ask("What was the capital of Japan?").mode == "extractive"
+
+
+# --- issue 18: one validation of question text, request parameters and history for every front end -----------
+
+NOT_UTF8 = ("The question is not valid text: character {} is not UTF-8 (an undecodable byte or a lone surrogate); "
+            "retype it.")
+K_ERROR = "k must be a whole number from 1 to 100 (or null for the default, RAG_K), not {}."
+MODE_ERROR = "mode must be one of extractive, llm (or null for the default, RAG_ANSWER_MODE), not {}."
+BAD_REQUESTS = {  # name: (question, k, mode, history, message)
+    "lone surrogate": ("which missile \udcff?", None, None, None, NOT_UTF8.format(15)),
+    "lone high surrogate": ("\ud800 where?", None, None, None, NOT_UTF8.format(1)),
+    "question is a number": (42, None, None, None, "The question must be text."),
+    "question is a list": (["where?"], None, None, None, "The question must be text."),
+    "k too large": ("where?", 10**9, None, None, K_ERROR.format("1000000000")),
+    "k zero": ("where?", 0, None, None, K_ERROR.format("0")),
+    "k negative": ("where?", -3, None, None, K_ERROR.format("-3")),
+    "k bool": ("where?", True, None, None, K_ERROR.format("True")),
+    "k text": ("where?", "abc", None, None, K_ERROR.format("'abc'")),
+    "k float text": ("where?", "2.5", None, None, K_ERROR.format("'2.5'")),
+    "k nan": ("where?", float("nan"), None, None, K_ERROR.format("nan")),
+    "k inf": ("where?", float("inf"), None, None, K_ERROR.format("inf")),
+    "k fraction": ("where?", 2.5, None, None, K_ERROR.format("2.5")),
+    "k list": ("where?", [1], None, None, K_ERROR.format("[1]")),
+    "k object": ("where?", {}, None, None, K_ERROR.format("{}")),
+    "mode unknown": ("where?", None, "magic", None, MODE_ERROR.format("'magic'")),
+    "mode upper case": ("where?", None, "LLM", None, MODE_ERROR.format("'LLM'")),
+    "mode list": ("where?", None, ["llm"], None, MODE_ERROR.format("['llm']")),
+    "history of numbers": ("and who?", None, None, [1, 2, 3],
+                           "The history is not a list of {role, content} turns (turn 1 is a number)."),
+    "history object": ("and who?", None, None, {"role": "user", "content": "x"},
+                       "The history is not a list of {role, content} turns (it is an object)."),
+    "history content nested": ("and who?", None, None, [{"role": "user", "content": {"a": ["b"]}}],
+                               "The history is not a list of {role, content} turns (turn 1 has content an object, "
+                               "not text)."),
+    "history content surrogate": ("and who?", None, None, [{"role": "user", "content": "x\udcff"}],
+                                  "The history is not a list of {role, content} turns (turn 1 has content that is "
+                                  "not valid UTF-8)."),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_REQUESTS))
+def test_bad_requests_are_one_clear_sentence_for_ask_stream_and_retrieve(services, kind):
+    question, k, mode, history, message = BAD_REQUESTS[kind]
+    assistant = services.assistant
+    runs = [lambda: assistant.ask(question, k=k, mode=mode, history=history),
+            lambda: list(assistant.stream(question, k=k, mode=mode, history=history))]
+    if mode is None:  # retrieval takes no mode
+        runs.append(lambda: assistant.retrieve_state(question, k=k, history=history))
+    for run in runs:
+        with pytest.raises(QuestionError) as err:
+            run()
+        assert str(err.value) == message
+
+
+@pytest.mark.parametrize("k, used", [(None, 5), ("", 5), (3, 3), ("3", 3), (" 7 ", 7), (2.0, 2), (100, 100)])
+def test_k_in_range_or_null_is_accepted(services, k, used):
+    state = services.assistant.retrieve_state("Where did Kim welcome Putin?", k=k)
+    assert len(state.passages) == min(used, services.view().n_chunks)
+    assert services.assistant.ask("Where did Kim welcome Putin?", k=k, mode="").mode == "extractive"
+
+
+def test_invalid_utf8_on_the_command_line_is_one_line(tmp_path):
+    """Was: a TypeError traceback from the tokenizer. argv bytes that are not UTF-8 arrive as lone surrogates."""
+    for argv, character in ([b"which missile \xff?"], 15), ([b"\xc3\x28 caf\xc3\xa9", "--json"], 1):
+        proc = subprocess.run([str(RAG), "ask", *argv, "--index-dir", str(tmp_path / "index")], env=rag_env(),
+                              capture_output=True, timeout=60)
+        assert proc.returncode == 9, proc.stderr
+        assert proc.stderr.decode() == f"error: {NOT_UTF8.format(character)}\n"
+
+
+HISTORY_FILES = {  # name: (file contents, what the message says is wrong)
+    "list of numbers": ("[1, 2, 3]", "turn 1 is a number"),
+    "list of strings": ('["who"]', "turn 1 is a string"),
+    "an object": ('{"role": "user", "content": "who?"}', "it is an object"),
+    "a string": ('"who?"', "it is a string"),
+    "a number": ("42", "it is a number"),
+    "null": ("null", "it is null"),
+    "unknown role": ('[{"role": "wizard", "content": "x"}]', "turn 1 has role 'wizard', not one of user, assistant, "
+                                                             "system"),
+    "no content": ('[{"role": "user"}]', "turn 1 has content null, not text"),
+    "content a number": ('[{"role": "user", "content": "a"}, {"role": "assistant", "content": 7}]',
+                         "turn 2 has content a number, not text"),
+    "nested objects": ('[{"role": "user", "content": {"a": {"b": {"c": []}}}}]',
+                       "turn 1 has content an object, not text"),
+    "arrays 100,000 deep": ("[" * 100_000 + "]" * 100_000, "not valid JSON: nested too deeply"),
+    "objects 100,000 deep": ('{"a":' * 100_000 + "1" + "}" * 100_000, "not valid JSON: nested too deeply"),
+    "not JSON": ("[{role: user}]", "not valid JSON: Expecting property name enclosed in double quotes"),
+    "escaped lone surrogate": ('[{"role": "user", "content": "\\udcff"}]',
+                               "turn 1 has content that is not valid UTF-8"),
+}
+
+
+@pytest.mark.parametrize("kind", list(HISTORY_FILES))
+def test_history_files_of_the_wrong_shape_are_one_line(tmp_path, capsys, kind):
+    """Was: an AttributeError traceback from rag/followup.py, or a RecursionError."""
+    from rag.cli import main
+
+    text, problem = HISTORY_FILES[kind]
+    path = tmp_path / "history.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["ask", "and who?", "--history", str(path), "--index-dir", str(tmp_path / "index")])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == f"error: {path} is not a JSON list of {{role, content}} turns ({problem}).\n"
+
+
+def test_a_valid_history_file_is_used_for_the_follow_up(tmp_path):
+    env = rag_env(tmp_path / "index")
+    built, _ = run_rag(["index", str(SEED_FILE), "--quiet"], env)
+    assert built.returncode == 0, built.stderr
+    history = tmp_path / "history.json"
+    history.write_text(json.dumps([{"role": "user", "content": "Which missile has North Korea likely provided to "
+                                                               "Russia?", "extra": 1},
+                                   {"role": "assistant", "content": "The KN-23."}]), encoding="utf-8")
+    proc, _ = run_rag(["ask", "And since when?", "--history", str(history), "--json"], env)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["question"] == "And since when?"

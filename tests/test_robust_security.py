@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import importlib.util
+import socket
 import subprocess
 from pathlib import Path
 
@@ -115,6 +116,113 @@ def test_exposed_bind_without_login_refuses_to_start(tmp_path, host):
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert f"Refusing to serve on {host} without a login" in proc.stderr and "Traceback" not in proc.stderr
+
+
+WEIGHTS_7 = "needs 7 numbers (bias, then dense, idf_coverage, coverage, type_match, rank_prior, passage_dense)"
+BAD_SETTINGS = [  # (command, variable, value, the one line after "error: ")
+    ("ask", "RAG_ANSWER_WEIGHTS", "1,2",
+     f"Invalid setting RAG_ANSWER_WEIGHTS='1,2': {WEIGHTS_7}, not 2; fix or unset it."),
+    ("serve", "RAG_ANSWER_WEIGHTS", "[1,2]",
+     f"Invalid setting RAG_ANSWER_WEIGHTS='[1,2]': {WEIGHTS_7}, not 2; fix or unset it."),
+    ("index", "RAG_ANSWER_WEIGHTS", "[1, 2",
+     "Invalid setting RAG_ANSWER_WEIGHTS='[1, 2': is not a JSON list of numbers; fix or unset it."),
+    ("eval", "RAG_ANSWER_WEIGHTS", "-6,6,3,1,1.5,0.5,nan",
+     "Invalid setting RAG_ANSWER_WEIGHTS='-6,6,3,1,1.5,0.5,nan': must be finite numbers; fix or unset it."),
+    ("ask", "RAG_ABSTAIN_WEIGHTS", "1,two,3,4,5,6,7,8",
+     "Invalid setting RAG_ABSTAIN_WEIGHTS (item 2)='two': input should be a valid number, unable to parse string "
+     "as a number; fix or unset it."),
+    ("index", "RAG_RETRIEVAL_MODE", "sparse",
+     "Invalid setting RAG_RETRIEVAL_MODE='sparse': input should be 'hybrid', 'dense' or 'bm25'; fix or unset it."),
+    ("serve", "RAG_ANSWER_MODE", "LLM",
+     "Invalid setting RAG_ANSWER_MODE='LLM': input should be 'extractive' or 'llm'; fix or unset it."),
+    ("eval", "RAG_EMBED_BACKEND", "tensorflow",
+     "Invalid setting RAG_EMBED_BACKEND='tensorflow': input should be 'onnx' or 'torch'; fix or unset it."),
+    ("serve", "RAG_PORT", "http",
+     "Invalid setting RAG_PORT='http': input should be a valid integer, unable to parse string as an integer; fix "
+     "or unset it."),
+    ("index", "RAG_PARSE_TIMEOUT", "-1",
+     "Invalid setting RAG_PARSE_TIMEOUT='-1': input should be greater than 0; fix or unset it."),
+    ("ask", "RAG_AUTH_PASSWORD", "[1]", None),  # a secret: accepted as text, never echoed
+]
+
+
+@pytest.mark.parametrize("command, variable, value, message", BAD_SETTINGS,
+                         ids=[f"{c} {v}={x}" for c, v, x, _ in BAD_SETTINGS])
+def test_a_bad_setting_is_one_line_naming_the_variable(tmp_path, command, variable, value, message):
+    """Was: a SettingsError or ValueError traceback (RAG_ANSWER_WEIGHTS=1,2 and =[1,2]) in ask and serve."""
+    args = {"ask": ["ask", "Where?"], "index": ["index", str(tmp_path)], "serve": ["serve"],
+            "eval": ["eval", str(tmp_path / "gold.jsonl")]}[command]
+    env = rag_env(tmp_path / "index", **{variable: value})
+    proc = subprocess.run([str(RAG), *args], env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    if message is None:
+        assert value not in proc.stderr
+        return
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == f"error: {message}\n"
+
+
+@pytest.mark.parametrize("value", ["-6, 6, 3, 1, 1.5, 0.5, 1", "[-6, 6, 3, 1, 1.5, 0.5, 1]"])
+def test_weights_are_read_as_json_or_comma_separated(monkeypatch, value):
+    monkeypatch.setenv("RAG_ANSWER_WEIGHTS", value)
+    monkeypatch.setenv("RAG_ABSTAIN_WEIGHTS", "")
+    settings = Settings(_env_file=None)
+    assert settings.answer_weights == [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0] and settings.abstain_weights is None
+
+
+def _listening(host: str) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family)
+    listener.bind((host, 0))
+    listener.listen()
+    return listener
+
+
+def test_a_taken_port_is_one_line_before_anything_loads(tmp_path):
+    """Was: an OSError traceback from Gradio after the model had loaded."""
+    with _listening("127.0.0.1") as taken:
+        port = taken.getsockname()[1]
+        for args in (["--port", str(port)], ["--host", "localhost", "--port", str(port)]):
+            proc = subprocess.run([str(RAG), "serve", *args, "--index-dir", str(tmp_path / "index")],
+                                  env=rag_env(), capture_output=True, text=True, timeout=60, cwd=tmp_path)
+            host = args[1] if args[0] == "--host" else "127.0.0.1"
+            assert proc.returncode == 2, proc.stderr
+            assert proc.stderr == (f"error: port {port} on {host} is in use; choose another with --port or "
+                                   "RAG_PORT.\n")
+
+
+@pytest.mark.timeout(300)
+def test_port_zero_serves_on_a_free_port(tmp_path):
+    """Found on the way: Gradio cannot serve on port 0 (it then polls port 0 and fails with a ConnectError
+    traceback); `rag serve --port 0` now picks a free port itself."""
+    proc = subprocess.Popen([str(RAG), "serve", "--port", "0", "--index-dir", str(tmp_path / "index")],
+                            env=dict(rag_env(), PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    try:
+        lines = []
+        for line in proc.stdout:  # bounded: the process prints its URL or exits
+            lines.append(line)
+            if "Chat running at " in line:
+                break
+        assert lines and "Chat running at http://127.0.0.1:" in lines[-1], "".join(lines)
+        assert ":0/" not in lines[-1]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_a_port_taken_after_the_early_check_is_the_same_one_line():
+    """The early check can pass and the port still be taken when the server binds (another process won the
+    race): the server's own bind failure is the same one line, not a traceback."""
+    from fastapi import FastAPI
+
+    from ui.server import BackgroundServer
+
+    with _listening("127.0.0.1") as taken:
+        port = taken.getsockname()[1]
+        server = BackgroundServer(FastAPI(), Settings(_env_file=None, port=port))
+        with pytest.raises(ConfigError) as err:
+            server.start()
+    assert str(err.value) == f"port {port} on 127.0.0.1 is in use; choose another with --port or RAG_PORT."
 
 
 def test_login_rules(tmp_path):

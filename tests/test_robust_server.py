@@ -109,6 +109,56 @@ def test_fifty_concurrent_clients_get_answers_without_errors(server):
           f"p95 {cuts[94] * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
 
 
+def _call_ask(url: str, data: list) -> tuple[str, object]:
+    """(event, data) of one raw call of the /ask endpoint, JSON written by hand (a lone surrogate as \\udcff)."""
+    import httpx
+
+    posted = httpx.post(f"{url}gradio_api/call/ask", content=json.dumps({"data": data}),
+                        headers={"content-type": "application/json"}, timeout=60)
+    assert posted.status_code == 200, posted.text[:300]
+    stream = httpx.get(f"{url}gradio_api/call/ask/{posted.json()['event_id']}", timeout=120)
+    assert stream.status_code == 200
+    event = next(line[7:] for line in stream.text.splitlines() if line.startswith("event: "))
+    payload = next(line[6:] for line in stream.text.splitlines() if line.startswith("data: "))
+    return event, json.loads(payload)
+
+
+K_ERROR = "k must be a whole number from 1 to 100 (or null for the default, RAG_K), not {}."
+MODE_ERROR = "mode must be one of extractive, llm (or null for the default, RAG_ANSWER_MODE), not {}."
+ASK_ERRORS = [  # (data sent to /ask, the error the client must get); was {"error": null} and a traceback in the log
+    (["which missile \udcff?", None, None],
+     "The question is not valid text: character 15 is not UTF-8 (an undecodable byte or a lone surrogate); retype it."),
+    ([None, None, None], "The question must be text."),
+    ([{"q": 1}, None, None], "The question must be text."),
+    (["Where?", "abc", None], K_ERROR.format("'abc'")),
+    (["Where?", "nan", None], K_ERROR.format("'nan'")),
+    (["Where?", "inf", None], K_ERROR.format("'inf'")),
+    (["Where?", float("inf"), None], K_ERROR.format("inf")),
+    (["Where?", [1], None], K_ERROR.format("[1]")),
+    (["Where?", {}, None], K_ERROR.format("{}")),
+    (["Where?", True, None], K_ERROR.format("True")),
+    (["Where?", -1, None], K_ERROR.format("-1")),
+    (["Where?", 10**9, None], K_ERROR.format("1000000000")),
+    (["Where?", "2.5", None], K_ERROR.format("'2.5'")),
+    (["Where?", 3, ["llm"]], MODE_ERROR.format("['llm']")),
+    (["Where?", 3, "magic"], MODE_ERROR.format("'magic'")),
+    (["Where?", 3, 7], MODE_ERROR.format("7")),
+]
+
+
+def test_ask_endpoint_refuses_bad_input_with_one_clear_error(server):
+    url, log = server
+    seen = len(log)
+    for data, message in ASK_ERRORS:
+        event, payload = _call_ask(url, data)
+        assert (event, payload.get("error")) == ("error", message), data
+    # null is the default; numbers as text and whole floats are the same k as on the command line
+    for k in (None, "3", 3.0):
+        event, payload = _call_ask(url, ["Which missile has North Korea likely provided to Russia?", k, None])
+        assert event == "complete" and "KN-23" in payload[0]["answer"], payload
+    assert not any("Traceback" in line for line in log[seen:]), "".join(log[seen:])
+
+
 def test_upload_over_the_size_limit_is_refused_by_the_server(server, tmp_path):
     import httpx
 

@@ -53,7 +53,7 @@ def test_documents_view_and_remove_without_a_choice(handlers):
 
 
 def test_ask_returns_the_rag_ask_json_object(handlers):
-    data = handlers.ask("How long is the Sydney Harbour Bridge?", 3, "")
+    data = handlers.ask("How long is the Sydney Harbour Bridge?", 3, None)
     assert set(data) >= {"question", "answer", "abstained", "citations", "timings_ms"}
     quote = data["citations"][0]
     text = handlers.services.view().document(quote["source"]).text

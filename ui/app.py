@@ -6,6 +6,7 @@ sources and documents on the right. The endpoint ``/ask`` returns the same JSON 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import gradio as gr
@@ -16,6 +17,8 @@ from ui import render
 from ui.assets import CITE_JS
 from ui.examples import example_questions
 from ui.handlers import ChatHandlers, DocumentsView
+
+log = logging.getLogger(__name__)
 
 SUPPORTED = ".txt .md .html .pdf .docx"
 SHOW_SCORES_JS = "(on) => { document.body.classList.toggle('rag-show-scores', !!on); return []; }"
@@ -64,12 +67,17 @@ def create_app(settings: Settings, services) -> gr.Blocks:
     def on_delete(source):
         return docs_outputs(handlers.delete(source))
 
-    def ask(question: str, k: int = 0, mode: str = "") -> dict:
-        """Answer QUESTION from the indexed documents; returns the same JSON object as `rag ask --json`."""
-        try:
+    def ask(question: str, k: int | None = None, mode: str | None = None) -> dict:
+        """Answer QUESTION from the indexed documents; returns the same JSON object as `rag ask --json`.
+        k: passages to retrieve, 1-100 (null: RAG_K); mode: extractive or llm (null: RAG_ANSWER_MODE)."""
+        try:  # the assistant validates question, k and mode (rag.validation) before any work
             return handlers.ask(question, k, mode)
         except RagError as err:
             raise gr.Error(str(err), print_exception=False) from None
+        except Exception as err:  # never {"error": null} for the client; the server log keeps the traceback
+            log.exception("the /ask endpoint failed")
+            raise gr.Error(f"Something went wrong while answering ({type(err).__name__}); the server log has the "
+                           "details.", print_exception=False) from None
 
     # delete_cache: Gradio keeps its own copy of every upload; drop those after an hour (ours live in data_dir).
     with gr.Blocks(title="Ask your documents", analytics_enabled=False, delete_cache=(3600, 3600)) as app:

@@ -19,12 +19,13 @@ def serve(host, port, index_dir):
     from rag.settings import load_settings
     from ui.api.auth import api_keys
     from ui.documents import current_manifest, index_status
-    from ui.launch import auth_pair
+    from ui.launch import auth_pair, check_port_free
 
     settings = load_settings(host=host, port=port, index_dir=index_dir)
     configure(settings)
     auth_pair(settings)  # refuse an unsafe bind before loading anything heavy
     api_keys(settings)
+    check_port_free(settings.host, settings.port)  # and a taken port
     ensure_default_index(settings, echo=lambda line: click.echo(line, err=True))
     services = build_services(settings)
     manifest = current_manifest(services)

@@ -7,9 +7,9 @@ so a bad file is reported by name and never reaches (or damages) the index.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
-import shutil
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
@@ -18,6 +18,8 @@ from pathlib import Path
 
 from rag.errors import IndexMissingError, LoadError, RagError
 from rag.ingest.loaders import SUPPORTED_SUFFIXES, file_sha256, load
+from rag.parse_process import ParseLimits
+from rag.safe_read import read_bytes_bounded
 from rag.settings import Settings
 
 _ODD = re.compile(r"[^A-Za-z0-9._ -]+")
@@ -82,16 +84,22 @@ def save_upload(src: Path, display: str, settings: Settings) -> Path:
     if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
         raise LoadError(display, f"unsupported file type '{Path(name).suffix or '(none)'}'; supported: "
                                  + ", ".join(sorted(SUPPORTED_SUFFIXES)))
+    try:  # one bounded read of a regular file: never a FIFO or a device, never past the limit
+        data = read_bytes_bounded(src, int(limit), " (RAG_MAX_UPLOAD_MB)")
+    except LoadError as err:
+        raise LoadError(display, err.reason) from None
     folder = uploads_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
-    dest, existing = unique_destination(folder, name, file_sha256(src))
+    dest, existing = unique_destination(folder, name, hashlib.sha256(data).hexdigest())
     if existing:
         return dest
     # Load a hidden temporary copy first (under the real suffix) so a bad file never gets a visible name.
     tmp = folder / f".part-{uuid.uuid4().hex[:12]}{dest.suffix}"
-    shutil.copyfile(src, tmp)
+    with open(tmp, "xb") as handle:  # a new file: never through a link planted under that name
+        handle.write(data)
+    del data
     try:
-        load(tmp)
+        load(tmp, max_bytes=int(settings.max_file_mb * 2**20), limits=ParseLimits.from_settings(settings))
     except LoadError as err:
         tmp.unlink(missing_ok=True)
         raise LoadError(display, err.reason) from None

@@ -146,9 +146,10 @@ class ChatHandlers:
         except RagError as err:
             return self.documents(f'<span class="bad">{html.escape(str(err))}</span>')
 
-    def ask(self, question: str, k: int = 0, mode: str = "") -> dict:
-        """The `/ask` endpoint: the same JSON object as `rag ask --json` (RagError for bad input)."""
-        return self.services.assistant.ask(question, k=int(k) or None, mode=mode or None).to_json()
+    def ask(self, question, k=None, mode=None) -> dict:
+        """The `/ask` endpoint: the same JSON object as `rag ask --json`. The assistant validates question, k and
+        mode (rag.validation: null means the default, a wrong type or range is a RagError)."""
+        return self.services.assistant.ask(question, k=k, mode=mode).to_json()
 
 
 def upload_message(result) -> str:

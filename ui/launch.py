@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
+import socket
 
 from rag.errors import ConfigError
 from rag.settings import Settings
@@ -29,6 +31,28 @@ def auth_pair(settings: Settings) -> tuple[str, str] | None:
             "or bind to 127.0.0.1."
         )
     return (user, password) if user else None
+
+
+def port_in_use(host: str, port: int) -> ConfigError:
+    return ConfigError(f"port {port} on {host} is in use; choose another with --port or RAG_PORT.")
+
+
+def check_port_free(host: str, port: int) -> int:
+    """The port to serve on: ``port`` once a test bind shows it free, or for 0 one the system picks (Gradio
+    cannot serve on port 0 itself); ConfigError (one line) when it cannot be listened on, before anything slow
+    is loaded. The bind mirrors the server's (SO_REUSEADDR, as uvicorn and Gradio set)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+            return probe.getsockname()[1]
+    except OSError as err:
+        if err.errno == errno.EADDRINUSE:
+            raise port_in_use(host, port) from None
+        raise ConfigError(f"Cannot listen on {host} port {port} ({err.strerror or err}); choose another address "
+                          "with --host/--port or RAG_HOST/RAG_PORT.") from None
 
 
 def launch_app(app, settings: Settings, block: bool = True, services=None) -> str:

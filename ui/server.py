@@ -13,7 +13,6 @@ import uvicorn
 from fastapi import FastAPI
 
 import rag
-from rag.errors import ConfigError
 from rag.settings import Settings
 from ui.assets import CSS, make_theme
 
@@ -57,8 +56,9 @@ class BackgroundServer(uvicorn.Server):
         while not self.started:
             if not self.thread.is_alive() or time.monotonic() > deadline:
                 self.should_exit = True
-                raise ConfigError(f"Could not serve on {self.settings.host}:{self.settings.port} (is the port in "
-                                  "use?); choose another with --port or RAG_PORT.")
+                from ui.launch import port_in_use  # noqa: PLC0415 - ui.launch imports this module
+
+                raise port_in_use(self.settings.host, self.settings.port)
             time.sleep(0.02)
         return self.url
 

@@ -6,7 +6,6 @@ answerer produces it and then the final Answer, `retrieve` exposes the retrieval
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,13 +14,11 @@ from typing import Protocol
 import numpy as np
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
-from rag.errors import QuestionError
 from rag.retrieval.hybrid import HybridRetriever
 from rag.settings import Settings
 from rag.timelimit import iterate_with_timeout
 from rag.types import Answer, Passage
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+from rag.validation import Request, validate_request
 
 
 class Answerer(Protocol):
@@ -38,16 +35,6 @@ class Answerer(Protocol):
 
 
 @dataclass
-class Request:
-    """What a caller asks: the chain's input."""
-
-    question: str
-    k: int | None = None
-    history: list[dict] | None = None
-    mode: str | None = None
-
-
-@dataclass
 class ChainState:
     """What flows between the chain's steps."""
 
@@ -59,20 +46,6 @@ class ChainState:
     passages: list[Passage] = field(default_factory=list)
     query_vector: np.ndarray | None = None
     retrieve_ms: float = 0.0
-
-
-def clean_question(question: str, max_chars: int) -> str:
-    if not isinstance(question, str):
-        raise QuestionError("The question must be text.")
-    cleaned = _CONTROL.sub(" ", question).strip()
-    if not cleaned:
-        raise QuestionError("The question is empty; type a question about your documents.")
-    if len(cleaned) > max_chars:
-        raise QuestionError(
-            f"The question is {len(cleaned):,} characters long; the limit is {max_chars:,} "
-            "(RAG_MAX_QUESTION_CHARS). Shorten it."
-        )
-    return cleaned
 
 
 class Assistant:
@@ -100,8 +73,12 @@ class Assistant:
         mode = mode or self.settings.answer_mode
         return mode if mode in self.answerers else "extractive"
 
+    def _validated(self, question, k, history, mode) -> Request:
+        """The request checked once for every front end (rag.validation): QuestionError when it cannot be asked."""
+        return validate_request(question, k, mode, history, self.settings.max_question_chars)
+
     def _prepare(self, request: Request) -> ChainState:
-        question = clean_question(request.question, self.settings.max_question_chars)
+        question = request.question  # validated by the caller of the chain
         mode = self.effective_mode(request.mode)
         query = self.answerers[mode].condense(question, request.history) if request.history else question
         return ChainState(question=question, query=query, k=request.k or self.settings.k, mode=mode,
@@ -155,11 +132,10 @@ class Assistant:
     def retrieve_state(self, question: str, k: int | None = None, history: list[dict] | None = None) -> ChainState:
         """The chain's state after retrieval: the ``query`` actually searched (follow-ups rewritten), its
         ``query_vector``, the ``passages``; what the answer step receives (`rag calibrate` featurises from it)."""
-        return self._retrieve_step(self._prepare(Request(question, k, history)))
+        return self._retrieve_step(self._prepare(self._validated(question, k, history, None)))
 
     def stream(self, question: str, k: int | None = None, history: list[dict] | None = None,
                mode: str | None = None) -> Iterator[str | Answer]:
         """Yield text pieces as they are produced, then the final Answer, within RAG_QUESTION_TIMEOUT."""
-        clean_question(question, self.settings.max_question_chars)  # a bad question fails here, not in a thread
-        request = Request(question, k, history, mode)
+        request = self._validated(question, k, history, mode)  # a bad request fails here, not in a thread
         yield from iterate_with_timeout(lambda: self.chain.stream(request), self._time_limit(mode))

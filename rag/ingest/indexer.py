@@ -14,6 +14,7 @@ from rag.embedding import Embedder, make_embedder, model_id_for
 from rag.errors import IndexMismatchError, LoadError, NothingIndexedError
 from rag.ingest.chunking import chunk_document, make_splitter
 from rag.ingest.loaders import file_sha256, iter_files, load
+from rag.parse_process import ParseLimits
 from rag.settings import Settings
 from rag.store import Store, StoredDocument, StoreWriter, open_store
 from rag.store.sentence_table import chunk_vectors, document_spans
@@ -123,11 +124,16 @@ def index_paths(
         reused: set[str] = set()
         for source, path in seen.items():
             old = previous.get(source)
-            if old is not None and old["sha256"] == file_sha256(path):
+            try:
+                unchanged = old is not None and old["sha256"] == file_sha256(path)
+            except LoadError:  # not a regular file (any more) or unreadable: load() below says which
+                unchanged = False
+            if unchanged:
                 reused.add(source)
                 continue
             try:
-                doc = load(path, max_bytes=int(settings.max_file_mb * 2**20))
+                doc = load(path, max_bytes=int(settings.max_file_mb * 2**20),
+                           limits=ParseLimits.from_settings(settings))
             except LoadError as err:
                 report.warnings.append(err)
                 if old is not None:  # keep the last good version of a file that became unreadable

@@ -3,22 +3,25 @@
 Every offset the product reports refers to the text loaded here. For .txt/.md that is the file decoded as
 UTF-8 (a BOM is honoured; UTF-16 with a BOM is accepted) with universal newlines, i.e. what
 ``open(path, encoding="utf-8").read()`` gives. A file that cannot be loaded raises LoadError naming the file and
-the reason; callers carry on with the rest. Reads are bounded (see docs/RELIABILITY.md): sizes are checked before
-reading, text is streamed block by block, only regular files are opened, and .docx archives are checked for
-implausible unpacked sizes before they are opened.
+the reason; callers carry on with the rest. Reads are bounded (see docs/RELIABILITY.md): only regular files are
+opened and sizes are checked before reading (rag/safe_read.py), text is streamed block by block, and PDF, .docx
+and HTML are parsed in a separate process under a time and memory limit (rag/parse_process.py), .docx archives
+through a counter that stops at the unpacked-size limit (rag/archive_guard.py).
 """
 
 from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import os
 import re
-import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from rag.errors import LoadError
+from rag.parse_process import ParseLimits, parse_isolated
+from rag.safe_read import open_regular, read_block, read_bytes_bounded, sha256_file, shown, too_big
 from rag.types import Document
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -32,21 +35,14 @@ CONTAINER_FACTOR = 4
 BLOCK = 1 << 20
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
-
-
-def shown(path) -> str:
-    """The path as printed in messages: control characters (a newline in a file name) escaped."""
-    text = str(path)
-    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+LIMIT_NOTE = " for this type (RAG_MAX_FILE_MB); split it into smaller files"
+STRUCTURED = {".pdf": "pdf", ".docx": "docx"}  # parsed in the worker process, from bytes
 
 
 def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes, read in 1 MiB blocks (the identity of a document version)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """sha256 of a file's bytes, read in 1 MiB blocks (the identity of a document version); LoadError for
+    anything but a regular file (a FIFO or a link to /dev/zero would never end)."""
+    return sha256_file(path)
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path | LoadError]:
@@ -92,8 +88,9 @@ def _checked_link(path: Path) -> Path | LoadError:
     return path
 
 
-def load(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Document:
-    """Load one file; raise LoadError with a one-line reason when it cannot be used."""
+def load(path: Path, max_bytes: int = MAX_FILE_BYTES, limits: ParseLimits | None = None) -> Document:
+    """Load one file; raise LoadError with a one-line reason when it cannot be used. ``limits`` bound the parse
+    of PDF, .docx and HTML (time, memory, unpacked size; default: the settings' defaults)."""
     path = Path(path)
     name = shown(path)
     suffix = path.suffix.lower()
@@ -102,30 +99,22 @@ def load(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Document:
                         + ", ".join(sorted(SUPPORTED_SUFFIXES)))
     is_text = suffix in TEXT_SUFFIXES | HTML_SUFFIXES
     limit = max_bytes if is_text else max_bytes * CONTAINER_FACTOR
+    limits = limits or ParseLimits()
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):  # a FIFO named x.txt would block the indexer forever
-            raise LoadError(name, "is not a regular file (a pipe, socket or device); not read")
-        if info.st_size > limit:
-            raise LoadError(name, f"file is {info.st_size / 2**20:.0f} MiB, over the {limit / 2**20:.0f} MiB limit "
-                            "for this type (RAG_MAX_FILE_MB); split it into smaller files")
         source = str(path.resolve())
-        if is_text:
-            sha, text = read_text(path)
-        else:
-            data = path.read_bytes()
-            sha = hashlib.sha256(data).hexdigest()
-    except PermissionError:
-        raise LoadError(name, "permission denied; make the file readable") from None
-    except OSError as err:
-        raise LoadError(name, f"cannot read file ({err.strerror or err})") from None
+    except (OSError, RuntimeError) as err:
+        raise LoadError(name, f"cannot be resolved ({getattr(err, 'strerror', None) or err})") from None
     pages: tuple[tuple[int, int], ...] = ()
+    if is_text:
+        sha, text = read_text(path, limit)
+    else:
+        data = read_bytes_bounded(path, limit, LIMIT_NOTE)
+        sha = hashlib.sha256(data).hexdigest()
     if suffix in HTML_SUFFIXES:
-        text = _html_text(path, text)
-    elif suffix == ".pdf":
-        text, pages = _pdf_text(path, data)
-    elif suffix == ".docx":
-        text = _docx_text(path, data)
+        text, _ = parse_isolated("html", name, text.encode("utf-8"), limits)
+    elif suffix in STRUCTURED:
+        text, pages = parse_isolated(STRUCTURED[suffix], name, data, limits)
+        del data
     if not text.strip():
         raise LoadError(name, "file is empty" if suffix in TEXT_SUFFIXES else "contains no text")
     if len(text) > max_bytes:
@@ -134,19 +123,22 @@ def load(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Document:
     return Document(source=source, text=text, sha256=sha, pages=pages)
 
 
-def read_text(path: Path) -> tuple[str, str]:
+def read_text(path: Path, max_bytes: int | None = None) -> tuple[str, str]:
     """(sha256 of the bytes, decoded text) of a text file, in two streaming passes.
 
     Pass one hashes, detects binary content and validates the encoding block by block, so a bad byte is
     reported with its offset without ever holding the raw bytes; pass two decodes with universal newlines.
+    Both passes open the file through rag.safe_read (regular files only) and stop after ``max_bytes``.
     """
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        encoding = "utf-16" if handle.read(2) in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    with open_regular(path, max_bytes, LIMIT_NOTE) as handle:
+        encoding = "utf-16" if read_block(handle, 2, path) in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
         handle.seek(0)
         decoder = codecs.getincrementaldecoder(encoding)()
         offset = 0
-        for block in iter(lambda: handle.read(BLOCK), b""):
+        for block in iter(lambda: read_block(handle, BLOCK, path), b""):
+            if max_bytes is not None and offset + len(block) > max_bytes:  # the file grew after the size check
+                raise too_big(shown(path), offset + len(block), max_bytes, LIMIT_NOTE)
             digest.update(block)
             if encoding != "utf-16" and b"\x00" in block:
                 raise LoadError(shown(path), "looks like a binary file, not text")
@@ -160,8 +152,13 @@ def read_text(path: Path) -> tuple[str, str]:
         except UnicodeDecodeError as err:
             raise LoadError(shown(path), _decode_reason(encoding, b"", err, offset)) from None
     parts: list[str] = []
-    with open(path, encoding=encoding, newline=None) as text:  # universal newlines, as open().read() gives
+    chars = 0
+    # universal newlines, as open().read() gives
+    with io.TextIOWrapper(open_regular(path), encoding=encoding, newline=None) as text:
         for piece in iter(lambda: text.read(BLOCK), ""):
+            chars += len(piece)
+            if chars > offset:  # more than the bytes validated in pass one: the file changed in between
+                raise LoadError(shown(path), "changed while being read; try again")
             parts.append(piece)
     return digest.hexdigest(), "".join(parts)
 
@@ -226,34 +223,38 @@ def _pdf_text(path: Path, data: bytes) -> tuple[str, tuple[tuple[int, int], ...]
             pages.append((offset, number))
             parts.append(page_text)
             offset += len(page_text) + 2
-    except LoadError:
+    except (LoadError, MemoryError):
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as err:
         raise LoadError(shown(path), f"is not a readable PDF ({type(err).__name__}: {err})") from None
     except Exception as err:  # pypdf raises many types on malformed files
+        _raise_if_out_of_memory(err)
         raise LoadError(shown(path), f"is not a readable PDF ({type(err).__name__})") from None
     if not parts:
         raise LoadError(shown(path), "PDF has no text layer (scanned images?); run OCR on it first")
     return "\n\n".join(parts), tuple(pages)
 
 
-def _docx_text(path: Path, data: bytes) -> str:
-    import io
-    import zipfile
+def _raise_if_out_of_memory(err: Exception) -> None:
+    """A parser that ran out of memory says so in its own way (libxml2: "Memory allocation failed"); that is the
+    parse's memory limit (rag/parse_process.py), not a malformed file."""
+    if isinstance(err, MemoryError) or "memory allocation failed" in str(err).lower():
+        raise MemoryError from None
 
+
+def _docx_text(path: Path, data: bytes, limits: ParseLimits | None = None, deadline: float | None = None) -> str:
+    from rag.archive_guard import check_archive
+
+    limits = limits or ParseLimits()
+    check_archive(data, shown(path), limits.expanded_bytes, deadline, limits.timeout, ".docx")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            # Declared sizes are trustworthy enough: zipfile stops at the declared size and fails the CRC.
-            total = sum(info.file_size for info in archive.infolist())
-        if total > 20 * len(data) + 50 * 2**20:
-            raise LoadError(shown(path), f"unpacks to {total / 2**20:.0f} MiB from {len(data) / 2**20:.1f} MiB "
-                            "(zip bomb?); not loaded")
         import docx
 
         document = docx.Document(io.BytesIO(data))
     except LoadError:
         raise
     except Exception as err:
+        _raise_if_out_of_memory(err)
         raise LoadError(shown(path), f"is not a readable .docx file ({type(err).__name__})") from None
     blocks = [p.text.strip() for p in document.paragraphs]
     for table in document.tables:
@@ -261,3 +262,24 @@ def _docx_text(path: Path, data: bytes) -> str:
             cells = [cell.text.strip() for cell in row.cells]
             blocks.append(" | ".join(c for c in cells if c))
     return "\n".join(b for b in blocks if b)
+
+
+def import_parsers() -> None:
+    """Import the parsing libraries (the worker process does this once, before its first file)."""
+    import bs4  # noqa: F401
+    import docx  # noqa: F401
+    import lxml.etree  # noqa: F401
+    import pypdf  # noqa: F401
+
+
+def parse_structured(kind: str, name: str, payload: bytes, limits: ParseLimits,
+                     deadline: float | None) -> tuple[str, tuple]:
+    """(text, pages) of one PDF, .docx or HTML payload; runs in the parser process (rag/parse_process.py)."""
+    path = Path(name)
+    if kind == "pdf":
+        return _pdf_text(path, payload)
+    if kind == "docx":
+        return _docx_text(path, payload, limits, deadline), ()
+    if kind == "html":
+        return _html_text(path, payload.decode("utf-8")), ()
+    raise LoadError(name, f"has no parser for {kind!r}")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rag.answering.chain import clean_question
 from rag.types import Passage
+from rag.validation import clean_question
 
 
 def passage_json(passage: Passage) -> dict:
