@@ -20,7 +20,7 @@ def pytest_configure(config):
 
 
 # Module-scoped fixtures of the llm-mode tests (hash_services, passages).
-pytest_plugins = ["tests.llm_fixtures"]
+pytest_plugins = ["tests.support.llm_fixtures"]
 
 
 @pytest.fixture(scope="session")

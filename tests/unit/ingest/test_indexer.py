@@ -1,0 +1,192 @@
+"""Indexing: manifest, incremental add/change/remove, mismatch refusal, bad input never damages the index."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from rag.errors import IndexMismatchError, NothingIndexedError
+from rag.ingest.indexer import index_paths
+from rag.store.snapshot import current_path, load_snapshot
+from tests.conftest import SEED_FILE
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(SEED_FILE, folder / "seed.txt")
+    (folder / "kyoto.md").write_text("# Kyoto\n\nKyoto was the capital of Japan for over a thousand years.\n",
+                                     encoding="utf-8")
+    return folder
+
+
+def snapshot_state(settings, embedder):
+    snap = load_snapshot(settings.index_dir, embedder)
+    return {s: d["sha256"] for s, d in snap.manifest["documents"].items()}, snap
+
+
+def test_manifest_and_store_agree(make_settings, fake_embedder, corpus):
+    settings = make_settings()
+    report = index_paths([corpus], settings, embedder=fake_embedder)
+    assert report.counts_line == "2 added, 0 changed, 0 removed"
+    snap = load_snapshot(settings.index_dir, fake_embedder)
+    manifest = snap.manifest
+    assert manifest["embedding"] == {"model": "hash-256", "dim": 256, "normalized": True}
+    assert manifest["chunking"]["chunk_size"] == settings.chunk_size
+    assert manifest["chunking"]["chunk_overlap"] == settings.chunk_overlap
+    assert set(manifest["documents"]) == {str((corpus / "seed.txt").resolve()), str((corpus / "kyoto.md").resolve())}
+    assert "faiss-cpu" in manifest["versions"] and "sentence-transformers" in manifest["versions"]
+    assert snap.vectorstore.index.ntotal == len(snap.chunks) == manifest["n_chunks"]
+    assert sum(d["chunks"] for d in manifest["documents"].values()) == manifest["n_chunks"]
+    for chunk in snap.chunks:
+        assert snap.document(chunk.source).text[chunk.start:chunk.end] == chunk.text
+
+
+def test_incremental_add_change_remove(make_settings, fake_embedder, corpus):
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=fake_embedder)
+
+    again = index_paths([corpus], settings, embedder=fake_embedder)
+    assert again.counts_line == "0 added, 0 changed, 0 removed"
+    assert again.embedded_chunks == 0
+
+    (corpus / "kyoto.md").write_text("# Kyoto\n\nKyoto has about 1.5 million inhabitants.\n", encoding="utf-8")
+    (corpus / "osaka.txt").write_text("Osaka is known for its food.", encoding="utf-8")
+    (corpus / "seed.txt").unlink()
+    report = index_paths([corpus], settings, embedder=fake_embedder)
+    assert report.counts_line == "1 added, 1 changed, 1 removed"
+    assert report.embedded_chunks == 2  # only the new and the changed document were embedded
+
+    shas, snap = snapshot_state(settings, fake_embedder)
+    assert {p.split("/")[-1] for p in shas} == {"kyoto.md", "osaka.txt"}
+    texts = " ".join(c.text for c in snap.chunks)
+    assert "1.5 million" in texts and "thousand years" not in texts and "KN-23" not in texts
+    hits = snap.dense_search(fake_embedder.embed_array(["Osaka food"])[0], 1)
+    assert snap.chunks[hits[0][0]].source.endswith("osaka.txt")
+
+
+def test_documents_indexed_from_elsewhere_are_kept(make_settings, fake_embedder, corpus, tmp_path):
+    settings = make_settings()
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "note.txt").write_text("A separate note about Hokkaido.", encoding="utf-8")
+    index_paths([corpus], settings, embedder=fake_embedder)
+    report = index_paths([other], settings, embedder=fake_embedder)
+    assert report.counts_line == "1 added, 0 changed, 0 removed"
+    assert report.n_documents == 3
+    removed = index_paths([], settings, embedder=fake_embedder, remove=[str((other / "note.txt").resolve())])
+    assert removed.counts_line == "0 added, 0 changed, 1 removed" and removed.n_documents == 2
+
+
+def test_mismatched_settings_are_refused_until_rebuild(make_settings, fake_embedder, corpus):
+    index_paths([corpus], make_settings(), embedder=fake_embedder)
+    bigger = make_settings(chunk_size=500, chunk_overlap=50)
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        index_paths([corpus], bigger, embedder=fake_embedder)
+    from rag.embedding import HashEmbedder
+
+    with pytest.raises(IndexMismatchError, match="embedding model 'hash-256'"):
+        index_paths([corpus], make_settings(), embedder=HashEmbedder(128))
+    report = index_paths([corpus], bigger, embedder=fake_embedder, rebuild=True)
+    assert report.counts_line == "2 added, 0 changed, 0 removed"
+    assert load_snapshot(bigger.index_dir).manifest["chunking"]["chunk_size"] == 500
+
+
+def test_bad_files_are_reported_and_never_damage_the_index(make_settings, fake_embedder, corpus, tmp_path):
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=fake_embedder)
+    before, _ = snapshot_state(settings, fake_embedder)
+    published = current_path(settings.index_dir)
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.txt").write_bytes(b"")
+    (bad / "blob.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (bad / "sheet.xlsx").write_bytes(b"PK")
+    (bad / "latin.txt").write_bytes("caf\xe9".encode("latin-1"))
+    with pytest.raises(NothingIndexedError, match="Nothing could be indexed"):
+        index_paths([bad, tmp_path / "nope"], settings, embedder=fake_embedder)
+    assert current_path(settings.index_dir) == published
+    after, _ = snapshot_state(settings, fake_embedder)
+    assert after == before
+
+    (bad / "good.txt").write_text("A good file about Sapporo.", encoding="utf-8")
+    report = index_paths([bad, tmp_path / "nope"], settings, embedder=fake_embedder)
+    assert report.counts_line == "1 added, 0 changed, 0 removed"
+    assert sorted(w.path.split("/")[-1] for w in report.warnings) == [
+        "blob.txt", "empty.txt", "latin.txt", "nope", "sheet.xlsx"]
+    assert report.missing_paths == [str(tmp_path / "nope")]
+    after, _ = snapshot_state(settings, fake_embedder)
+    assert set(before) < set(after)
+
+
+def test_manifest_is_plain_json(make_settings, fake_embedder, corpus):
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=fake_embedder)
+    data = json.loads((current_path(settings.index_dir) / "manifest.json").read_text())
+    assert data["n_documents"] == 2 and data["format"] == 2
+
+
+def test_every_sentence_is_embedded_once_and_chunk_vectors_are_their_weighted_mean(make_settings, fake_embedder,
+                                                                                    corpus):
+    import numpy as np
+
+    from rag.store.sentence_table import chunk_vectors
+
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=fake_embedder)
+    snap = load_snapshot(settings.index_dir, fake_embedder)
+    table = snap.sentences
+    assert table is not None and set(table.rows) == set(snap.docs)
+    for source, doc in snap.docs.items():
+        spans, vectors = table.block(source)
+        assert (np.diff(spans[:, 0]) > 0).all()  # sorted, distinct
+        # each row is the embedding of exactly that verbatim sentence (float16 on disk)
+        want = fake_embedder.embed_array([doc.text[a:b] for a, b in spans])
+        assert np.abs(np.asarray(vectors, np.float32) - want).max() < 2e-3
+        chunks = [c for c in snap.chunks if c.source == source]
+        for chunk in chunks:
+            lo, hi = table.chunk_rows(chunk)
+            assert [tuple(s) for s in spans[lo - table.rows[source][0]:hi - table.rows[source][0]]] == \
+                [tuple(s) for s in chunk.sentences]
+        got = snap.chunk_vectors([k for k, c in snap.iter_chunks() if c.source == source])
+        assert np.abs(got - chunk_vectors(chunks, spans, np.asarray(vectors, np.float32))).max() < 2e-3
+
+
+def test_unchanged_documents_keep_their_sentence_vectors(make_settings, fake_embedder, corpus):
+    import numpy as np
+
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=fake_embedder)
+    seed = str((corpus / "seed.txt").resolve())
+    before = np.array(load_snapshot(settings.index_dir).sentences.block(seed)[1])
+    (corpus / "kyoto.md").write_text("# Kyoto\n\nKyoto has about 1.5 million inhabitants.\n", encoding="utf-8")
+    report = index_paths([corpus], settings, embedder=fake_embedder)
+    assert report.counts_line == "0 added, 1 changed, 0 removed" and report.embedded_chunks == 1
+    snap = load_snapshot(settings.index_dir)
+    assert np.array_equal(np.array(snap.sentences.block(seed)[1]), before)
+    spans, _ = snap.sentences.block(str((corpus / "kyoto.md").resolve()))
+    assert any(snap.docs[str((corpus / "kyoto.md").resolve())].text[a:b].startswith("Kyoto has") for a, b in spans)
+
+
+def test_an_index_of_an_earlier_format_asks_for_a_rebuild_and_loses_nothing_else(make_settings, fake_embedder,
+                                                                                   corpus):
+    """No compatibility code for formats no user has: an earlier format is one clear line naming the fix, the
+    index is left as it is, and `rag index --rebuild` replaces it."""
+    from rag.services import build_services
+
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=fake_embedder)
+    path = current_path(settings.index_dir)
+    manifest = json.loads((path / "manifest.json").read_text())
+    (path / "manifest.json").write_text(json.dumps(dict(manifest, format=1)))
+    with pytest.raises(IndexMismatchError, match=r"earlier version of rag; rebuild it with `rag index --rebuild`"):
+        index_paths([corpus], settings, embedder=fake_embedder)
+    with pytest.raises(IndexMismatchError, match=r"`rag index --rebuild`"):
+        build_services(settings, embedder=fake_embedder).assistant.ask("Where is Kyoto?")
+    assert current_path(settings.index_dir) == path  # untouched
+    report = index_paths([corpus], settings, embedder=fake_embedder, rebuild=True)
+    assert report.n_documents == 2 and load_snapshot(settings.index_dir).manifest["format"] == 2
