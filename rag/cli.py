@@ -68,6 +68,8 @@ def index_cmd(paths, index_dir, rebuild, quiet, check, repair, wait):
                          lock_timeout=wait)
     for warning in report.warnings:
         click.echo(f"skipped {warning}", err=True)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(report.summary())
     if report.missing_paths:
         sys.exit(2)

@@ -9,7 +9,8 @@ import pytest
 
 from rag.errors import IndexMismatchError, NothingIndexedError
 from rag.ingest.indexer import index_paths
-from rag.store.snapshot import current_path, load_snapshot
+from rag.ingest.structure import unit_text
+from rag.store.snapshot import FORMAT_VERSION, current_path, load_snapshot
 
 from .conftest import SEED_FILE
 
@@ -128,7 +129,7 @@ def test_manifest_is_plain_json(make_settings, fake_embedder, corpus):
     settings = make_settings()
     index_paths([corpus], settings, embedder=fake_embedder)
     data = json.loads((current_path(settings.index_dir) / "manifest.json").read_text())
-    assert data["n_documents"] == 2 and data["format"] == 2
+    assert data["n_documents"] == 2 and data["format"] == FORMAT_VERSION
 
 
 def test_every_sentence_is_embedded_once_and_chunk_vectors_are_their_weighted_mean(make_settings, fake_embedder,
@@ -145,8 +146,9 @@ def test_every_sentence_is_embedded_once_and_chunk_vectors_are_their_weighted_me
     for source, doc in snap.docs.items():
         spans, vectors = table.block(source)
         assert (np.diff(spans[:, 0]) > 0).all()  # sorted, distinct
-        # each row is the embedding of exactly that verbatim sentence (float16 on disk)
-        want = fake_embedder.embed_array([doc.text[a:b] for a, b in spans])
+        # each row is the embedding of exactly that verbatim unit, under its section path when the unit
+        # embeddings carry it (rag.ingest.structure.unit_text; float16 on disk)
+        want = fake_embedder.embed_array([unit_text(doc, a, b) for a, b in spans])
         assert np.abs(np.asarray(vectors, np.float32) - want).max() < 2e-3
         chunks = [c for c in snap.chunks if c.source == source]
         for chunk in chunks:
@@ -187,7 +189,7 @@ def test_an_index_without_sentence_vectors_is_upgraded_in_place(make_settings, f
     report = index_paths([], settings, embedder=fake_embedder)  # nothing changed on disk but the removal
     assert report.upgraded == 1 and "re-embedded for the new index format" in report.summary()
     snap = load_snapshot(settings.index_dir)
-    assert snap.manifest["format"] == 2 and snap.sentences is not None
+    assert snap.manifest["format"] == FORMAT_VERSION and snap.sentences is not None
     assert set(snap.sentences.rows) == set(snap.docs) == {str((corpus / "seed.txt").resolve())}
 
 

@@ -2,7 +2,10 @@
 
 Every offset the product reports refers to the text loaded here. For .txt/.md that is the file decoded as
 UTF-8 (a BOM is honoured; UTF-16 with a BOM is accepted) with universal newlines, i.e. what
-``open(path, encoding="utf-8").read()`` gives. A file that cannot be loaded raises LoadError naming the file and
+``open(path, encoding="utf-8").read()`` gives. Each Document also carries its answer units and section paths
+(rag.ingest.structure): Markdown through markdown-it, HTML through its DOM, .docx through its heading and list
+styles, PDF outlines; a file whose structure cannot be read is indexed as plain text with a one-line ``note``.
+A file that cannot be loaded raises LoadError naming the file and
 the reason; callers carry on with the rest. Reads are bounded (see docs/RELIABILITY.md): sizes are checked before
 reading, text is streamed block by block, only regular files are opened, and .docx archives are checked for
 implausible unpacked sizes before they are opened.
@@ -13,12 +16,12 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
-import re
 import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from rag.errors import LoadError
+from rag.ingest.structure import with_structure
 from rag.types import Document
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -30,8 +33,6 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
 MAX_FILE_BYTES = 32 * 1024 * 1024
 CONTAINER_FACTOR = 4
 BLOCK = 1 << 20
-
-_BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 def shown(path) -> str:
@@ -120,18 +121,19 @@ def load(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Document:
     except OSError as err:
         raise LoadError(name, f"cannot read file ({err.strerror or err})") from None
     pages: tuple[tuple[int, int], ...] = ()
+    structure: dict = {}
     if suffix in HTML_SUFFIXES:
-        text = _html_text(path, text)
+        text, structure = _html_text(path, text)
     elif suffix == ".pdf":
-        text, pages = _pdf_text(path, data)
+        text, pages, structure = _pdf_text(path, data)
     elif suffix == ".docx":
-        text = _docx_text(path, data)
+        text, structure = _docx_text(path, data)
     if not text.strip():
         raise LoadError(name, "file is empty" if suffix in TEXT_SUFFIXES else "contains no text")
     if len(text) > max_bytes:
         raise LoadError(name, f"its text is {len(text) / 2**20:.0f} M characters, over the "
                         f"{max_bytes / 2**20:.0f} M limit (RAG_MAX_FILE_MB); split it into smaller files")
-    return Document(source=source, text=text, sha256=sha, pages=pages)
+    return with_structure(Document(source=source, text=text, sha256=sha, pages=pages, **structure))
 
 
 def read_text(path: Path) -> tuple[str, str]:
@@ -192,21 +194,24 @@ def decode_text(path: Path, data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _html_text(path: Path, markup: str) -> str:
-    from bs4 import BeautifulSoup
+def _html_text(path: Path, markup: str) -> tuple[str, dict]:
+    """The page's text and its structure (rag.ingest.html); the text alone, with a note, when the structure
+    walk fails."""
+    from rag.ingest.html import page_text, parse, read_html
 
     try:
-        soup = BeautifulSoup(markup, "lxml")  # libxml2 caps nesting depth, so deep trees do not recurse
-        for tag in soup(["script", "style", "noscript", "template", "head"]):
-            tag.decompose()
-        text = soup.get_text("\n")
+        text, units, sections = read_html(markup)
+        return text, {"units": units, "sections": sections}
+    except Exception as err:  # RecursionError included: try the plain text, which recurses less
+        note = f"its HTML structure could not be read ({type(err).__name__}); indexed as plain text"
+    try:
+        text = page_text(parse(markup)[0])
     except RecursionError:
         raise LoadError(shown(path), "HTML is nested too deeply to read") from None
-    lines = (line.strip() for line in text.splitlines())
-    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+    return text, {"note": note}
 
 
-def _pdf_text(path: Path, data: bytes) -> tuple[str, tuple[tuple[int, int], ...]]:
+def _pdf_text(path: Path, data: bytes) -> tuple[str, tuple[tuple[int, int], ...], dict]:
     import io
 
     from pypdf import PdfReader
@@ -234,10 +239,21 @@ def _pdf_text(path: Path, data: bytes) -> tuple[str, tuple[tuple[int, int], ...]
         raise LoadError(shown(path), f"is not a readable PDF ({type(err).__name__})") from None
     if not parts:
         raise LoadError(shown(path), "PDF has no text layer (scanned images?); run OCR on it first")
-    return "\n\n".join(parts), tuple(pages)
+    text = "\n\n".join(parts)
+    return text, tuple(pages), _pdf_outline(reader, text, tuple(pages))
 
 
-def _docx_text(path: Path, data: bytes) -> str:
+def _pdf_outline(reader, text: str, pages: tuple[tuple[int, int], ...]) -> dict:
+    """Sections from the PDF outline, if it has one (rag.ingest.pdf); a broken outline is noted, not fatal."""
+    from rag.ingest.pdf import outline_sections
+
+    try:
+        return {"sections": outline_sections(reader, text, pages)}
+    except Exception as err:  # pypdf raises many types on malformed outlines
+        return {"note": f"its PDF outline could not be read ({type(err).__name__}); indexed without sections"}
+
+
+def _docx_text(path: Path, data: bytes) -> tuple[str, dict]:
     import io
     import zipfile
 
@@ -255,6 +271,17 @@ def _docx_text(path: Path, data: bytes) -> str:
         raise
     except Exception as err:
         raise LoadError(shown(path), f"is not a readable .docx file ({type(err).__name__})") from None
+    from rag.ingest.office import read_docx
+
+    try:
+        text, units, sections = read_docx(document)
+        return text, {"units": units, "sections": sections}
+    except Exception as err:  # the structure failed: the text as before, with a note
+        note = f"its .docx structure could not be read ({type(err).__name__}); indexed as plain text"
+    return _docx_plain_text(document), {"note": note}
+
+
+def _docx_plain_text(document) -> str:
     blocks = [p.text.strip() for p in document.paragraphs]
     for table in document.tables:
         for row in table.rows:

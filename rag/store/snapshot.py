@@ -25,11 +25,14 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import IndexCorruptError, IndexMissingError
+from rag.ingest.structure import chunk_text
 from rag.store.sentence_table import SentenceTable
 from rag.text import content_terms
 from rag.types import Chunk, Document
 
-FORMAT_VERSION = 2  # 2: sentence vectors stored (rag.store.sentence_table); 1 is upgraded by the next `rag index`
+# 2: sentence vectors stored (rag.store.sentence_table); 3: answer units and section paths (rag.ingest.structure).
+# An older format is upgraded by the next `rag index` (re-chunked and re-embedded from the stored texts).
+FORMAT_VERSION = 3
 CURRENT = "current"
 SNAPSHOTS = "snapshots"
 
@@ -160,7 +163,8 @@ def _load(path: Path, embeddings) -> IndexSnapshot:
         for line in handle:
             row = json.loads(line)
             docs[row["source"]] = Document(
-                row["source"], row["text"], row["sha256"], tuple(tuple(p) for p in row.get("pages", ()))
+                row["source"], row["text"], row["sha256"], tuple(tuple(p) for p in row.get("pages", ())),
+                tuple((int(o), str(p)) for o, p in row.get("sections", ())),
             )
     bm25 = bm25s.BM25.load(str(path / "bm25")) if chunks else None
     return IndexSnapshot(path, manifest, vectorstore, chunks, docs, bm25, SentenceTable.load(path))
@@ -257,14 +261,15 @@ def write_snapshot(
     if chunks:
         bm25 = bm25s.BM25()
         same: dict[str, str] = {}  # one str object per distinct term: 100k chunks hold ~7M term occurrences
-        bm25.index([[same.setdefault(t, t) for t in content_terms(c.text)] or ["\u2205"] for c in chunks],
+        bm25.index([[same.setdefault(t, t) for t in content_terms(chunk_text(c))] or ["\u2205"] for c in chunks],
                    show_progress=False)
         bm25.save(str(tmp / "bm25"))
 
     with open(tmp / "docs.jsonl", "w", encoding="utf-8") as handle:
         for doc in docs:
             handle.write(json.dumps({"source": doc.source, "sha256": doc.sha256, "text": doc.text,
-                                     "pages": [list(p) for p in doc.pages]}, ensure_ascii=False) + "\n")
+                                     "pages": [list(p) for p in doc.pages],
+                                     "sections": [list(p) for p in doc.sections]}, ensure_ascii=False) + "\n")
     manifest = dict(manifest, format=FORMAT_VERSION, snapshot=snap_id, n_chunks=len(chunks), n_documents=len(docs))
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     _fsync_tree(tmp)
