@@ -190,6 +190,9 @@ class _Walker:
 
     def row(self, tok) -> None:
         line = tok.map[0]
+        if _DIRECTIVE.match(self.lines.get(line)):  # a shortcode line the table swallowed
+            self.hide(line, line + 1)
+            return
         a, b = trim(self.text, self.lines.start(line), self.lines.end(line))
         if a < b and self.text[a] == "|":
             a += 1
