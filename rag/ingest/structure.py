@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.ingest.sentences import paragraph_sentence_spans, sentence_spans
+from rag.text import index_text
 from rag.types import Document
 
 UNIT_KINDS = ("sentence", "list_item", "table_row", "code", "text")
@@ -157,14 +158,8 @@ def with_structure(doc: Document) -> Document:
     return dataclasses.replace(doc, units=plain_units(doc.text))
 
 
-def index_text(section: str | None, text: str) -> str:
-    """What is embedded or BM25-indexed for a unit or a chunk: its section path prepended (contextual chunk
-    headers), so a question naming the section finds the text under it. Citations never include it."""
-    return f"{section}: {text}" if section else text
-
-
-# Whether a unit's embedding carries its section path too (the chunk's BM25 text always does). Chosen by
-# measurement on the Kubernetes dev split: docs/EVAL.md, "Contextual chunk headers".
+# Whether a unit's embedding carries its section path too (the chunk's BM25 text always does: rag.text.index_text
+# in the store). Chosen by measurement on the Kubernetes dev split: docs/EVAL.md, "Structure-aware ingestion".
 EMBED_SECTION_PATH = True
 
 
@@ -172,8 +167,3 @@ def unit_text(doc: Document, start: int, end: int) -> str:
     """What is embedded for the unit ``doc.text[start:end]``."""
     text = doc.text[start:end]
     return index_text(doc.section_at(start), text) if EMBED_SECTION_PATH else text
-
-
-def chunk_text(chunk) -> str:
-    """What is BM25-indexed for a chunk: its text under its section path."""
-    return index_text(chunk.section, chunk.text)

@@ -25,9 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import IndexCorruptError, IndexMissingError
-from rag.ingest.structure import chunk_text
 from rag.store.sentence_table import SentenceTable
-from rag.text import content_terms
+from rag.text import content_terms, index_text
 from rag.types import Chunk, Document
 
 # 2: sentence vectors stored (rag.store.sentence_table); 3: answer units and section paths (rag.ingest.structure).
@@ -261,7 +260,8 @@ def write_snapshot(
     if chunks:
         bm25 = bm25s.BM25()
         same: dict[str, str] = {}  # one str object per distinct term: 100k chunks hold ~7M term occurrences
-        bm25.index([[same.setdefault(t, t) for t in content_terms(chunk_text(c))] or ["\u2205"] for c in chunks],
+        terms = (content_terms(index_text(c.section, c.text)) for c in chunks)  # under its section path
+        bm25.index([[same.setdefault(t, t) for t in chunk_terms] or ["\u2205"] for chunk_terms in terms],
                    show_progress=False)
         bm25.save(str(tmp / "bm25"))
 
