@@ -2,11 +2,11 @@
 
 Citations quote the file verbatim (``**Note:**``, `` `kubectl` ``, ``{{< glossary_tooltip text="Pod" ... >}}``), but a
 person reading an answer or its source passage wants text. ``inline_pieces`` reads a span into pieces to show:
-plain text, inline code, strong/emphasis (their inner markup read again), link text; it hides list and heading
-markers at line starts, heading anchors ``{ #id }``, HTML comments, template shortcodes (showing a shortcode's
-``text="..."`` argument, as the site would) and backslash escapes; ``<br>`` is a line break. Other raw HTML is
-shown as the text it is. Nothing here is HTML: the UI escapes every piece's text (ui/render.py);
-``plain_text`` joins them for titles.
+plain text, inline code, strong/emphasis (their inner markup read again), link text. A list marker at a line start
+is shown as a bullet "•"; heading and quote markers, heading anchors ``{ #id }``, HTML comments and template
+shortcodes are hidden (a shortcode's ``text="..."`` argument is shown, as the site would), backslash escapes are
+resolved and ``<br>`` is a line break. Other raw HTML is shown as the text it is. Nothing here is HTML: the UI
+escapes every piece's text (ui/render.py); ``plain_text`` joins them for titles.
 
 This is a small lexer for inline syntax only (block structure comes from markdown-it, rag.ingest.markdown), and
 it is used for display and section titles, never to compute an offset.
@@ -28,7 +28,8 @@ _INLINE = re.compile(
     r"|(?P<link>\[(?P<link_text>[^\]\n]+)\](?:\([^)\n]*\)|\[[^\]\n]*\]))"
     r"|(?P<strong>\*\*(?=\S)(?P<strong_a>.+?)(?<=\S)\*\*|(?<![\w])__(?=\S)(?P<strong_b>.+?)(?<=\S)__(?![\w]))"
     r"|(?P<em>\*(?=[^\s*])(?P<em_a>[^*\n]+?)(?<=\S)\*|(?<![\w])_(?=[^\s_])(?P<em_b>[^_\n]+?)(?<=\S)_(?![\w]))"
-    r"|(?P<bullet>^[ \t]*(?:[-*+][ \t]+(?:\[[ xX]\][ \t]+)?|>[ \t]?|\#{1,6}[ \t]+))"
+    r"|(?P<bullet>^[ \t]*[-*+][ \t]+(?:\[[ xX]\][ \t]+)?)"
+    r"|(?P<marker>^[ \t]*(?:>[ \t]?|\#{1,6}[ \t]+))"
     r"|(?P<escape>\\(?P<escaped>[\\`*_{}\[\]()#+\-.!|<>~]))"
     r"|(?P<tag><br\s*/?>)",
     re.DOTALL | re.MULTILINE | re.IGNORECASE,
@@ -60,8 +61,8 @@ def inline_pieces(text: str) -> list[Piece]:
     return pieces
 
 
-_KINDS = ("comment", "shortcode", "liquid", "anchor", "code", "image", "link", "strong", "em", "bullet", "escape",
-          "tag")
+_KINDS = ("comment", "shortcode", "liquid", "anchor", "code", "image", "link", "strong", "em", "bullet", "marker",
+          "escape", "tag")
 
 
 def _group(match: re.Match) -> str:
@@ -89,7 +90,9 @@ def _piece(kind: str, match: re.Match) -> Piece | None:
         return Piece("text", match.group("escaped"))
     if kind == "tag":
         return Piece("text", "\n")
-    return None  # comment, liquid tag, anchor, list/heading/quote marker: hidden
+    if kind == "bullet":  # a list item's marker, as the page would show it
+        return Piece("text", "\u2022 ")
+    return None  # comment, liquid tag, anchor, heading/quote marker: hidden
 
 
 def plain_text(text: str) -> str:
