@@ -105,6 +105,17 @@ def test_chunks_carry_unit_kinds_and_sections(tmp_path):
     assert {"list_item", "table_row", "code", "sentence"} <= {k for c in chunks for k in c.unit_kinds}
 
 
+def test_a_shortcode_that_shows_text_stays_inside_its_sentence(tmp_path):
+    path = tmp_path / "tooltip.md"
+    path.write_text('# T\n\nObjects live in the\n{{< glossary_tooltip text="API Group" term_id="g" >}}\n'
+                    "which is used for things.\n\n{{< note >}}\nA note.\n{{< /note >}}\n", encoding="utf-8")
+    assert units_of(load(path)) == [
+        ('Objects live in the\n{{< glossary_tooltip text="API Group" term_id="g" >}}\nwhich is used for things.',
+         "sentence"),
+        ("A note.", "sentence"),
+    ]
+
+
 def test_long_list_item_and_long_code_are_cut(tmp_path):
     sentence = "This sentence is part of a very long list item that goes on. "
     code = "\n".join(f"line_{i} = {i}" for i in range(200))

@@ -5,7 +5,8 @@ The text is the file as decoded (every offset refers to it); markdown-it gives e
 
 Lines that are not text inside a paragraph or list item (a line holding only Hugo/Jekyll shortcodes such as
 ``{{< note >}}`` or ``{{< glossary_definition ... >}}``, a ``{% ... %}`` tag, a ``:::`` directive, an HTML comment
-or an attribute list ``{: .class}``) split the block around them and belong to no unit.
+or an attribute list ``{: .class}``) split the block around them and belong to no unit. A shortcode that shows
+text (``{{< glossary_tooltip text="Pod" ... >}}``) is a word of its sentence, even alone on a line.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ _OPENS = re.compile(r"\s*(\{\{[<%]|<!--)")
 _CLOSES = {"{{<": re.compile(r">\}\}|%\}\}"), "{{%": re.compile(r"%\}\}|>\}\}"), "<!--": re.compile(r"-->")}
 _ANCHOR = re.compile(r"\s*\{\s*#[^{}]*\}\s*$")
 _QUOTED = re.compile(r'"([^"]+)"')
+_INLINE_TEXT = re.compile(r"\{\{<[^}]*\btext\s*=")
 
 # Layout kinds for rendering (ui/render.py): "hidden" lines are not shown, "heading" lines are shown as a title,
 # "code" is shown verbatim; everything else is read as inline markup (rag.ingest.markup).
@@ -226,6 +228,8 @@ class _Walker:
                 if closed:
                     skip_until = None
                     directive = not body[closed.end():].strip() or bool(_DIRECTIVE.match(body[closed.end():]))
+            elif _INLINE_TEXT.search(body):  # {{< glossary_tooltip text="Pod" ... >}} is a word of its sentence
+                directive = False
             elif _DIRECTIVE.match(body) or (tag_lines and _is_tag_line(body)):
                 directive = True
             else:
