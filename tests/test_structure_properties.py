@@ -65,6 +65,7 @@ BLOCKS = st.one_of(
     st.just("{{< note >}}"), st.just('{{% heading "whatsnext" %}}'), st.just("<!-- body -->"), st.just("---"),
     paragraph().map(lambda p: "{{< note >}}\n" + p + "\n{{< /note >}}"),
     st.just("[ref]: https://example.com/x"),
+    paragraph().map(lambda p: "> " + p.replace("\n", "\n> ")),
 )
 
 
@@ -93,7 +94,7 @@ def test_units_and_chunks_are_verbatim_spans(text):
         assert kind in {"sentence", "list_item", "table_row", "code", "text"}
         if kind != "text":
             assert not any(bad in span for bad in FORBIDDEN if not (kind == "code" and bad == "FENCE")), span
-            assert not span.startswith(("- ", "* ", "1. "))  # a list marker is never part of a unit
+            assert not span.startswith(("- ", "* ", "1. ", ">"))  # nor a list or blockquote marker
     offsets = [o for o, _ in doc.sections]
     assert offsets == sorted(set(offsets)) and all(0 <= o <= len(text) for o in offsets)
     for chunk in chunk_document(doc, 200, 30):

@@ -26,6 +26,7 @@ _OPENS = re.compile(r"\s*(\{\{[<%]|<!--)")
 _CLOSES = {"{{<": re.compile(r">\}\}|%\}\}"), "{{%": re.compile(r"%\}\}|>\}\}"), "<!--": re.compile(r"-->")}
 _ANCHOR = re.compile(r"\s*\{\s*#[^{}]*\}\s*$")
 _QUOTED = re.compile(r'"([^"]+)"')
+_QUOTE_MARKERS = re.compile(r"[ \t]*(?:>[ \t]?)+")
 _INLINE_TEXT = re.compile(r"\{\{<[^}]*\btext\s*=")
 
 # Layout kinds for rendering (ui/render.py): "hidden" lines are not shown, "heading" lines are shown as a title,
@@ -148,7 +149,7 @@ class _Walker:
             item.last = last
             return
         for a, b in self.runs(first, last):
-            self.out.add_sentences(self.text, a, b)
+            self.out.add_sentences(self.text, a, b, lead=_skip_quote)
 
     def close_lead(self) -> None:
         item = self.items[-1] if self.items else None
@@ -208,7 +209,7 @@ class _Walker:
             self.hide(first, last)
             return
         for a, b in self.runs(first, last, tag_lines=True):
-            self.out.add_sentences(self.text, a, b)
+            self.out.add_sentences(self.text, a, b, lead=_skip_quote)
 
     # -- lines ----------------------------------------------------------------------------------------------
     def hide(self, first: int, last: int) -> None:
@@ -244,11 +245,19 @@ class _Walker:
                 start = -1
                 continue
             if start < 0:
-                start = self.lines.start(line) + (column if line == first else 0)
+                start = _skip_quote(self.text, self.lines.start(line) + (column if line == first else 0))
             end = self.lines.end(line)
         if start >= 0:
             runs.append((start, end))
         return [r for r in (trim(self.text, a, b) for a, b in runs) if r[0] < r[1]]
+
+
+def _skip_quote(text: str, start: int) -> int:
+    """``start`` moved past blockquote markers ("> ") when only they stand before it on its line."""
+    if text[text.rfind("\n", 0, start) + 1:start].strip():
+        return start
+    quoted = _QUOTE_MARKERS.match(text, start)
+    return quoted.end() if quoted else start
 
 
 def _is_tag_line(body: str) -> bool:

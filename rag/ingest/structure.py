@@ -23,6 +23,7 @@ one read back from an index) gets them here from its text.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,8 +48,14 @@ class Structure:
     units: list[Unit] = field(default_factory=list)
     sections: list[tuple[int, str]] = field(default_factory=list)
 
-    def add_sentences(self, text: str, start: int, end: int, kind: str = "sentence") -> None:
-        self.units.extend((a, b, kind) for a, b in paragraph_sentence_spans(text, start, end))
+    def add_sentences(self, text: str, start: int, end: int, kind: str = "sentence",
+                      lead: Callable[[str, int], int] | None = None) -> None:
+        """Sentences of ``text[start:end]``; ``lead(text, start)`` moves a sentence's start past markup that is
+        no answer text (a blockquote's "> " on a continuation line)."""
+        for a, b in paragraph_sentence_spans(text, start, end):
+            a = lead(text, a) if lead is not None else a
+            if a < b:
+                self.units.append((a, b, kind))
 
     def add_block(self, text: str, start: int, end: int, kind: str, long: int) -> None:
         """One unit for ``text[start:end]`` (trimmed of white space), or its sentences (lines, for code) when
