@@ -3,6 +3,8 @@ page's start. A PDF without an outline has no sections; its units are plain-text
 
 from __future__ import annotations
 
+import re
+
 from rag.ingest.structure import SEPARATOR
 
 
@@ -13,8 +15,10 @@ def outline_sections(reader, text: str, pages: tuple[tuple[int, int], ...]) -> t
         start, end = _page_range(pages, page_index + 1, len(text))
         if start is None:
             continue
-        found = text.lower().find(title_path[-1].lower(), start, end) if title_path[-1] else -1
-        entries.append((found if found >= 0 else start, len(entries), SEPARATOR.join(title_path)))
+        # case-insensitive search that keeps offsets (str.lower() may change a text's length)
+        found = re.compile(re.escape(title_path[-1]), re.IGNORECASE).search(text, start, end) if title_path[-1] \
+            else None
+        entries.append((found.start() if found else start, len(entries), SEPARATOR.join(title_path)))
     by_offset: dict[int, str] = {}
     for offset, _order, path in sorted(entries):
         by_offset[offset] = path
