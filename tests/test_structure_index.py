@@ -103,6 +103,24 @@ def test_snapshots_without_the_new_fields_still_load(make_settings, fake_embedde
     assert all(doc.sections == () and doc.section_at(10) is None for doc in snap.docs.values())
 
 
+def test_an_index_from_before_units_is_re_chunked_by_the_next_index_run(make_settings, fake_embedder, corpus):
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=fake_embedder)
+    path = current_path(settings.index_dir)
+    manifest = json.loads((path / "manifest.json").read_text())
+    (path / "manifest.json").write_text(json.dumps(dict(manifest, format=2)))  # as the previous version wrote it
+    docs = path / "docs.jsonl"
+    rows = [json.loads(line) for line in docs.read_text(encoding="utf-8").splitlines()]
+    docs.write_text("".join(json.dumps({k: v for k, v in row.items() if k != "sections"}) + "\n" for row in rows),
+                    encoding="utf-8")
+    report = index_paths([corpus], settings, embedder=fake_embedder)  # no file changed
+    assert report.upgraded == 3 and report.counts_line == "0 added, 0 changed, 0 removed"
+    snap = load_snapshot(settings.index_dir, fake_embedder)
+    guide = next(d for s, d in snap.docs.items() if s.endswith("guide.md"))
+    assert guide.section_at(guide.text.index("`retry_limit`")) == "Frobnicator Guide > Configuration > Retries"
+    assert all(c.unit_kinds for c in snap.chunks)
+
+
 @pytest.mark.slow
 def test_ask_json_cites_a_list_item_with_its_section(tmp_path, corpus, real_embedder, capsys):
     from rag.settings import Settings
