@@ -70,6 +70,8 @@ def index_cmd(paths, index_dir, rebuild, quiet, check, repair, wait):
                          lock_timeout=wait)
     for warning in report.warnings:
         click.echo(f"skipped {warning}", err=True)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(report.summary())
     if report.missing_paths:
         sys.exit(2)
@@ -166,7 +168,8 @@ def render_sources(answer) -> str:
         lines.append("Sources:")
         for c in answer.citations:
             where = f"page {c.page}, " if c.page else ""
-            lines.append(f"[{c.n}] {Path(c.source).name} ({where}chars {c.start}-{c.end}): \"{c.quote}\"")
+            section = f" § {c.section}" if c.section else ""
+            lines.append(f"[{c.n}] {Path(c.source).name}{section} ({where}chars {c.start}-{c.end}): \"{c.quote}\"")
     for s in answer.sentences:
         if not s.supported:
             lines.append(f"unsupported: \"{s.text}\" (support {s.support_score:.2f})")

@@ -61,8 +61,9 @@ class ParserProcess:
         self._process: subprocess.Popen | None = None
         self._conn: Connection | None = None
 
-    def parse(self, kind: str, name: str, payload: bytes, limits: ParseLimits) -> tuple[str, tuple]:
-        """(text, pages) of ``payload`` parsed as ``kind`` ("pdf", "docx", "html"); LoadError naming ``name``."""
+    def parse(self, kind: str, name: str, payload: bytes, limits: ParseLimits) -> tuple[str, tuple, dict]:
+        """(text, pages, structure) of ``payload`` parsed as ``kind`` ("pdf", "docx", "html"); LoadError naming
+        ``name``."""
         with self._lock:
             self._send(kind, name, payload, limits)
             if not self._conn.poll(limits.timeout + GRACE):
@@ -81,7 +82,7 @@ class ParserProcess:
             raise LoadError(name, reply[1])
         if reply[0] == "memory":
             raise memory_error(name, limits)
-        return reply[1], reply[2]
+        return reply[1], reply[2], reply[3]
 
     def _send(self, kind: str, name: str, payload: bytes, limits: ParseLimits) -> None:
         for attempt in (1, 2):  # a worker that exited after its last parse is replaced once
@@ -131,7 +132,7 @@ _WORKER = ParserProcess()
 atexit.register(_WORKER.close)
 
 
-def parse_isolated(kind: str, name: str, payload: bytes, limits: ParseLimits) -> tuple[str, tuple]:
+def parse_isolated(kind: str, name: str, payload: bytes, limits: ParseLimits) -> tuple[str, tuple, dict]:
     """Parse in the shared worker process (see the module docstring)."""
     return _WORKER.parse(kind, name, payload, limits)
 

@@ -49,3 +49,10 @@ def words(text: str) -> list[str]:
 def content_terms(text: str) -> list[str]:
     """Stemmed words that are not stop words: the tokens of BM25 and of the lexical overlap signals."""
     return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+def index_text(section: str | None, text: str) -> str:
+    """What is embedded or keyword-indexed for a unit or a chunk: its section path prepended (contextual chunk
+    headers, rag.ingest.structure), so a question naming the section finds the text under it. Citations never
+    include it."""
+    return f"{section}: {text}" if section else text

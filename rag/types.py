@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -14,13 +15,24 @@ def chunk_id(doc_sha256: str, start: int, end: int) -> str:
 
 @dataclass(frozen=True)
 class Document:
-    """A loaded source file. ``text`` is the text every offset refers to."""
+    """A loaded source file. ``text`` is the text every offset refers to.
+
+    ``sections``: (char offset where a section starts, its path "Title > Heading > Subheading"), sorted by
+    offset, from the front-matter/HTML title and the headings (Markdown, HTML, .docx heading styles, PDF
+    outline); empty for plain text and for documents stored by an index format without sections.
+    ``units``: the answer units the loader found, (start, end, kind) with ``text[start:end]`` the unit
+    (rag.ingest.structure); held in memory while indexing only, never stored (the chunks keep them).
+    ``note``: one line when the structure could not be read and the file was indexed as plain text.
+    """
 
     source: str
     text: str
     sha256: str
     # (char offset where the page starts, 1-based page number), for PDFs; empty otherwise.
     pages: tuple[tuple[int, int], ...] = ()
+    sections: tuple[tuple[int, str], ...] = ()
+    units: tuple[tuple[int, int, str], ...] = field(default=(), compare=False, repr=False)
+    note: str | None = field(default=None, compare=False)
 
     def page_at(self, offset: int) -> int | None:
         page = None
@@ -29,6 +41,11 @@ class Document:
                 break
             page = number
         return page
+
+    def section_at(self, offset: int) -> str | None:
+        """The path of the section holding ``offset`` (None before the first section or without sections)."""
+        i = bisect_right(self.sections, offset, key=lambda s: s[0])
+        return (self.sections[i - 1][1] or None) if i else None
 
 
 @dataclass(frozen=True)
@@ -42,13 +59,25 @@ class Chunk:
     end: int
     text: str
     page: int | None = None
-    # Whole sentences overlapping the chunk, as absolute (start, end) offsets into the document text.
+    # The answer units overlapping the chunk (they may run past its edges), as absolute (start, end) offsets into
+    # the document text, sorted and disjoint; ``text[start:end]`` is the unit, verbatim. A unit is a sentence of
+    # a prose paragraph, a whole list item (a definition-style bullet with its continuation sentences; a long
+    # item gives its sentences instead), a table row, or a code block (whole, or groups of its lines when long).
+    # Headings, front matter, heading anchors, HTML comments, shortcode and directive lines and link reference
+    # definitions are never inside a unit. See rag.ingest.structure.
     sentences: tuple[tuple[int, int], ...] = ()
+    # Parallel to ``sentences``: "sentence", "list_item", "table_row", "code", or "text" (a sentence of plain
+    # text, .txt/.pdf, split by pysbd line by line). Empty for chunks stored before units existed.
+    unit_kinds: tuple[str, ...] = ()
+    # The section path ("Guide > Configuration > Timeouts") at the chunk's start, or at its first unit when that
+    # starts later (a chunk opening with a heading is in that heading's section); None when there is none.
+    section: str | None = None
 
     def metadata(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("text")
         data["sentences"] = [list(s) for s in self.sentences]
+        data["unit_kinds"] = list(self.unit_kinds)
         return data
 
     @classmethod
@@ -62,6 +91,8 @@ class Chunk:
             text=text,
             page=meta.get("page"),
             sentences=tuple(tuple(s) for s in meta.get("sentences", ())),
+            unit_kinds=tuple(meta.get("unit_kinds", ())),
+            section=meta.get("section"),
         )
 
 
@@ -97,6 +128,7 @@ class Citation:
     quote: str
     score: float
     page: int | None = None
+    section: str | None = None  # the section path at ``start`` (Document.section_at)
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -107,6 +139,7 @@ class Citation:
             "end": self.end,
             "quote": self.quote,
             "score": round(float(self.score), 6),
+            "section": self.section,
         }
         if self.page is not None:
             data["page"] = self.page

@@ -74,6 +74,10 @@ CSS = """
   max-height: 340px; overflow-y: auto; font-family: Georgia, 'Iowan Old Style', 'Times New Roman', serif; }
 mark.cited { background: #fde68a; color: #111827; padding: 1px 2px; border-radius: 3px;
   box-shadow: 0 0 0 1px #f59e0b inset; }
+.cite-section { padding: 4px 12px 0; font-size: 0.78rem; color: var(--body-text-color-subdued); }
+.passage code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.85em; }
+.passage code.block { display: block; padding: 6px 8px; border-radius: 6px;
+  background: var(--background-fill-secondary); }
 .retrieved { margin-top: 6px; font-size: 0.82rem; }
 .retrieved summary { cursor: pointer; color: var(--body-text-color-subdued); }
 .retrieved ol { padding-left: 18px; }

@@ -3,15 +3,25 @@
 Every piece of document or user text goes through ``escape``: HTML-escaped, and the characters Markdown or
 LaTeX would interpret turned into numeric entities, so a document containing ``<script>`` or ``*bold*`` is
 shown exactly as written in every panel (the chatbot renders Markdown, the panels raw HTML).
+
+Text from a Markdown document is read as markup first (rag.ingest.markup, and the block layout of
+rag.ingest.markdown): list and heading markers, anchors, comments, front matter and shortcode lines are hidden,
+inline code, emphasis and link text are shown as such. Only the tags written here (``code``, ``strong``, ``em``,
+``span``, ``mark``) are live; every piece of text in them is escaped as above. A cited span is rendered on its
+own inside its ``<mark>``, so the highlight covers exactly the stored offsets.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 from rag.cite.markers import SINGLE as MARKER
+from rag.ingest.markup import inline_pieces
+from rag.ingest.structure import MARKDOWN_SUFFIXES
 from rag.types import Answer, Citation, Document
 
 # Characters Markdown (marked), GFM tables/strikethrough and KaTeX give meaning to, as numeric entities.
@@ -27,6 +37,58 @@ def escape(text: str) -> str:
     return html.escape(str(text), quote=False).translate(_MD_TABLE).replace("\n", "<br>")
 
 
+def is_markdown(source: str) -> bool:
+    return Path(source).suffix.lower() in MARKDOWN_SUFFIXES
+
+
+def markup_html(text: str, esc: Callable[[str], str] = escape) -> str:
+    """Inline Markdown of a document span as HTML: markers hidden, code/emphasis/link text shown, text escaped
+    with ``esc`` (``escape`` where the chatbot renders Markdown, ``html.escape`` in the raw-HTML panels)."""
+    out: list[str] = []
+    for piece in inline_pieces(text):
+        if piece.kind == "text":
+            out.append(esc(piece.text))
+        elif piece.kind == "code":
+            out.append(f"<code>{esc(piece.text)}</code>")
+        else:
+            tag = {"strong": "strong", "em": "em"}.get(piece.kind, "span")
+            out.append(f"<{tag}>{markup_html(piece.text, esc)}</{tag}>")
+    return "".join(out)
+
+
+@lru_cache(maxsize=16)
+def _layout(text: str) -> tuple[tuple[int, int, str], ...]:
+    from rag.ingest.markdown import read_markdown
+
+    try:
+        return read_markdown(text).layout
+    except Exception:  # the file was indexed as plain text (rag.ingest.structure); show it inline-rendered only
+        return ()
+
+
+def document_html(doc: Document, start: int, end: int) -> str:
+    """``doc.text[start:end]`` as panel HTML: escaped text, or for Markdown its rendering by blocks (hidden lines
+    dropped, headings in bold, code verbatim) and inline markup."""
+    if not is_markdown(doc.source):
+        return html.escape(doc.text[start:end])
+    from rag.ingest.markdown import CODE, HEADING, HIDDEN, layout_at
+
+    out: list[str] = []
+    for a, b, kind in layout_at(_layout(doc.text), start, end):
+        if kind == HIDDEN:
+            continue
+        if kind == CODE:
+            out.append(f'<code class="block">{html.escape(doc.text[a:b])}</code>')
+        elif kind == HEADING:
+            out.append(f'<strong class="heading">{markup_html(doc.text[a:b], html.escape)}</strong>')
+        else:
+            out.append(markup_html(doc.text[a:b], html.escape))
+    return _BLANK_LINES.sub("\n\n", "".join(out))
+
+
+_BLANK_LINES = re.compile(r"\n\s*\n(?:\s*\n)+")
+
+
 def doc_name(source: str) -> str:
     return Path(source).name or source
 
@@ -36,18 +98,20 @@ def location(citation: Citation) -> str:
     return f"{where}chars {citation.start:,}–{citation.end:,}"
 
 
-def _inline(text: str, turn: int, known: set[int]) -> str:
-    """Escape ``text`` and turn each ``[n]`` that names a citation into a clickable chip."""
+def _inline(text: str, turn: int, known: set[int], markup: bool = False) -> str:
+    """Escape ``text`` (reading its Markdown when ``markup``) and turn each ``[n]`` that names a citation into a
+    clickable chip."""
+    show = markup_html if markup else escape
     out: list[str] = []
     cursor = 0
     for match in MARKER.finditer(text):
         n = int(match.group(1))
         if n not in known:
             continue
-        out.append(escape(text[cursor:match.start()]).rstrip(" ") if match.start() > cursor else "")
+        out.append(show(text[cursor:match.start()]).rstrip(" ") if match.start() > cursor else "")
         out.append(f'<a class="cite-chip" href="#cite-{turn}-{n}" title="Show source [{n}]">{n}</a>')
         cursor = match.end()
-    out.append(escape(text[cursor:]))
+    out.append(show(text[cursor:]))
     return "".join(out)
 
 
@@ -74,17 +138,18 @@ def answer_html(answer: Answer, turn: int) -> str:
         body = f'<div class="abstain">{escape(answer.answer)}</div>'
     else:
         known = {c.n for c in answer.citations}
+        markup = any(is_markdown(c.source) for c in answer.citations)  # the answer quotes Markdown
         parts: list[str] = []
         cursor = 0
         for start, end, support in _flagged_ranges(answer):
-            parts.append(_inline(answer.answer[cursor:start], turn, known))
+            parts.append(_inline(answer.answer[cursor:start], turn, known, markup))
             parts.append(
                 f'<span class="unsupported" title="Not supported by the cited passages '
-                f'(support {support:.2f})">{_inline(answer.answer[start:end], turn, known)}'
+                f'(support {support:.2f})">{_inline(answer.answer[start:end], turn, known, markup)}'
                 f'<span class="flag">unsupported</span></span>'
             )
             cursor = end
-        parts.append(_inline(answer.answer[cursor:], turn, known))
+        parts.append(_inline(answer.answer[cursor:], turn, known, markup))
         body = f'<div class="answer-text">{"".join(parts)}</div>'
     notice = f'<div class="notice">{escape(answer.notice)}</div>' if answer.notice else ""
     flagged = sum(1 for s in answer.sentences if not s.supported)
@@ -125,10 +190,9 @@ def passage_html(doc: Document, start: int, end: int, context: int = CONTEXT_CHA
     if hi < len(text):
         space = text.rfind(" ", end, hi)
         hi = space if space >= 0 else hi
-    before = ("… " if lo > 0 else "") + text[lo:start]
-    after = text[end:hi] + (" …" if hi < len(text) else "")
-    return (f'{html.escape(before)}<mark class="cited">{html.escape(text[start:end])}</mark>'
-            f"{html.escape(after)}")
+    before = ("… " if lo > 0 else "") + document_html(doc, lo, start)
+    after = document_html(doc, end, hi) + (" …" if hi < len(text) else "")
+    return f'{before}<mark class="cited">{document_html(doc, start, end)}</mark>{after}'
 
 
 def citation_card(citation: Citation, doc: Document | None, turn: int, selected: bool) -> str:
@@ -136,14 +200,18 @@ def citation_card(citation: Citation, doc: Document | None, turn: int, selected:
     if doc is not None and doc.text[citation.start:citation.end] == citation.quote:
         passage = passage_html(doc, citation.start, citation.end)
     else:  # the document changed or was removed since the answer; the quote itself is still exact
-        passage = f'<mark class="cited">{html.escape(citation.quote)}</mark>'
+        quote = markup_html(citation.quote, html.escape) if is_markdown(citation.source) else html.escape(
+            citation.quote)
+        passage = f'<mark class="cited">{quote}</mark>'
+    section = (f'<div class="cite-section" title="Section">{html.escape(citation.section)}</div>'
+               if citation.section else "")
     return (
         f'<div class="cite-card{" selected" if selected else ""}" id="cite-{turn}-{citation.n}" '
         f'data-turn="{turn}" data-cite="{citation.n}" data-start="{citation.start}" data-end="{citation.end}">'
         f'<div class="cite-head"><span class="num">{citation.n}</span>'
         f'<span class="doc" title="{html.escape(citation.source)}">{html.escape(doc_name(citation.source))}</span>'
         f'<span class="loc">{location(citation)}</span>{score}</div>'
-        f'<div class="passage">{passage}</div></div>'
+        f'{section}<div class="passage">{passage}</div></div>'
     )
 
 
@@ -155,7 +223,11 @@ def retrieved_html(answer: Answer) -> str:
         dense = "–" if p.dense_score is None else f"{p.dense_score:.3f}"
         bm25 = "–" if p.bm25_score is None else f"{p.bm25_score:.2f}"
         scores = f'<span class="score">fused {p.score:.4f} · dense {dense} · bm25 {bm25}</span>'
-        snippet = html.escape(p.chunk.text[:220]) + ("…" if len(p.chunk.text) > 220 else "")
+        head = p.chunk.text[:220]
+        snippet = (markup_html(head, html.escape) if is_markdown(p.chunk.source) else html.escape(head)) + (
+            "…" if len(p.chunk.text) > 220 else "")
+        if p.chunk.section:
+            snippet = f'<span class="section">{html.escape(p.chunk.section)}</span> · {snippet}'
         rows.append(
             f'<li><span class="rank">#{p.rank}</span> <span class="doc">{html.escape(doc_name(p.chunk.source))}'
             f'</span> <span class="loc">chars {p.chunk.start:,}–{p.chunk.end:,}</span>{scores}'

@@ -21,6 +21,7 @@ def cite(n: int, passage: Passage, start: int, end: int, score: float, snapshot:
         quote=doc.text[start:end],
         score=score,
         page=doc.page_at(start),
+        section=doc.section_at(start),
     )
 
 

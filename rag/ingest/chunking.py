@@ -1,10 +1,15 @@
-"""Split Documents into Chunks with LangChain's recursive splitter, keeping exact char offsets."""
+"""Split Documents into Chunks with LangChain's recursive splitter, keeping exact char offsets.
+
+Each chunk carries the answer units overlapping it (rag.ingest.structure) and the section path at its start; a
+piece of the splitter's that overlaps no unit (front matter, a heading, a shortcode line alone) holds nothing an
+answer could cite and is not kept.
+"""
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 
-from rag.ingest.sentences import sentence_spans
+from rag.ingest.structure import with_structure
 from rag.types import Chunk, Document, chunk_id
 
 
@@ -17,9 +22,11 @@ def make_splitter(chunk_size: int, chunk_overlap: int):
 
 
 def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int, splitter=None) -> list[Chunk]:
-    """Chunks of ``doc`` such that ``doc.text[c.start:c.end] == c.text``, with their sentence spans."""
+    """Chunks of ``doc`` such that ``doc.text[c.start:c.end] == c.text``, with their answer units and section."""
     splitter = splitter or make_splitter(chunk_size, chunk_overlap)
-    sentences = sentence_spans(doc.text)
+    doc = with_structure(doc)
+    units = doc.units
+    sentences = [(a, b) for a, b, _ in units]
     starts = [s for s, _ in sentences]
     ends = [e for _, e in sentences]
     chunks: list[Chunk] = []
@@ -35,7 +42,9 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int, splitter=
         cursor = start + 1
         first = bisect_right(ends, start)
         last = bisect_left(starts, end)
-        spans = tuple(sentences[first:last])  # whole sentences overlapping the chunk (may run past its edges)
+        spans = tuple(sentences[first:last])  # whole units overlapping the chunk (may run past its edges)
+        if not spans:
+            continue
         chunks.append(
             Chunk(
                 chunk_id=chunk_id(doc.sha256, start, end),
@@ -46,6 +55,8 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int, splitter=
                 text=text,
                 page=doc.page_at(start),
                 sentences=spans,
+                unit_kinds=tuple(kind for _, _, kind in units[first:last]),
+                section=doc.section_at(max(start, spans[0][0])),
             )
         )
     return chunks

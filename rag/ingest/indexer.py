@@ -14,6 +14,7 @@ from rag.embedding import Embedder, make_embedder, model_id_for
 from rag.errors import IndexMismatchError, LoadError, NothingIndexedError
 from rag.ingest.chunking import chunk_document, make_splitter
 from rag.ingest.loaders import file_sha256, iter_files, load
+from rag.ingest.structure import unit_text, with_structure
 from rag.parse_process import ParseLimits
 from rag.settings import Settings
 from rag.store import Store, StoredDocument, StoreWriter, open_store
@@ -31,6 +32,7 @@ class IndexReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     warnings: list[LoadError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # files indexed as plain text because their structure failed
     missing_paths: list[str] = field(default_factory=list)
     n_documents: int = 0
     n_chunks: int = 0
@@ -140,6 +142,8 @@ def index_paths(
                     reused.add(source)
                 continue
             (report.changed if old is not None else report.added).append(source)
+            if doc.note:
+                report.notes.append(f"{path}: {doc.note}")
             fresh.append(doc)
 
         roots = [p.resolve() for p in paths if p.exists()]
@@ -176,7 +180,7 @@ def _build(writer: StoreWriter, settings: Settings, embedder: Embedder, fresh: l
     their answer units embedded. Called under the writer lock."""
     splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
     by_doc = [(doc, chunk_document(doc, settings.chunk_size, settings.chunk_overlap, splitter))
-              for doc in fresh]
+              for doc in map(with_structure, fresh)]
     spans = [document_spans(doc_chunks) for _, doc_chunks in by_doc]
     n_new_chunks = sum(len(c) for _, c in by_doc)
     manifest = dict(_config(settings, embedder.model_id))
@@ -215,7 +219,7 @@ def _embed_units(embedder: Embedder, by_doc: list[tuple[Document, list[Chunk]]],
                     continue
             if not group:
                 break
-            texts = [by_doc[d][0].text[a:b] for d in group for a, b in spans[d]]
+            texts = [unit_text(by_doc[d][0], a, b) for d in group for a, b in spans[d]]
             order = sorted(range(len(texts)), key=lambda j: len(texts[j]))
             vectors = np.empty((len(texts), embedder.dim), np.float32)
             step = max(batch, 16)

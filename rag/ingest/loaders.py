@@ -2,10 +2,13 @@
 
 Every offset the product reports refers to the text loaded here. For .txt/.md that is the file decoded as
 UTF-8 (a BOM is honoured; UTF-16 with a BOM is accepted) with universal newlines, i.e. what
-``open(path, encoding="utf-8").read()`` gives. A file that cannot be loaded raises LoadError naming the file and
-the reason; callers carry on with the rest. Reads are bounded (see docs/RELIABILITY.md): only regular files are
-opened and sizes are checked before reading (rag/safe_read.py), text is streamed block by block, and PDF, .docx
-and HTML are parsed in a separate process under a time and memory limit (rag/parse_process.py), .docx archives
+``open(path, encoding="utf-8").read()`` gives. Each Document also carries its answer units and section paths
+(rag.ingest.structure): Markdown through markdown-it, HTML through its DOM, .docx through its heading and list
+styles, PDF outlines; a file whose structure cannot be read is indexed as plain text with a one-line ``note``.
+A file that cannot be loaded raises LoadError naming the file and the reason; callers carry on with the rest.
+Reads are bounded (see docs/RELIABILITY.md): only regular files are opened and sizes are checked before reading
+(rag/safe_read.py), text is streamed block by block, and PDF, .docx and HTML are parsed in a separate process
+under a time and memory limit (rag/parse_process.py), .docx archives
 through a counter that stops at the unpacked-size limit (rag/archive_guard.py).
 """
 
@@ -15,11 +18,11 @@ import codecs
 import hashlib
 import io
 import os
-import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from rag.errors import LoadError
+from rag.ingest.structure import with_structure
 from rag.parse_process import ParseLimits, parse_isolated
 from rag.safe_read import open_regular, read_block, read_bytes_bounded, sha256_file, shown, too_big
 from rag.types import Document
@@ -34,7 +37,6 @@ MAX_FILE_BYTES = 32 * 1024 * 1024
 CONTAINER_FACTOR = 4
 BLOCK = 1 << 20
 
-_BLANK_RUNS = re.compile(r"\n{3,}")
 LIMIT_NOTE = " for this type (RAG_MAX_FILE_MB); split it into smaller files"
 STRUCTURED = {".pdf": "pdf", ".docx": "docx"}  # parsed in the worker process, from bytes
 
@@ -105,22 +107,23 @@ def load(path: Path, max_bytes: int = MAX_FILE_BYTES, limits: ParseLimits | None
     except (OSError, RuntimeError) as err:
         raise LoadError(name, f"cannot be resolved ({getattr(err, 'strerror', None) or err})") from None
     pages: tuple[tuple[int, int], ...] = ()
+    structure: dict = {}
     if is_text:
         sha, text = read_text(path, limit)
     else:
         data = read_bytes_bounded(path, limit, LIMIT_NOTE)
         sha = hashlib.sha256(data).hexdigest()
     if suffix in HTML_SUFFIXES:
-        text, _ = parse_isolated("html", name, text.encode("utf-8"), limits)
+        text, _, structure = parse_isolated("html", name, text.encode("utf-8"), limits)
     elif suffix in STRUCTURED:
-        text, pages = parse_isolated(STRUCTURED[suffix], name, data, limits)
+        text, pages, structure = parse_isolated(STRUCTURED[suffix], name, data, limits)
         del data
     if not text.strip():
         raise LoadError(name, "file is empty" if suffix in TEXT_SUFFIXES else "contains no text")
     if len(text) > max_bytes:
         raise LoadError(name, f"its text is {len(text) / 2**20:.0f} M characters, over the "
                         f"{max_bytes / 2**20:.0f} M limit (RAG_MAX_FILE_MB); split it into smaller files")
-    return Document(source=source, text=text, sha256=sha, pages=pages)
+    return with_structure(Document(source=source, text=text, sha256=sha, pages=pages, **structure))
 
 
 def read_text(path: Path, max_bytes: int | None = None) -> tuple[str, str]:
@@ -189,21 +192,24 @@ def decode_text(path: Path, data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _html_text(path: Path, markup: str) -> str:
-    from bs4 import BeautifulSoup
+def _html_text(path: Path, markup: str) -> tuple[str, dict]:
+    """The page's text and its structure (rag.ingest.html); the text alone, with a note, when the structure
+    walk fails."""
+    from rag.ingest.html import page_text, parse, read_html
 
     try:
-        soup = BeautifulSoup(markup, "lxml")  # libxml2 caps nesting depth, so deep trees do not recurse
-        for tag in soup(["script", "style", "noscript", "template", "head"]):
-            tag.decompose()
-        text = soup.get_text("\n")
+        text, units, sections = read_html(markup)
+        return text, {"units": units, "sections": sections}
+    except Exception as err:  # RecursionError included: try the plain text, which recurses less
+        note = f"its HTML structure could not be read ({type(err).__name__}); indexed as plain text"
+    try:
+        text = page_text(parse(markup)[0])
     except RecursionError:
         raise LoadError(shown(path), "HTML is nested too deeply to read") from None
-    lines = (line.strip() for line in text.splitlines())
-    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+    return text, {"note": note}
 
 
-def _pdf_text(path: Path, data: bytes) -> tuple[str, tuple[tuple[int, int], ...]]:
+def _pdf_text(path: Path, data: bytes) -> tuple[str, tuple[tuple[int, int], ...], dict]:
     import io
 
     from pypdf import PdfReader
@@ -232,7 +238,18 @@ def _pdf_text(path: Path, data: bytes) -> tuple[str, tuple[tuple[int, int], ...]
         raise LoadError(shown(path), f"is not a readable PDF ({type(err).__name__})") from None
     if not parts:
         raise LoadError(shown(path), "PDF has no text layer (scanned images?); run OCR on it first")
-    return "\n\n".join(parts), tuple(pages)
+    text = "\n\n".join(parts)
+    return text, tuple(pages), _pdf_outline(reader, text, tuple(pages))
+
+
+def _pdf_outline(reader, text: str, pages: tuple[tuple[int, int], ...]) -> dict:
+    """Sections from the PDF outline, if it has one (rag.ingest.pdf); a broken outline is noted, not fatal."""
+    from rag.ingest.pdf import outline_sections
+
+    try:
+        return {"sections": outline_sections(reader, text, pages)}
+    except Exception as err:  # pypdf raises many types on malformed outlines
+        return {"note": f"its PDF outline could not be read ({type(err).__name__}); indexed without sections"}
 
 
 def _raise_if_out_of_memory(err: Exception) -> None:
@@ -242,7 +259,8 @@ def _raise_if_out_of_memory(err: Exception) -> None:
         raise MemoryError from None
 
 
-def _docx_text(path: Path, data: bytes, limits: ParseLimits | None = None, deadline: float | None = None) -> str:
+def _docx_text(path: Path, data: bytes, limits: ParseLimits | None = None,
+               deadline: float | None = None) -> tuple[str, dict]:
     from rag.archive_guard import check_archive
 
     limits = limits or ParseLimits()
@@ -256,6 +274,19 @@ def _docx_text(path: Path, data: bytes, limits: ParseLimits | None = None, deadl
     except Exception as err:
         _raise_if_out_of_memory(err)
         raise LoadError(shown(path), f"is not a readable .docx file ({type(err).__name__})") from None
+    from rag.ingest.office import read_docx
+
+    try:
+        text, units, sections = read_docx(document)
+        return text, {"units": units, "sections": sections}
+    except MemoryError:
+        raise
+    except Exception as err:  # the structure failed: the text as before, with a note
+        note = f"its .docx structure could not be read ({type(err).__name__}); indexed as plain text"
+    return _docx_plain_text(document), {"note": note}
+
+
+def _docx_plain_text(document) -> str:
     blocks = [p.text.strip() for p in document.paragraphs]
     for table in document.tables:
         for row in table.rows:
@@ -273,13 +304,16 @@ def import_parsers() -> None:
 
 
 def parse_structured(kind: str, name: str, payload: bytes, limits: ParseLimits,
-                     deadline: float | None) -> tuple[str, tuple]:
-    """(text, pages) of one PDF, .docx or HTML payload; runs in the parser process (rag/parse_process.py)."""
+                     deadline: float | None) -> tuple[str, tuple, dict]:
+    """(text, pages, structure) of one PDF, .docx or HTML payload; runs in the parser process
+    (rag/parse_process.py). ``structure`` holds the Document's units and sections, or a ``note``."""
     path = Path(name)
     if kind == "pdf":
         return _pdf_text(path, payload)
     if kind == "docx":
-        return _docx_text(path, payload, limits, deadline), ()
+        text, structure = _docx_text(path, payload, limits, deadline)
+        return text, (), structure
     if kind == "html":
-        return _html_text(path, payload.decode("utf-8")), ()
+        text, structure = _html_text(path, payload.decode("utf-8"))
+        return text, (), structure
     raise LoadError(name, f"has no parser for {kind!r}")

@@ -66,3 +66,10 @@ def _segment_piece(piece: str, base: int) -> list[tuple[int, int]]:
         out.append((base + found, base + found + len(stripped)))
         cursor = found + len(stripped)
     return out
+
+
+def paragraph_sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentences of the paragraph ``text[start:end]`` as absolute offsets: its line breaks are read as spaces
+    (same length, so offsets hold), so a sentence wrapped over several lines of a Markdown file stays whole."""
+    piece = text[start:end].replace("\n", " ")
+    return [(a + start, b + start) for a, b in sentence_spans(piece)]

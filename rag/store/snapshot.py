@@ -29,10 +29,12 @@ from langchain_core.embeddings import Embeddings
 
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from rag.store.sentence_table import SentenceTable
-from rag.text import content_terms
+from rag.text import content_terms, index_text
 from rag.types import Chunk, Document
 
-FORMAT_VERSION = 2  # 2: sentence vectors stored (rag.store.sentence_table)
+# 2: sentence vectors stored (rag.store.sentence_table); 3: answer units and section paths (rag.ingest.structure).
+# An index of an older format is refused with advice to rebuild it (`rag index --rebuild`).
+FORMAT_VERSION = 3
 CURRENT = "current"
 SNAPSHOTS = "snapshots"
 
@@ -224,7 +226,8 @@ def _load(path: Path, embeddings) -> IndexSnapshot:
         for line in handle:
             row = json.loads(line)
             docs[row["source"]] = Document(
-                row["source"], row["text"], row["sha256"], tuple(tuple(p) for p in row.get("pages", ()))
+                row["source"], row["text"], row["sha256"], tuple(tuple(p) for p in row.get("pages", ())),
+                tuple((int(o), str(p)) for o, p in row.get("sections", ())),
             )
     bm25 = bm25s.BM25.load(str(path / "bm25")) if chunks else None
     sentences = SentenceTable.load(path)
@@ -320,14 +323,16 @@ def write_snapshot(
     if chunks:
         bm25 = bm25s.BM25()
         same: dict[str, str] = {}  # one str object per distinct term: 100k chunks hold ~7M term occurrences
-        bm25.index([[same.setdefault(t, t) for t in content_terms(c.text)] or ["\u2205"] for c in chunks],
+        terms = (content_terms(index_text(c.section, c.text)) for c in chunks)  # under its section path
+        bm25.index([[same.setdefault(t, t) for t in chunk_terms] or ["\u2205"] for chunk_terms in terms],
                    show_progress=False)
         bm25.save(str(tmp / "bm25"))
 
     with open(tmp / "docs.jsonl", "w", encoding="utf-8") as handle:
         for doc in docs:
             handle.write(json.dumps({"source": doc.source, "sha256": doc.sha256, "text": doc.text,
-                                     "pages": [list(p) for p in doc.pages]}, ensure_ascii=False) + "\n")
+                                     "pages": [list(p) for p in doc.pages],
+                                     "sections": [list(p) for p in doc.sections]}, ensure_ascii=False) + "\n")
     manifest = dict(manifest, format=FORMAT_VERSION, snapshot=snap_id, n_chunks=len(chunks), n_documents=len(docs))
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     _fsync_tree(tmp)

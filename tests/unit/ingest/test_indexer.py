@@ -9,7 +9,8 @@ import pytest
 
 from rag.errors import IndexMismatchError, NothingIndexedError
 from rag.ingest.indexer import index_paths
-from rag.store.snapshot import current_path, load_snapshot
+from rag.ingest.structure import unit_text
+from rag.store.snapshot import FORMAT_VERSION, current_path, load_snapshot
 from tests.conftest import SEED_FILE
 
 
@@ -127,7 +128,7 @@ def test_manifest_is_plain_json(make_settings, fake_embedder, corpus):
     settings = make_settings()
     index_paths([corpus], settings, embedder=fake_embedder)
     data = json.loads((current_path(settings.index_dir) / "manifest.json").read_text())
-    assert data["n_documents"] == 2 and data["format"] == 2
+    assert data["n_documents"] == 2 and data["format"] == FORMAT_VERSION
 
 
 def test_every_sentence_is_embedded_once_and_chunk_vectors_are_their_weighted_mean(make_settings, fake_embedder,
@@ -144,8 +145,9 @@ def test_every_sentence_is_embedded_once_and_chunk_vectors_are_their_weighted_me
     for source, doc in snap.docs.items():
         spans, vectors = table.block(source)
         assert (np.diff(spans[:, 0]) > 0).all()  # sorted, distinct
-        # each row is the embedding of exactly that verbatim sentence (float16 on disk)
-        want = fake_embedder.embed_array([doc.text[a:b] for a, b in spans])
+        # each row is the embedding of exactly that verbatim unit, under its section path when the unit
+        # embeddings carry it (rag.ingest.structure.unit_text; float16 on disk)
+        want = fake_embedder.embed_array([unit_text(doc, a, b) for a, b in spans])
         assert np.abs(np.asarray(vectors, np.float32) - want).max() < 2e-3
         chunks = [c for c in snap.chunks if c.source == source]
         for chunk in chunks:
@@ -189,4 +191,4 @@ def test_an_index_of_an_earlier_format_asks_for_a_rebuild_and_loses_nothing_else
         build_services(settings, embedder=fake_embedder).assistant.ask("Where is Kyoto?")
     assert current_path(settings.index_dir) == path  # untouched
     report = index_paths([corpus], settings, embedder=fake_embedder, rebuild=True)
-    assert report.n_documents == 2 and load_snapshot(settings.index_dir).manifest["format"] == 2
+    assert report.n_documents == 2 and load_snapshot(settings.index_dir).manifest["format"] == FORMAT_VERSION
