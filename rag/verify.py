@@ -26,12 +26,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rag.claim_verify import ClaimChecker, ClaimVerdict, sentence_spans_of
 from rag.embedding import Embedder
 from rag.prompt import PromptPassage
 from rag.sentences import sentence_spans
+from rag.span_vectors import span_vector
 from rag.store import IndexSnapshot
 from rag.text import content_terms, fold
-from rag.types import Citation, Passage, SentenceCheck
+from rag.types import Citation, ClaimCheck, Passage, SentenceCheck
 
 W_RECALL, W_COSINE = 0.5, 0.5
 SUPPORT_THRESHOLD = 0.6  # default of settings.llm_support_threshold
@@ -74,9 +76,15 @@ class Verdict:
     support_score: float = 0.0
     supported: bool = False
     missing_terms: list[str] = field(default_factory=list)
+    reason: str | None = None  # why it is unsupported (the first unsupported claim's reason)
+    claims: list[ClaimVerdict] = field(default_factory=list)
 
     def check(self) -> SentenceCheck:
-        return SentenceCheck(self.sentence.text, list(self.cited), self.supported, self.support_score)
+        claims = [ClaimCheck(c.text, c.supported, c.support_score, c.reason, c.span.n if c.span else None,
+                             c.span.start if c.span else None, c.span.end if c.span else None)
+                  for c in self.claims]
+        return SentenceCheck(self.sentence.text, list(self.cited), self.supported, self.support_score,
+                             None if self.supported else self.reason, claims)
 
 
 def marker_numbers(body: str) -> list[int]:
@@ -136,6 +144,11 @@ class _Vectors:
         self.embedder = embedder
         self.cache: dict[str, np.ndarray] = {}
 
+    def seed(self, text: str, vector: np.ndarray | None) -> None:
+        """Use ``vector`` (a stored span vector, rag.span_vectors) for ``text`` instead of embedding it."""
+        if vector is not None and text not in self.cache:
+            self.cache[text] = vector
+
     def prime(self, texts: list[str]) -> None:
         todo = list(dict.fromkeys(t for t in texts if t not in self.cache))
         if todo:
@@ -166,8 +179,17 @@ def verify(answer_text: str, windows: dict[int, PromptPassage], embedder: Embedd
     for n, window in windows.items():
         doc_text = snapshot.document(window.passage.chunk.source).text
         spans_of[n] = [(s, e, doc_text[s:e]) for s, e in _candidate_spans(window)]
+        pieces = window.passage.chunk.sentences
+        for s, e, text in spans_of[n]:
+            vectors.seed(text, span_vector(snapshot, window.passage.chunk.source,
+                                           [(a, b) for a, b in pieces if a >= s and b <= e]))
     cited_texts = [t for s in sentences for n in s.numbers if n in spans_of for _, _, t in spans_of[n]]
     vectors.prime([s.text for s in sentences] + cited_texts)
+    checker = ClaimChecker(vectors, threshold)
+    claim_spans = {n: sentence_spans_of(window, snapshot, n) for n, window in windows.items()}
+    for spans, _ in claim_spans.values():
+        for span in spans:
+            vectors.seed(span.text, span.vector)
 
     verdicts = []
     for sentence in sentences:
@@ -188,12 +210,22 @@ def verify(answer_text: str, windows: dict[int, PromptPassage], embedder: Embedd
                 union = " ".join(snapshot.document(m.passage.chunk.source).text[m.start:m.end]
                                  for m in verdict.matches)
                 best = max(best, _score(_recall(terms, union), max(m.cosine for m in verdict.matches), True))
-            shown = set(content_terms(" ".join(windows[n].text for n in cited)))
-            verdict.missing_terms = [t for t in dict.fromkeys(key_terms(sentence.text)) if t not in shown]
             verdict.support_score = best
-            verdict.supported = best >= threshold and not verdict.missing_terms
+            _check_claims(verdict, claim_spans, checker)
+        else:
+            verdict.reason = "no citation"
         verdicts.append(verdict)
     return verdicts
+
+
+def _check_claims(verdict: Verdict, claim_spans: dict, checker: ClaimChecker) -> None:
+    """The sentence is supported when each of its claims is; its score is its weakest claim's."""
+    cited = {n: claim_spans[n] for n in verdict.cited}
+    verdict.claims = checker.check_sentence(verdict.sentence.text, {n: spans for n, (spans, _) in cited.items()},
+                                            {n: texts for n, (_, texts) in cited.items()})
+    verdict.supported = all(c.supported for c in verdict.claims)
+    verdict.support_score = min(c.support_score for c in verdict.claims)
+    verdict.reason = next((c.reason for c in verdict.claims if not c.supported), None)
 
 
 def windows_for(passages: list[Passage], citations_by_n: dict[int, Citation] | None = None

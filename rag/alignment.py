@@ -1,0 +1,470 @@
+"""Checks of one claim against the span of a cited passage it is aligned with (no NLI model needed).
+
+Each check returns the reason the span does not support the claim, or None:
+
+- names: every named entity of the claim (spaCy NER, plus proper nouns and code-like identifiers NER misses, the
+  first word of the sentence included) occurs in the span. Matching is on folded, stemmed words, with demonyms
+  ("Japanese" ~ "Japan"), a few aliases ("U.S." ~ "United States") and acronyms ("SDF" ~ "Self Defense Force").
+  A person needs one of their names in the span and the rest in the passage ("Kim" ~ "Kim Jong Un").
+  Two names tied together in the claim ("Luxon of Australia") must be tied in the span too (dependency distance).
+- quantities: every number, date and relative time of the claim (rag.quantities) occurs in the span.
+- polarity: a word negated in the claim (``neg`` dependents, no/never/none/nor/without, "fail to") is negated in
+  the span and the other way round; a claim word whose antonym (ANTONYMS, or an un-/in-/non- prefix) stands in
+  the span instead of it reverses the meaning.
+- roles: for a verb of both, the claim's subject is not the span's object while the claim's object is the span's
+  subject (passives normalised: "Putin was welcomed by Kim" has subject Kim).
+- additions: content words of the claim that the span lacks (after stemming, derivation and, with a real
+  embedding model, single-word similarity) are counted; nouns and adjectives weigh more than verbs and adverbs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rag.quantities import Quantity, quantities
+from rag.text import STOPWORDS, fold, stem
+
+NAME_LABELS = {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
+TITLES = {"mr", "mrs", "ms", "dr", "president", "prime", "minister", "deputy", "secretary", "general", "leader",
+          "chancellor", "king", "queen", "senator", "governor", "chief", "premier", "defense", "defence", "foreign",
+          "vice", "sir", "lord", "the", "of", "and", "for", "de", "von"}
+DEMONYMS = {"french": "france", "british": "britain", "dutch": "netherlands", "swiss": "switzerland",
+            "greek": "greece", "irish": "ireland", "danish": "denmark", "swedish": "sweden", "finnish": "finland",
+            "polish": "poland", "turkish": "turkey", "spanish": "spain", "filipino": "philippines",
+            "thai": "thailand", "welsh": "wales", "scottish": "scotland", "english": "england",
+            "norwegian": "norway", "peruvian": "peru", "iraqi": "iraq", "israeli": "israel", "kiwi": "zealand"}
+ALIASES = [{"us", "u.s", "u.s.", "usa", "america", "american", "united states"},
+           {"uk", "u.k", "u.k.", "britain", "british", "united kingdom"},
+           {"eu", "european union"}, {"un", "u.n", "u.n.", "united nations"},
+           {"dprk", "north korea"}, {"rok", "south korea", "republic of korea"}, {"prc", "china"}]
+# Pairs an answer uses to say the opposite of its source: directions of change, permission, state, order,
+# quantity and outcome. Each is a pair where one word being true makes the other false in the same context.
+ANTONYMS = [
+    ("increase", "decrease"), ("increase", "reduce"), ("increase", "lower"), ("rise", "fall"), ("raise", "lower"),
+    ("grow", "shrink"), ("expand", "shrink"), ("strengthen", "weaken"), ("improve", "worsen"),
+    ("allow", "deny"), ("allow", "forbid"), ("allow", "prohibit"), ("allow", "prevent"), ("allow", "block"),
+    ("permit", "forbid"), ("permit", "deny"), ("enable", "disable"), ("accept", "reject"), ("accept", "refuse"),
+    ("approve", "reject"), ("include", "exclude"), ("add", "remove"), ("create", "delete"), ("create", "destroy"),
+    ("start", "stop"), ("begin", "end"), ("open", "close"), ("succeed", "fail"), ("win", "lose"),
+    ("support", "oppose"), ("agree", "disagree"), ("praise", "criticize"), ("praise", "condemn"),
+    ("welcome", "reject"), ("attach", "detach"), ("mount", "unmount"), ("encrypt", "decrypt"),
+    ("upgrade", "downgrade"), ("import", "export"), ("ally", "enemy"), ("friend", "enemy"), ("friend", "foe"),
+    ("before", "after"), ("more", "less"), ("more", "fewer"), ("most", "least"), ("high", "low"),
+    ("higher", "lower"), ("large", "small"), ("larger", "smaller"), ("big", "small"), ("long", "short"),
+    ("maximum", "minimum"), ("always", "never"), ("all", "none"), ("first", "last"), ("early", "late"),
+    ("above", "below"), ("inside", "outside"), ("internal", "external"), ("public", "private"),
+    ("same", "different"), ("true", "false"), ("strong", "weak"), ("direct", "indirect"),
+    ("explicit", "implicit"), ("required", "optional"), ("mandatory", "optional"), ("synchronous", "asynchronous"),
+    ("stateful", "stateless"), ("mutable", "immutable"), ("visible", "hidden"), ("available", "unavailable"),
+    ("new", "old"), ("north", "south"), ("east", "west"), ("up", "down"), ("ingress", "egress"),
+    ("inbound", "outbound"), ("success", "failure"), ("easy", "difficult"), ("easy", "hard"), ("slow", "fast"),
+    ("slower", "faster"), ("cheap", "expensive"), ("rare", "common"), ("unite", "divide"), ("united", "divided"),
+    ("attract", "repel"), ("affinity", "anti-affinity"), ("calm", "dismay"), ("confidence", "doubt"),
+    ("stability", "instability"), ("certainty", "uncertainty"),
+]
+NEGATIVE_PREFIXES = ("un", "in", "im", "ir", "il", "non", "dis")
+NEGATORS = {"not", "n't", "never", "no", "none", "nor", "neither", "without", "nothing", "nobody", "nowhere",
+            "cannot", "hardly", "barely"}
+NEGATING_VERBS = {"fail", "refuse", "lack", "cease", "decline", "neglect"}  # "failed to reverse" = "did not reverse"
+GENERIC = {"be", "have", "do", "also", "make", "get", "say", "can", "will", "would", "may", "might", "must",
+           "should", "could", "use", "thing", "way", "well", "just", "still", "even", "only", "however", "thus",
+           "there", "here", "then", "so", "such", "very", "really", "actually", "passage", "document", "text",
+           "article", "according"}
+WEIGHTS = {"NOUN": 1.0, "PROPN": 1.0, "ADJ": 0.8, "VERB": 0.5, "ADV": 0.3}
+SYNONYM_SIMILARITY = 0.55  # single-word cosine (bundled MiniLM) above which a new word counts as a rewording
+_CODE = re.compile(r"[a-z][A-Z]|[A-Za-z0-9][_/.][A-Za-z0-9]|^[a-z]+-[a-z0-9-]*[0-9]")
+_WORD = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*")
+
+_ANTONYM = {}
+for _a, _b in ANTONYMS:
+    _ANTONYM.setdefault(_a, set()).add(_b)
+    _ANTONYM.setdefault(_b, set()).add(_a)
+
+
+def norm(word: str) -> str:
+    return stem(fold(word).strip(".'"))
+
+
+@dataclass
+class SpanFacts:
+    """What the checks need from an aligned span (one or two parsed passage sentences)."""
+
+    docs: list
+    stems: set[str] = field(default_factory=set)
+    lemmas: set[str] = field(default_factory=set)  # lemmas and lower-cased word forms
+    quantity_keys: set[str] = field(default_factory=set)
+    negated: set[str] = field(default_factory=set)
+    acronyms: set[str] = field(default_factory=set)
+    phrases: str = ""  # folded text, for multi-word aliases
+
+    @classmethod
+    def of(cls, docs: list) -> SpanFacts:
+        facts = cls(docs)
+        for doc in docs:
+            part = _doc_facts(doc)
+            facts.stems |= part[0]
+            facts.lemmas |= part[1]
+            facts.quantity_keys |= part[2]
+            facts.negated |= part[3]
+            facts.acronyms |= part[4]
+            facts.phrases += " " + fold(doc.text)
+        return facts
+
+    @classmethod
+    def of_words(cls, words: list[str]) -> SpanFacts:
+        return cls([], stems={norm(w) for w in words})
+
+    def has_word(self, word: str) -> bool:
+        w = norm(word)
+        if not w:
+            return True
+        if w in self.stems or w.upper() in self.acronyms or fold(word) in self.lemmas:
+            return True
+        if w in DEMONYMS and DEMONYMS[w] in self.stems:
+            return True
+        if any(DEMONYMS.get(s) == w for s in self.stems):
+            return True
+        return len(w) >= 4 and any(len(s) >= 4 and (w.startswith(s[:-1]) or s.startswith(w[:-1]))
+                                   and min(len(w), len(s)) >= 4 for s in self.stems if s[:3] == w[:3])
+
+
+@lru_cache(maxsize=8192)
+def _doc_facts(doc):
+    toks = [t for t in doc]
+    stems = {norm(w) for w in _WORD.findall(doc.text)} | {norm(t.text) for t in toks}
+    lemmas = {t.lemma_.lower() for t in toks} | {t.lower_ for t in toks}
+    keys = {k for q in quantities(doc) for k in q.keys}
+    acronyms = set()
+    run: list[str] = []
+    for t in toks + [None]:
+        if t is not None and t.text[:1].isupper() and t.is_alpha:
+            run.append(t.text)
+            continue
+        if len(run) >= 2:
+            acronyms.add("".join(w[0] for w in run if w.lower() not in ("of", "and", "the")).upper())
+        run = []
+    return frozenset(stems), frozenset(lemmas), frozenset(keys), frozenset(negated_lemmas(toks)), \
+        frozenset(acronyms)
+
+
+# ------------------------------------------------------------------------------------------- names
+
+
+@dataclass
+class Name:
+    tokens: list
+    label: str
+
+    @property
+    def text(self) -> str:
+        return " ".join(t.text for t in self.tokens)
+
+
+def names(tokens) -> list[Name]:
+    """Named entities among ``tokens``, plus proper nouns and code-like identifiers that NER left out."""
+    ids = {t.i for t in tokens}
+    out: list[Name] = []
+    covered: set[int] = set()
+    doc = tokens[0].doc if tokens else None
+    for ent in (doc.ents if doc is not None else ()):
+        if ent.label_ in NAME_LABELS and any(t.i in ids for t in ent):
+            kept = [t for t in ent if t.i in ids and t.is_alpha or t.i in ids and _CODE.search(t.text)]
+            if kept:
+                out.append(Name(kept, ent.label_))
+            covered |= {t.i for t in ent}
+    for ent in (doc.ents if doc is not None else ()):
+        covered |= {t.i for t in ent}
+    for joined in _joined_terms(tokens):
+        if not any(t.i in covered for t in joined):
+            out.append(Name(joined, "CODE"))
+            covered |= {t.i for t in joined}
+    run: list = []
+    for tok in list(tokens) + [None]:
+        if tok is not None and tok.i not in covered and (
+                (tok.pos_ == "PROPN" and tok.text[:1].isupper() and tok.lower_ not in STOPWORDS)
+                or _CODE.search(tok.text)):
+            run.append(tok)
+            continue
+        if run:
+            out.append(Name(run, "CODE" if any(_CODE.search(t.text) for t in run) else "PROPN"))
+            run = []
+    return out
+
+
+def _joined_terms(tokens) -> list[list]:
+    """Words joined by hyphens, dots, slashes or underscores with no space ("kube-scheduler",
+    "--node-monitor-period", "batch/v1"): identifiers, matched as a whole."""
+    out, run = [], []
+    for tok in tokens:
+        if run and tok.i == run[-1].i + 1 and not run[-1].whitespace_ and (
+                tok.text in "-_./" or run[-1].text in "-_./" or run[-1].text.startswith("--")):
+            run.append(tok)
+            continue
+        if len(run) >= 3 and any(t.text in "-_./" for t in run):
+            out.append(run)
+        run = [tok]
+    if len(run) >= 3 and any(t.text in "-_./" for t in run):
+        out.append(run)
+    return out
+
+
+def _alias_hit(name: Name, facts: SpanFacts) -> bool:
+    text = fold(name.text).strip(". ")
+    for group in ALIASES:
+        if text in group or text.replace(" ", "") in group:
+            return any(re.search(rf"(?<![\w.]){re.escape(a)}(?![\w])", facts.phrases) for a in group)
+    return False
+
+
+def check_names(claim_tokens, facts: SpanFacts, passage: SpanFacts) -> str | None:
+    for name in names(claim_tokens):
+        if _alias_hit(name, facts):
+            continue
+        if name.label == "CODE" and len(name.tokens) > 1:
+            if fold("".join(t.text_with_ws for t in name.tokens).strip()) in facts.phrases:
+                continue
+            return f"name '{''.join(t.text for t in name.tokens)}' not in the cited text"
+        words = [t.text for t in name.tokens if fold(t.text) not in TITLES or name.label != "PERSON"]
+        words = [w for w in words if fold(w) not in ("the", "of", "and")] or [t.text for t in name.tokens]
+        hits = [facts.has_word(w) for w in words]
+        if all(hits):
+            continue
+        if name.label in ("PERSON", "PROPN") and any(hits) and all(passage.has_word(w) for w in words):
+            continue  # "Kim Jong Un" for a span saying "Kim": the rest of the name is in the passage
+        acronym = "".join(w[0] for w in words if w[:1].isupper()).upper()
+        if len(acronym) >= 2 and acronym in {norm(s).upper() for s in facts.stems}:
+            continue
+        return f"name '{name.text}' not in the cited text"
+    return None
+
+
+def check_links(claim_tokens, facts: SpanFacts) -> str | None:
+    """A name that describes another in the claim ("Luxon of New Zealand", "Japan's Kishida", "Chinese buoy")
+    must be near it in the span's parse too, not somewhere else in the sentence."""
+    found = names(claim_tokens)
+    for a in found:
+        for b in found:
+            if a is b or not _describes(b, a):
+                continue
+            pairs = [(x, y) for doc in facts.docs for x in _matches(doc, a, facts) for y in _matches(doc, b, facts)
+                     if x.doc is y.doc]
+            if pairs and min(_distance(x, y) for x, y in pairs) > 3:
+                return f"'{b.text}' is not said of '{a.text}' in the cited text"
+    return None
+
+
+def _describes(b: Name, a: Name) -> bool:
+    """``b`` modifies ``a``: possessive, compound, adjective, apposition, or "a of/from/in b"."""
+    head_a = {t.i for t in a.tokens}
+    tok = b.tokens[-1]
+    if tok.head.i in head_a and tok.dep_ in ("poss", "compound", "amod", "appos", "nmod"):
+        return True
+    return tok.dep_ == "pobj" and tok.head.lower_ in ("of", "from", "in") and tok.head.head.i in head_a
+
+
+def _matches(doc, name: Name, facts: SpanFacts) -> list:
+    want = norm(name.tokens[-1].text)
+    return [t for t in doc if t.is_alpha and (norm(t.text) == want or SpanFacts.of_words([t.text]).has_word(want))]
+
+
+def _distance(a, b) -> int:
+    """Edges between two tokens of one parse tree."""
+    up_a = [a]
+    while up_a[-1].head.i != up_a[-1].i:
+        up_a.append(up_a[-1].head)
+    index = {t.i: n for n, t in enumerate(up_a)}
+    cur, steps = b, 0
+    while cur.i not in index:
+        if cur.head.i == cur.i:
+            return 99
+        cur, steps = cur.head, steps + 1
+    return steps + index[cur.i]
+
+
+# ------------------------------------------------------------------------------------------- quantities
+
+
+def check_quantities(claim_tokens, facts: SpanFacts) -> str | None:
+    for q in quantities(claim_tokens):
+        if not q.found(facts.quantity_keys):
+            return _quantity_reason(q)
+    return None
+
+
+def _quantity_reason(q: Quantity) -> str:
+    if q.kind == "date":
+        return f"date '{q.surface}' not in the cited text"
+    value = next((k for k in sorted(q.keys) if ":" not in k), q.surface)
+    return f"number {value} not in the cited text"
+
+
+# ------------------------------------------------------------------------------------------- polarity
+
+
+def negated_lemmas(tokens) -> set[str]:
+    """Lemmas of the words negated among ``tokens``: the head of each negation cue (and what a copula or
+    auxiliary it hangs on governs, and the words coordinated with it: "not felt as, or considered"), the verb
+    a "neither ... nor" subject or a "no" noun hangs from, the verb after "fail to"."""
+    out: set[str] = set()
+    for tok in tokens:
+        low = tok.lower_
+        targets = []
+        if tok.dep_ == "neg" or low in NEGATORS:
+            head = tok.head if tok.head is not tok else None
+            if head is not None and head.pos_ in ("NOUN", "PROPN", "PRON", "NUM") or low in ("neither", "nor"):
+                head = _governing_verb(tok)
+                if low in ("no", "none", "nothing") and tok.head is not tok:
+                    targets.append(tok.head)
+            if head is not None:
+                targets.append(head)
+            targets += [c for c in tok.children if c.dep_ == "pobj"]
+        elif tok.lemma_ in NEGATING_VERBS:
+            targets += [c for c in tok.children if c.dep_ == "xcomp"]
+        for target in list(targets):
+            if target.pos_ == "AUX" or target.lemma_ in ("be", "have", "do", "get", "make"):
+                targets += [c for c in target.children if c.dep_ in ("acomp", "attr", "xcomp", "oprd", "dobj")]
+        for target in list(targets):
+            targets += [c for c in target.children if c.dep_ == "conj" and c.pos_ == target.pos_]
+        out |= {t.lemma_.lower() for t in targets if t is not tok}
+    return out - GENERIC
+
+
+def _governing_verb(tok):
+    cur = tok
+    for _ in range(6):
+        if cur.head is cur:
+            return cur
+        cur = cur.head
+        if cur.pos_ in ("VERB", "AUX", "ADJ"):
+            return cur
+    return cur
+
+
+def check_polarity(claim_tokens, facts: SpanFacts) -> str | None:
+    claim_neg = negated_lemmas(claim_tokens)
+    claim_lemmas = {t.lemma_.lower() for t in claim_tokens} - GENERIC
+    shared = claim_lemmas & facts.lemmas
+    for lemma in sorted(shared):
+        if (lemma in claim_neg) != (lemma in facts.negated):
+            return "negation differs"
+    if claim_neg and not facts.negated and not claim_neg & facts.lemmas:
+        return "negation differs"
+    return None
+
+
+def check_antonyms(claim_tokens, facts: SpanFacts) -> str | None:
+    claim_neg = negated_lemmas(claim_tokens)
+    for tok in claim_tokens:
+        lemma = tok.lemma_.lower()
+        if lemma in facts.lemmas or tok.lower_ in facts.lemmas or len(lemma) < 2 or not tok.is_alpha:
+            continue
+        opposite = _ANTONYM.get(lemma, set()) | _ANTONYM.get(tok.lower_, set())
+        for form in {lemma, tok.lower_}:
+            opposite |= {form[len(p):] for p in NEGATIVE_PREFIXES if form.startswith(p) and len(form) - len(p) >= 4}
+            opposite |= {p + form for p in NEGATIVE_PREFIXES}
+        hit = sorted(opposite & facts.lemmas)
+        if hit and (lemma in claim_neg) == (hit[0] in facts.negated):
+            return f"'{tok.text}' where the cited text says '{hit[0]}'"
+    return None
+
+
+# ------------------------------------------------------------------------------------------- roles
+
+ARGUMENT_DEPS = {"dobj", "dative", "attr", "oprd", "pobj"}
+
+
+def frames(tokens) -> list[tuple[str, set[str], set[str]]]:
+    """(verb lemma, subject head lemmas, object head lemmas) per verb, passives turned active."""
+    ids = {t.i for t in tokens}
+    out = []
+    for verb in tokens:
+        if verb.pos_ not in ("VERB",):
+            continue
+        subj, obj = set(), set()
+        for child in verb.children:
+            if child.dep_ == "nsubj":
+                subj |= _heads(child)
+            elif child.dep_ == "nsubjpass":
+                obj |= _heads(child)
+            elif child.dep_ == "agent":
+                subj |= {h for c in child.children if c.dep_ == "pobj" for h in _heads(c)}
+            elif child.dep_ in ("dobj", "dative", "oprd"):
+                obj |= _heads(child)
+            elif child.dep_ == "prep":
+                obj |= {h for c in child.children if c.dep_ == "pobj" for h in _heads(c)}
+        if subj and obj and verb.i in ids:
+            out.append((verb.lemma_.lower(), subj - obj, obj - subj))
+    return out
+
+
+def _heads(tok) -> set[str]:
+    found = {tok.lemma_.lower()}
+    found |= {c.lemma_.lower() for c in tok.children if c.dep_ == "conj"}
+    return {f for f in found if f not in STOPWORDS and f not in ("-pron-",)}
+
+
+def check_roles(claim_tokens, facts: SpanFacts) -> str | None:
+    span_frames = [f for doc in facts.docs for f in frames(list(doc))]
+    for verb, subj, obj in frames(claim_tokens):
+        for s_verb, s_subj, s_obj in span_frames:
+            if s_verb != verb:
+                continue
+            if subj & s_obj and obj & s_subj and not subj & s_subj:
+                return "subject and object swapped"
+    return None
+
+
+# ------------------------------------------------------------------------------------------- additions
+
+
+def content_words(claim_tokens) -> list:
+    """The claim's words that carry content: nouns, adjectives, verbs and adverbs, not names or numbers."""
+    return [t for t in claim_tokens
+            if t.pos_ in WEIGHTS and t.pos_ != "PROPN" and t.is_alpha and len(t.text) > 1
+            and not t.is_stop and t.lower_ not in STOPWORDS and t.lemma_.lower() not in GENERIC
+            and t.lemma_.lower() not in NEGATORS and not t.ent_type_]
+
+
+def new_words(claim_tokens, facts: SpanFacts) -> list:
+    """Content words of the claim that neither occur in the span nor derive from a word of it."""
+    out = []
+    for tok in content_words(claim_tokens):
+        if facts.has_word(tok.text) or tok.lemma_.lower() in facts.lemmas or norm(tok.lemma_) in facts.stems:
+            continue
+        if _derived(norm(tok.lemma_), facts.stems):
+            continue
+        out.append(tok)
+    return out
+
+
+def _derived(word: str, stems: set[str]) -> bool:
+    """"cooperation" ~ "cooperative", "decision" ~ "decide": a long shared beginning."""
+    for s in stems:
+        n = 0
+        for x, y in zip(word, s):
+            if x != y:
+                break
+            n += 1
+        if n >= 5 and n >= 0.7 * min(len(word), len(s)):
+            return True
+    return False
+
+
+def counterpart(tok, facts: SpanFacts, claim_lemmas: set[str]):
+    """The span word in the same grammatical slot as claim word ``tok`` (same relation to the same head word:
+    "looks to [it] with dismay" for "looks to [it] with confidence"), when it is a different word; else None."""
+    pos = {"PROPN": "NOUN"}.get(tok.pos_, tok.pos_)
+    for doc in facts.docs:
+        for s in doc:
+            if s.lemma_.lower() in claim_lemmas or {"PROPN": "NOUN"}.get(s.pos_, s.pos_) != pos or not s.is_alpha:
+                continue
+            if s.dep_ == tok.dep_ == "pobj":
+                same = s.head.lower_ == tok.head.lower_ and s.head.head.lemma_ == tok.head.head.lemma_
+            else:
+                same = s.dep_ == tok.dep_ and s.head is not s and tok.head is not tok \
+                    and s.head.lemma_ == tok.head.lemma_
+            if same:
+                return s
+    return None

@@ -1,0 +1,191 @@
+"""Verify one answer sentence claim by claim (rag.claims) against the spans of the passages it cites.
+
+For each claim, every span of one or two consecutive sentences of the cited passages (within what the model was
+shown) gets the support score of rag.verify (content-word recall and embedding cosine, each half); when the
+sentence cites several passages, the best spans of two of them together are a candidate too. The best few spans
+are parsed (spaCy, cached per passage sentence) and checked (rag.alignment): names, numbers and dates, negation,
+antonyms, swapped roles, then the content words the claim adds. The claim's span is the first candidate, best
+score first, that passes every check, else the best one; the claim is supported when it passes every check and
+its score, less ADD_PENALTY per added content word (weighted by part of speech), reaches the threshold.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag import alignment
+from rag.alignment import SpanFacts
+from rag.claims import split_claims
+from rag.nlp import parse
+from rag.span_vectors import span_vector
+from rag.text import content_terms
+
+TOP_SPANS = 3  # candidates per claim that are parsed and checked
+MAX_SPAN_SENTENCES = 2
+ADD_PENALTY = 0.08  # support score lost per added content word (weight 1: a noun; a verb counts 0.5)
+ADD_LIMIT = 1.5  # weighted added words beyond which a claim is unsupported whatever its score
+IN_PASSAGE = 0.5  # weight of an added word the passage has outside the span (context the span leaves out)
+CHECKS = (alignment.check_names, alignment.check_quantities, alignment.check_polarity, alignment.check_antonyms,
+          alignment.check_roles, alignment.check_links)
+ANCHOR_CHECKS = (alignment.check_polarity, alignment.check_antonyms, alignment.check_roles)
+
+
+@dataclass
+class Span:
+    n: int  # marker number of the passage
+    start: int
+    end: int
+    sentences: list[str]  # the passage sentences it covers (texts)
+    text: str = ""  # the document text from start to end
+    score: float = 0.0
+    cosine: float = 0.0
+    recall: float = 0.0
+    vector: object = None  # the stored vector of the span's text (rag.span_vectors), if any
+
+
+@dataclass
+class ClaimVerdict:
+    text: str
+    supported: bool
+    support_score: float
+    reason: str | None
+    span: Span | None
+    added: list[str] = field(default_factory=list)
+
+
+def sentence_spans_of(window, snapshot, n: int) -> tuple[list[Span], list[str]]:
+    """The 1- and 2-sentence spans of a prompt window (with their stored vectors), and its sentence texts."""
+    chunk = window.passage.chunk
+    doc_text = snapshot.document(chunk.source).text
+    pieces = [(s, e) for s, e in chunk.sentences if s < window.end and e > window.start]
+    offsets = unwrap(pieces, doc_text) or [(window.start, window.end)]
+    texts = [doc_text[s:e] for s, e in offsets]
+    spans = []
+    for size in range(1, MAX_SPAN_SENTENCES + 1):
+        for i in range(len(offsets) - size + 1):
+            start, end = offsets[i][0], offsets[i + size - 1][1]
+            vector = span_vector(snapshot, chunk.source, [(a, b) for a, b in pieces if a >= start and b <= end])
+            spans.append(Span(n, start, end, texts[i:i + size], doc_text[start:end], vector=vector))
+    return spans, texts
+
+
+_WORDS = re.compile(r"[^\W_]+")
+_ENDS_SENTENCE = re.compile(r"[.!?:;][\"'’”)\]`*_]*$")
+_STARTS_BLOCK = re.compile(r"^(?:[-*+>#|]|\d+[.)]\s|```|<|\{\{)")
+
+
+def unwrap(offsets: list[tuple[int, int]], doc_text: str) -> list[tuple[int, int]]:
+    """Join the pieces of a sentence hard-wrapped over several lines (Markdown sources are): the sentence
+    splitter works line by line, so "Two Nodes\ncannot have the same name" arrives as two pieces."""
+    out: list[tuple[int, int]] = []
+    for start, end in offsets:
+        if out:
+            prev_start, prev_end = out[-1]
+            gap = doc_text[prev_end:start]
+            if gap.count("\n") == 1 and not gap.strip() and not _ENDS_SENTENCE.search(doc_text[prev_start:prev_end]) \
+                    and not _STARTS_BLOCK.match(doc_text[start:end]):
+                out[-1] = (prev_start, end)
+                continue
+        out.append((start, end))
+    return out
+
+
+class ClaimChecker:
+    """Checks the claims of answer sentences; ``vectors`` embeds and caches texts (rag.verify._Vectors)."""
+
+    def __init__(self, vectors, threshold: float):
+        self.vectors = vectors
+        self.threshold = threshold
+
+    def check_sentence(self, text: str, spans_by_n: dict[int, list[Span]], passages: dict[int, list[str]]
+                       ) -> list[ClaimVerdict]:
+        claims = split_claims(parse(text))
+        texts = [c.text for c in claims]
+        self.vectors.prime(texts + [s.text for spans in spans_by_n.values() for s in spans])
+        passage_facts = SpanFacts.of_words(_WORDS.findall(" ".join(t for ts in passages.values() for t in ts)))
+        return [self._check(claim, spans_by_n, passage_facts) for claim in claims]
+
+    def _score(self, claim_text: str, terms: set[str], span: Span) -> Span:
+        text = span.text
+        recall = len(terms & set(content_terms(text))) / len(terms) if terms else 0.0
+        cosine = self.vectors.cosine(claim_text, text)
+        score = 0.5 * recall + 0.5 * cosine if terms else cosine
+        return Span(span.n, span.start, span.end, span.sentences, span.text, score, cosine, recall)
+
+    def _check(self, claim, spans_by_n: dict[int, list[Span]], passage_facts: SpanFacts) -> ClaimVerdict:
+        terms = set(content_terms(claim.text))
+        scored = sorted((self._score(claim.text, terms, s) for spans in spans_by_n.values() for s in spans),
+                        key=lambda s: -s.score)
+        if not scored:
+            return ClaimVerdict(claim.text, False, 0.0, "no citation", None)
+        candidates = scored[:TOP_SPANS]
+        best_by_n = {}
+        for s in scored:
+            best_by_n.setdefault(s.n, s)
+        if len(best_by_n) > 1:  # a claim may join facts from two cited passages
+            a, b = sorted(best_by_n.values(), key=lambda s: -s.score)[:2]
+            joined = Span(a.n, a.start, a.end, a.sentences + b.sentences, a.text + " " + b.text)
+            if a.vector is not None and b.vector is not None:
+                mean = len(a.text) * a.vector + len(b.text) * b.vector
+                self.vectors.seed(joined.text, mean / max(float(np.linalg.norm(mean)), 1e-12))
+            union = self._score(claim.text, terms, joined)
+            candidates.append(union)
+        results = [self._verdict(claim, span, passage_facts) for span in candidates]
+        passing = [r for r in results if r.supported]
+        if passing:
+            return max(passing, key=lambda r: r.support_score)
+        checked = [r for r in results if r.reason and not r.reason.startswith(("adds", "not in"))]
+        # Every candidate fails: report the best-aligned span's reason.
+        return results[0] if not checked or checked[0] is not results[0] else checked[0]
+
+    def _verdict(self, claim, span: Span, passage_facts: SpanFacts) -> ClaimVerdict:
+        facts = SpanFacts.of([parse(t) for t in span.sentences])
+        tokens = claim.tokens
+        reason = None
+        for check in CHECKS:
+            reason = (check(tokens, facts, passage_facts) if check is alignment.check_names
+                      else check(tokens, facts))
+            if reason:
+                break
+        if reason is None and len(span.sentences) > 1:  # the sentence the claim leans on must not contradict it
+            anchor = SpanFacts.of([parse(self._anchor(claim.text, span.sentences))])
+            reason = next((r for check in ANCHOR_CHECKS if (r := check(tokens, anchor))), None)
+        added, weight, swapped = self._additions(tokens, facts, passage_facts)
+        if reason is None and swapped:
+            reason = swapped
+        score = max(0.0, span.score - ADD_PENALTY * weight)
+        if reason is None and (weight >= ADD_LIMIT or score < self.threshold):
+            reason = (f"adds {', '.join(repr(w) for w in added[:3])} not in the cited passage" if added
+                      else "not in the cited passage")
+        return ClaimVerdict(claim.text, reason is None, score, reason, span, added)
+
+    @staticmethod
+    def _anchor(claim_text: str, sentences: list[str]) -> str:
+        terms = set(content_terms(claim_text))
+        return max(sentences, key=lambda t: len(terms & set(content_terms(t))))
+
+    def _additions(self, tokens, facts: SpanFacts, passage_facts: SpanFacts
+                   ) -> tuple[list[str], float, str | None]:
+        """The claim's added content words (no synonym in the span), their weight, and the first that takes
+        the grammatical slot of a different span word (a substitution: "with confidence" for "with dismay")."""
+        new = alignment.new_words(tokens, facts)
+        if not new:
+            return [], 0.0, None
+        span_words = sorted({t.text.lower() for doc in facts.docs for t in alignment.content_words(list(doc))})
+        words = [t.text.lower() for t in new]
+        self.vectors.prime(words + span_words)
+        claim_lemmas = {t.lemma_.lower() for t in tokens}
+        added, weight, swapped = [], 0.0, None
+        for tok, word in zip(new, words):
+            if span_words and max(self.vectors.cosine(word, w) for w in span_words) >= alignment.SYNONYM_SIMILARITY:
+                continue
+            w = alignment.WEIGHTS[tok.pos_] * (IN_PASSAGE if passage_facts.has_word(tok.text) else 1.0)
+            added.append(tok.text)
+            weight += w
+            other = alignment.counterpart(tok, facts, claim_lemmas) if swapped is None else None
+            if other is not None:
+                swapped = f"'{tok.text}' where the cited text says '{other.text}'"
+        return added, weight, swapped
