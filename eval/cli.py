@@ -97,6 +97,12 @@ def eval_command(gold, corpus, index_dir, k, mode, as_json, per_question, report
         cache_dir=cache_dir or session.DEFAULT_CACHE,
         progress=not quiet and sys.stderr.isatty(),
     )
+    if run.summary.get("probes"):  # a verifier probe file: its own report
+        from eval.probes import render
+
+        click.echo(json.dumps(run.to_json(per_question), ensure_ascii=False, indent=2) if as_json
+                   else render(run.summary))
+        return
     if report_dir is not None:
         from eval.report import write_report
 

@@ -132,9 +132,12 @@ def evaluate(
     progress: bool = True,
 ) -> EvalRun:
     """The whole `rag eval` pipeline; ``embedder`` may be injected (tests use the fake HashEmbedder)."""
+    from eval import probes
     from rag.embedding import make_embedder
     from rag.services import build_services
 
+    if any(probes.is_probe_file(p) for p in gold_paths):  # verifier probes (eval/probes.py), not questions
+        return probes.evaluate(gold_paths, settings, corpus, index_dir, split, limit, embedder, progress)
     datasets = read_datasets(gold_paths, cache_dir)
     items = select([i for d in datasets for i in d.items], split, limit)
     if not items:

@@ -43,26 +43,26 @@ ALIASES = [{"us", "u.s", "u.s.", "usa", "america", "american", "united states"},
 # quantity and outcome. Each is a pair where one word being true makes the other false in the same context.
 ANTONYMS = [
     ("increase", "decrease"), ("increase", "reduce"), ("increase", "lower"), ("rise", "fall"), ("raise", "lower"),
-    ("grow", "shrink"), ("expand", "shrink"), ("strengthen", "weaken"), ("improve", "worsen"),
-    ("allow", "deny"), ("allow", "forbid"), ("allow", "prohibit"), ("allow", "prevent"), ("allow", "block"),
-    ("permit", "forbid"), ("permit", "deny"), ("enable", "disable"), ("accept", "reject"), ("accept", "refuse"),
-    ("approve", "reject"), ("include", "exclude"), ("add", "remove"), ("create", "delete"), ("create", "destroy"),
-    ("start", "stop"), ("begin", "end"), ("open", "close"), ("succeed", "fail"), ("win", "lose"),
-    ("support", "oppose"), ("agree", "disagree"), ("praise", "criticize"), ("praise", "condemn"),
+    ("grow", "shrink"), ("expand", "shrink"), ("strengthen", "weaken"), ("improve", "worsen"), ("add", "reduce"),
+    ("add", "subtract"), ("allow", "deny"), ("allow", "forbid"), ("allow", "prohibit"), ("allow", "prevent"),
+    ("allow", "block"), ("permit", "forbid"), ("permit", "deny"), ("enable", "disable"), ("accept", "reject"),
+    ("accept", "refuse"), ("approve", "reject"), ("include", "exclude"), ("add", "remove"), ("create", "delete"),
+    ("create", "destroy"), ("start", "stop"), ("begin", "end"), ("open", "close"), ("succeed", "fail"),
+    ("win", "lose"), ("support", "oppose"), ("agree", "disagree"), ("praise", "criticize"), ("praise", "condemn"),
     ("welcome", "reject"), ("attach", "detach"), ("mount", "unmount"), ("encrypt", "decrypt"),
     ("upgrade", "downgrade"), ("import", "export"), ("ally", "enemy"), ("friend", "enemy"), ("friend", "foe"),
-    ("before", "after"), ("more", "less"), ("more", "fewer"), ("most", "least"), ("high", "low"),
-    ("higher", "lower"), ("large", "small"), ("larger", "smaller"), ("big", "small"), ("long", "short"),
-    ("maximum", "minimum"), ("always", "never"), ("all", "none"), ("first", "last"), ("early", "late"),
-    ("above", "below"), ("inside", "outside"), ("internal", "external"), ("public", "private"),
-    ("same", "different"), ("true", "false"), ("strong", "weak"), ("direct", "indirect"),
-    ("explicit", "implicit"), ("required", "optional"), ("mandatory", "optional"), ("synchronous", "asynchronous"),
-    ("stateful", "stateless"), ("mutable", "immutable"), ("visible", "hidden"), ("available", "unavailable"),
-    ("new", "old"), ("north", "south"), ("east", "west"), ("up", "down"), ("ingress", "egress"),
-    ("inbound", "outbound"), ("success", "failure"), ("easy", "difficult"), ("easy", "hard"), ("slow", "fast"),
-    ("slower", "faster"), ("cheap", "expensive"), ("rare", "common"), ("unite", "divide"), ("united", "divided"),
-    ("attract", "repel"), ("affinity", "anti-affinity"), ("calm", "dismay"), ("confidence", "doubt"),
-    ("stability", "instability"), ("certainty", "uncertainty"),
+    ("before", "after"), ("more", "less"), ("more", "fewer"), ("most", "least"), ("high", "low"), ("higher", "lower"),
+    ("large", "small"), ("larger", "smaller"), ("big", "small"), ("long", "short"), ("maximum", "minimum"),
+    ("best", "worst"), ("better", "worse"), ("always", "never"), ("all", "none"), ("first", "last"),
+    ("early", "late"), ("above", "below"), ("inside", "outside"), ("internal", "external"), ("public", "private"),
+    ("same", "different"), ("true", "false"), ("strong", "weak"), ("direct", "indirect"), ("explicit", "implicit"),
+    ("required", "optional"), ("mandatory", "optional"), ("synchronous", "asynchronous"), ("stateful", "stateless"),
+    ("mutable", "immutable"), ("visible", "hidden"), ("available", "unavailable"), ("new", "old"), ("north", "south"),
+    ("east", "west"), ("up", "down"), ("ingress", "egress"), ("inbound", "outbound"), ("success", "failure"),
+    ("easy", "difficult"), ("easy", "hard"), ("slow", "fast"), ("slower", "faster"), ("cheap", "expensive"),
+    ("rare", "common"), ("unite", "divide"), ("united", "divided"), ("attract", "repel"),
+    ("affinity", "anti-affinity"), ("calm", "dismay"), ("confidence", "doubt"), ("stability", "instability"),
+    ("certainty", "uncertainty"),
 ]
 NEGATIVE_PREFIXES = ("un", "in", "im", "ir", "il", "non", "dis")
 NEGATORS = {"not", "n't", "never", "no", "none", "nor", "neither", "without", "nothing", "nobody", "nowhere",
@@ -74,7 +74,7 @@ GENERIC = {"be", "have", "do", "also", "make", "get", "say", "can", "will", "wou
            "article", "according"}
 WEIGHTS = {"NOUN": 1.0, "PROPN": 1.0, "ADJ": 0.8, "VERB": 0.5, "ADV": 0.3}
 SYNONYM_SIMILARITY = 0.55  # single-word cosine (bundled MiniLM) above which a new word counts as a rewording
-_CODE = re.compile(r"[a-z][A-Z]|[A-Za-z0-9][_/.][A-Za-z0-9]|^[a-z]+-[a-z0-9-]*[0-9]")
+_CODE = re.compile(r"[a-z][A-Z]|[A-Za-z0-9][_/.][A-Za-z0-9]|^[A-Za-z]+-[A-Za-z0-9-]*[0-9]")
 _WORD = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*")
 
 _ANTONYM = {}
@@ -126,8 +126,9 @@ class SpanFacts:
             return True
         if any(DEMONYMS.get(s) == w for s in self.stems):
             return True
-        return len(w) >= 4 and any(len(s) >= 4 and (w.startswith(s[:-1]) or s.startswith(w[:-1]))
-                                   and min(len(w), len(s)) >= 4 for s in self.stems if s[:3] == w[:3])
+        return len(w) >= 4 and w.isalpha() and any(
+            len(s) >= 4 and s.isalpha() and (w.startswith(s[:-1]) or s.startswith(w[:-1]))
+            for s in self.stems if s[:3] == w[:3])
 
 
 @lru_cache(maxsize=8192)
@@ -170,7 +171,7 @@ def names(tokens) -> list[Name]:
     doc = tokens[0].doc if tokens else None
     for ent in (doc.ents if doc is not None else ()):
         if ent.label_ in NAME_LABELS and any(t.i in ids for t in ent):
-            kept = [t for t in ent if t.i in ids and t.is_alpha or t.i in ids and _CODE.search(t.text)]
+            kept = [t for t in ent if t.i in ids and any(c.isalnum() for c in t.text)]
             if kept:
                 out.append(Name(kept, ent.label_))
             covered |= {t.i for t in ent}
@@ -296,8 +297,9 @@ def check_quantities(claim_tokens, facts: SpanFacts) -> str | None:
 def _quantity_reason(q: Quantity) -> str:
     if q.kind == "date":
         return f"date '{q.surface}' not in the cited text"
-    value = next((k for k in sorted(q.keys) if ":" not in k), q.surface)
-    return f"number {value} not in the cited text"
+    value = sorted(q.keys)[0].removeprefix("ord:")
+    shown = value if q.surface.replace(",", "").lstrip("$€£") == value else f"{value} ('{q.surface}')"
+    return f"number {shown} not in the cited text"
 
 
 # ------------------------------------------------------------------------------------------- polarity
@@ -311,12 +313,14 @@ def negated_lemmas(tokens) -> set[str]:
     for tok in tokens:
         low = tok.lower_
         targets = []
+        if _bound(tok):
+            continue
         if tok.dep_ == "neg" or low in NEGATORS:
             head = tok.head if tok.head is not tok else None
             if head is not None and head.pos_ in ("NOUN", "PROPN", "PRON", "NUM") or low in ("neither", "nor"):
-                head = _governing_verb(tok)
-                if low in ("no", "none", "nothing") and tok.head is not tok:
-                    targets.append(tok.head)
+                noun, head = tok.head, _governing_verb(tok)
+                if low in ("no", "none", "nothing") and noun is not tok and head.lemma_ in ("be", "have"):
+                    targets.append(noun)  # "there is no X", "has no X": X itself is what is denied
             if head is not None:
                 targets.append(head)
             targets += [c for c in tok.children if c.dep_ == "pobj"]
@@ -326,9 +330,19 @@ def negated_lemmas(tokens) -> set[str]:
             if target.pos_ == "AUX" or target.lemma_ in ("be", "have", "do", "get", "make"):
                 targets += [c for c in target.children if c.dep_ in ("acomp", "attr", "xcomp", "oprd", "dobj")]
         for target in list(targets):
-            targets += [c for c in target.children if c.dep_ == "conj" and c.pos_ == target.pos_]
+            targets += [c for c in target.children if c.dep_ == "conj" and c.pos_ == target.pos_
+                        and not any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children)]
         out |= {t.lemma_.lower() for t in targets if t is not tok}
     return out - GENERIC
+
+
+def _bound(tok) -> bool:
+    """"no more than 63", "not longer than 52": a limit on a quantity, not a negation."""
+    doc = tok.doc
+    nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+    after = doc[tok.i + 2] if tok.i + 2 < len(doc) else None
+    return tok.lower_ in ("no", "not") and nxt is not None and (nxt.tag_ in ("JJR", "RBR") or nxt.lower_ in (
+        "more", "less", "fewer")) and after is not None and after.lower_ == "than"
 
 
 def _governing_verb(tok):
@@ -361,9 +375,9 @@ def check_antonyms(claim_tokens, facts: SpanFacts) -> str | None:
         if lemma in facts.lemmas or tok.lower_ in facts.lemmas or len(lemma) < 2 or not tok.is_alpha:
             continue
         opposite = _ANTONYM.get(lemma, set()) | _ANTONYM.get(tok.lower_, set())
-        for form in {lemma, tok.lower_}:
+        for form in {lemma, tok.lower_} if tok.pos_ in ("ADJ", "VERB", "NOUN", "ADV") else ():
             opposite |= {form[len(p):] for p in NEGATIVE_PREFIXES if form.startswith(p) and len(form) - len(p) >= 4}
-            opposite |= {p + form for p in NEGATIVE_PREFIXES}
+            opposite |= {p + form for p in NEGATIVE_PREFIXES if len(form) >= 4}
         hit = sorted(opposite & facts.lemmas)
         if hit and (lemma in claim_neg) == (hit[0] in facts.negated):
             return f"'{tok.text}' where the cited text says '{hit[0]}'"
@@ -375,27 +389,29 @@ def check_antonyms(claim_tokens, facts: SpanFacts) -> str | None:
 ARGUMENT_DEPS = {"dobj", "dative", "attr", "oprd", "pobj"}
 
 
-def frames(tokens) -> list[tuple[str, set[str], set[str]]]:
-    """(verb lemma, subject head lemmas, object head lemmas) per verb, passives turned active."""
+def frames(tokens) -> list[tuple[str, set[str], set[str], set[str]]]:
+    """(verb lemma, subject, object, direct object) head lemmas per verb, passives turned active; the object
+    includes prepositional objects ("provide Russia with missiles"), the direct object does not."""
     ids = {t.i for t in tokens}
     out = []
     for verb in tokens:
         if verb.pos_ not in ("VERB",):
             continue
-        subj, obj = set(), set()
+        subj, obj, direct = set(), set(), set()
         for child in verb.children:
             if child.dep_ == "nsubj":
                 subj |= _heads(child)
             elif child.dep_ == "nsubjpass":
-                obj |= _heads(child)
+                direct |= _heads(child)
             elif child.dep_ == "agent":
                 subj |= {h for c in child.children if c.dep_ == "pobj" for h in _heads(c)}
             elif child.dep_ in ("dobj", "dative", "oprd"):
-                obj |= _heads(child)
+                direct |= _heads(child)
             elif child.dep_ == "prep":
                 obj |= {h for c in child.children if c.dep_ == "pobj" for h in _heads(c)}
-        if subj and obj and verb.i in ids:
-            out.append((verb.lemma_.lower(), subj - obj, obj - subj))
+        obj |= direct
+        if obj and verb.i in ids:
+            out.append((verb.lemma_.lower(), subj - obj, obj - subj, direct - subj))
     return out
 
 
@@ -407,12 +423,17 @@ def _heads(tok) -> set[str]:
 
 def check_roles(claim_tokens, facts: SpanFacts) -> str | None:
     span_frames = [f for doc in facts.docs for f in frames(list(doc))]
-    for verb, subj, obj in frames(claim_tokens):
-        for s_verb, s_subj, s_obj in span_frames:
-            if s_verb != verb:
-                continue
+    for verb, subj, obj, direct in frames(claim_tokens):
+        same_verb = [f for f in span_frames if f[0] == verb]
+        for _, s_subj, s_obj, _ in same_verb:
             if subj & s_obj and obj & s_subj and not subj & s_subj:
                 return "subject and object swapped"
+        # "praised the alliance while threatening dictators" for "threatened the alliance while praising
+        # dictators": the verb is there, but its direct object in the claim is another verb's in the span.
+        if direct and same_verb and not any(direct & f[3] for f in same_verb):
+            elsewhere = {o for f in span_frames if f[0] != verb for o in f[3]}
+            if direct & elsewhere:
+                return f"'{sorted(direct & elsewhere)[0]}' is not what '{verb}' applies to in the cited text"
     return None
 
 
@@ -452,19 +473,24 @@ def _derived(word: str, stems: set[str]) -> bool:
     return False
 
 
+MODIFIER_DEPS = {"amod", "compound", "nmod", "poss", "npadvmod"}
+_POS_CLASS = {"PROPN": "NOUN", "ADJ": "NOUN"}  # "defense minister" / "foreign minister": one modifier slot
+
+
 def counterpart(tok, facts: SpanFacts, claim_lemmas: set[str]):
     """The span word in the same grammatical slot as claim word ``tok`` (same relation to the same head word:
     "looks to [it] with dismay" for "looks to [it] with confidence"), when it is a different word; else None."""
-    pos = {"PROPN": "NOUN"}.get(tok.pos_, tok.pos_)
+    pos = _POS_CLASS.get(tok.pos_, tok.pos_)
+    dep = "mod" if tok.dep_ in MODIFIER_DEPS else tok.dep_
     for doc in facts.docs:
         for s in doc:
-            if s.lemma_.lower() in claim_lemmas or {"PROPN": "NOUN"}.get(s.pos_, s.pos_) != pos or not s.is_alpha:
+            if s.lemma_.lower() in claim_lemmas or _POS_CLASS.get(s.pos_, s.pos_) != pos or not s.is_alpha:
                 continue
             if s.dep_ == tok.dep_ == "pobj":
                 same = s.head.lower_ == tok.head.lower_ and s.head.head.lemma_ == tok.head.head.lemma_
             else:
-                same = s.dep_ == tok.dep_ and s.head is not s and tok.head is not tok \
-                    and s.head.lemma_ == tok.head.lemma_
+                same = ("mod" if s.dep_ in MODIFIER_DEPS else s.dep_) == dep and s.head is not s \
+                    and tok.head is not tok and s.head.lemma_ == tok.head.lemma_
             if same:
                 return s
     return None

@@ -12,6 +12,7 @@ its score, less ADD_PENALTY per added content word (weighted by part of speech),
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +20,7 @@ import numpy as np
 from rag import alignment
 from rag.alignment import SpanFacts
 from rag.claims import split_claims
-from rag.nlp import parse
+from rag.nlp import parse, parse_many
 from rag.span_vectors import span_vector
 from rag.text import content_terms
 
@@ -30,7 +31,11 @@ ADD_LIMIT = 1.5  # weighted added words beyond which a claim is unsupported what
 IN_PASSAGE = 0.5  # weight of an added word the passage has outside the span (context the span leaves out)
 CHECKS = (alignment.check_names, alignment.check_quantities, alignment.check_polarity, alignment.check_antonyms,
           alignment.check_roles, alignment.check_links)
-ANCHOR_CHECKS = (alignment.check_polarity, alignment.check_antonyms, alignment.check_roles)
+# Checks that the sentence of a two-sentence span the claim leans on most must pass as well.
+ANCHOR_CHECKS = (alignment.check_quantities, alignment.check_polarity, alignment.check_antonyms,
+                 alignment.check_roles)
+# Failures that mean the best-aligned span says the opposite: no lower-ranked span can then support the claim.
+CONTRADICTIONS = {alignment.check_polarity, alignment.check_antonyms, alignment.check_roles}
 
 
 @dataclass
@@ -54,6 +59,7 @@ class ClaimVerdict:
     reason: str | None
     span: Span | None
     added: list[str] = field(default_factory=list)
+    contradicts: bool = False  # the span says the opposite (negation, antonym, roles)
 
 
 def sentence_spans_of(window, snapshot, n: int) -> tuple[list[Span], list[str]]:
@@ -72,6 +78,8 @@ def sentence_spans_of(window, snapshot, n: int) -> tuple[list[Span], list[str]]:
     return spans, texts
 
 
+WORD_CACHE = 50_000
+_WORD_VECTORS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()  # (model id, word) -> vector
 _WORDS = re.compile(r"[^\W_]+")
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'’”)\]`*_]*$")
 _STARTS_BLOCK = re.compile(r"^(?:[-*+>#|]|\d+[.)]\s|```|<|\{\{)")
@@ -99,12 +107,19 @@ class ClaimChecker:
     def __init__(self, vectors, threshold: float):
         self.vectors = vectors
         self.threshold = threshold
+        self._claims: dict[str, list] = {}
+
+    def prepare(self, sentences: list[str]) -> list[str]:
+        """Parse the answer sentences in one batch and split them into claims; returns the claim texts (to be
+        embedded in the same model call as the sentences)."""
+        for text, doc in zip(sentences, parse_many(sentences)):
+            self._claims[text] = split_claims(doc)
+        return [c.text for text in sentences for c in self._claims[text]]
 
     def check_sentence(self, text: str, spans_by_n: dict[int, list[Span]], passages: dict[int, list[str]]
                        ) -> list[ClaimVerdict]:
-        claims = split_claims(parse(text))
-        texts = [c.text for c in claims]
-        self.vectors.prime(texts + [s.text for spans in spans_by_n.values() for s in spans])
+        claims = self._claims.get(text) or split_claims(parse(text))
+        self.vectors.prime([c.text for c in claims])
         passage_facts = SpanFacts.of_words(_WORDS.findall(" ".join(t for ts in passages.values() for t in ts)))
         return [self._check(claim, spans_by_n, passage_facts) for claim in claims]
 
@@ -133,26 +148,31 @@ class ClaimChecker:
                 self.vectors.seed(joined.text, mean / max(float(np.linalg.norm(mean)), 1e-12))
             union = self._score(claim.text, terms, joined)
             candidates.append(union)
-        results = [self._verdict(claim, span, passage_facts) for span in candidates]
-        passing = [r for r in results if r.supported]
-        if passing:
-            return max(passing, key=lambda r: r.support_score)
-        checked = [r for r in results if r.reason and not r.reason.startswith(("adds", "not in"))]
-        # Every candidate fails: report the best-aligned span's reason.
-        return results[0] if not checked or checked[0] is not results[0] else checked[0]
+        results = []
+        for span in candidates:  # best score first; the first span that passes every check is the claim's
+            result = self._verdict(claim, span, passage_facts)
+            if result.supported or (result.contradicts and not results):
+                return result
+            results.append(result)
+        return results[0]  # every candidate fails: the reason found on the best-aligned span
 
     def _verdict(self, claim, span: Span, passage_facts: SpanFacts) -> ClaimVerdict:
-        facts = SpanFacts.of([parse(t) for t in span.sentences])
+        facts = SpanFacts.of(parse_many(span.sentences, entities=False))  # passage side: no NER needed
         tokens = claim.tokens
-        reason = None
+        reason, failed = None, None
         for check in CHECKS:
             reason = (check(tokens, facts, passage_facts) if check is alignment.check_names
                       else check(tokens, facts))
             if reason:
+                failed = check
                 break
         if reason is None and len(span.sentences) > 1:  # the sentence the claim leans on must not contradict it
-            anchor = SpanFacts.of([parse(self._anchor(claim.text, span.sentences))])
-            reason = next((r for check in ANCHOR_CHECKS if (r := check(tokens, anchor))), None)
+            anchor = SpanFacts.of([parse(self._anchor(claim.text, span.sentences), entities=False)])
+            for check in ANCHOR_CHECKS:
+                reason = check(tokens, anchor)
+                if reason:
+                    failed = check
+                    break
         added, weight, swapped = self._additions(tokens, facts, passage_facts)
         if reason is None and swapped:
             reason = swapped
@@ -160,7 +180,20 @@ class ClaimChecker:
         if reason is None and (weight >= ADD_LIMIT or score < self.threshold):
             reason = (f"adds {', '.join(repr(w) for w in added[:3])} not in the cited passage" if added
                       else "not in the cited passage")
-        return ClaimVerdict(claim.text, reason is None, score, reason, span, added)
+        return ClaimVerdict(claim.text, reason is None, score, reason, span, added,
+                            failed in CONTRADICTIONS or (swapped is not None and reason == swapped))
+
+    def word_vectors(self, words: list[str]) -> dict[str, np.ndarray]:
+        """Single-word vectors, cached across answers (words recur far more than sentences)."""
+        embedder = self.vectors.embedder
+        key = getattr(embedder, "model_id", type(embedder).__name__)
+        todo = [w for w in dict.fromkeys(words) if (key, w) not in _WORD_VECTORS]
+        if todo:
+            for word, vector in zip(todo, embedder.embed_array(todo)):
+                _WORD_VECTORS[(key, word)] = vector
+            while len(_WORD_VECTORS) > WORD_CACHE:
+                _WORD_VECTORS.popitem(last=False)
+        return {w: _WORD_VECTORS[(key, w)] for w in words}
 
     @staticmethod
     def _anchor(claim_text: str, sentences: list[str]) -> str:
@@ -174,13 +207,14 @@ class ClaimChecker:
         new = alignment.new_words(tokens, facts)
         if not new:
             return [], 0.0, None
-        span_words = sorted({t.text.lower() for doc in facts.docs for t in alignment.content_words(list(doc))})
-        words = [t.text.lower() for t in new]
-        self.vectors.prime(words + span_words)
+        span_words = sorted({t.lower_ for doc in facts.docs for t in alignment.content_words(list(doc))})
+        words = [t.lower_ for t in new]
+        vectors = self.word_vectors(words + span_words)
+        span_matrix = np.stack([vectors[w] for w in span_words]) if span_words else None
         claim_lemmas = {t.lemma_.lower() for t in tokens}
         added, weight, swapped = [], 0.0, None
         for tok, word in zip(new, words):
-            if span_words and max(self.vectors.cosine(word, w) for w in span_words) >= alignment.SYNONYM_SIMILARITY:
+            if span_matrix is not None and float((span_matrix @ vectors[word]).max()) >= alignment.SYNONYM_SIMILARITY:
                 continue
             w = alignment.WEIGHTS[tok.pos_] * (IN_PASSAGE if passage_facts.has_word(tok.text) else 1.0)
             added.append(tok.text)

@@ -3,7 +3,8 @@
 "Kim welcomed Putin in Pyongyang and the two leaders signed a pact" is two claims; so is "Japan froze Russian
 assets and sent aid" (the second predicate borrows the subject of the first). A clause head is the root, or a
 ``conj``/``advcl``/``parataxis`` verb (or any ``conj``/``ccomp``/``advcl`` head with a subject of its own) under
-another clause head, and a non-restrictive relative clause (", which ..."). A claim is the clause head's
+another clause head, and a non-restrictive relative clause (", which ..."); a condition ("if", "when",
+"unless" ...) stays in its clause, since the sentence does not assert it. A claim is the clause head's
 subtree minus the subtrees of the clauses split off it, with the borrowed subject (or, for a relative clause, the
 noun it describes) put in front. A ``ccomp`` ("Kishida said that ...") stays inside its parent claim as well
 as being a claim of its own. Fragments with fewer than two content words stay in their parent claim.
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 SUBJECTS = {"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"}
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "ADV", "NUM"}
 EDGE_DROP = {"cc", "punct", "mark", "prep"}
+HYPOTHETICAL = {"if", "unless", "when", "whenever", "once", "whether", "until"}
 
 
 @dataclass
@@ -58,6 +60,8 @@ def _has_subject(tok) -> bool:
 
 
 def _is_clause(tok) -> bool:
+    if tok.dep_ == "advcl" and any(c.dep_ in ("mark", "advmod") and c.lower_ in HYPOTHETICAL for c in tok.children):
+        return False  # "if/when/unless ...": a condition, not something the sentence asserts
     if tok.dep_ == "relcl":
         return tok.i > 0 and tok.doc[tok.left_edge.i - 1].text == "," if tok.left_edge.i > 0 else False
     if tok.dep_ not in ("conj", "ccomp", "advcl", "parataxis"):

