@@ -42,7 +42,7 @@ MAX_WINDOW = 3  # consecutive chunk sentences a supporting span may cover
 # "[1]", "[1, 2]", "[1;2]"; "[1][2]" is two markers.
 MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 _LEADING = re.compile(r"^(?:\s*\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\])+")
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])(?=\s|$)")  # "Putin ." -> "Putin.", not "The .spec"
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
 
@@ -98,7 +98,7 @@ def parse_citations(text: str) -> list[ParsedSentence]:
     segment made only of markers is folded into the previous sentence.
     """
     out: list[ParsedSentence] = []
-    for start, end in sentence_spans(text):
+    for start, end in _glued(sentence_spans(text), text):
         segment = text[start:end]
         leading = _LEADING.match(segment)
         if leading and out:
@@ -115,6 +115,18 @@ def parse_citations(text: str) -> list[ParsedSentence]:
             out[-1].end = end
     for sentence in out:
         sentence.numbers = list(dict.fromkeys(sentence.numbers))
+    return out
+
+
+def _glued(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """Rejoin pieces the sentence splitter cut with no space between them ("The ." + "spec.replicas is ..."):
+    a real sentence boundary is followed by white space."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and out[-1][1] == start and not text[start - 1:start].isspace():
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
     return out
 
 
@@ -275,6 +287,8 @@ class MarkerRenumberer:
         self.k = k
         self.mapping: dict[int, int] = {}
         self._held = ""
+        self._space = ""  # white space not yet emitted: it is dropped if a dropped marker and punctuation follow
+        self._dropped = False  # a marker was just dropped after self._space
 
     def _rewrite(self, marker: str) -> str:
         out: list[int] = []
@@ -283,28 +297,45 @@ class MarkerRenumberer:
                 out.append(self.mapping.setdefault(n, len(self.mapping) + 1))
         return "".join(f"[{m}]" for m in dict.fromkeys(out))
 
+    def _emit(self, out: list[str], text: str) -> None:
+        """Emit ``text`` after the pending white space, which a dropped marker's punctuation swallows
+        ("Fake [7]." becomes "Fake.", not "Fake .")."""
+        if not (self._dropped and text[:1] in ".,;:!?"):
+            out.append(self._space)
+        out.append(text)
+        self._space, self._dropped = "", False
+
     def feed(self, piece: str) -> str:
         out: list[str] = []
         for ch in piece:
             if not self._held:
                 if ch == "[":
                     self._held = ch
+                elif ch.isspace():
+                    if not (self._dropped and self._space):  # "Fake [7] and" keeps one space
+                        self._space += ch
                 else:
-                    out.append(ch)
+                    self._emit(out, ch)
                 continue
             self._held += ch
             if MARKER.fullmatch(self._held):
-                out.append(self._rewrite(self._held))
-                self._held = ""
+                marker, self._held = self._held, ""
+                rewritten = self._rewrite(marker)
+                if rewritten:
+                    self._emit(out, rewritten)
+                else:
+                    self._dropped = True
             elif not _MARKER_PREFIX.fullmatch(self._held):
                 held, self._held = self._held, ""
                 if held.endswith("["):
-                    out.append(held[:-1])
+                    self._emit(out, held[:-1])
                     self._held = "["
                 else:
-                    out.append(held)
+                    self._emit(out, held)
         return "".join(out)
 
     def flush(self) -> str:
         held, self._held = self._held, ""
-        return held
+        space, self._space = ("" if self._dropped else self._space), ""
+        self._dropped = False
+        return space + held
