@@ -27,6 +27,7 @@ from rag.quantities import Quantity, quantities
 from rag.text import STOPWORDS, fold, stem
 
 NAME_LABELS = {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
+LINKED_LABELS = {"PERSON", "NORP", "GPE", "ORG", "LOC", "FAC"}  # real-world names whose pairing is checked
 TITLES = {"mr", "mrs", "ms", "dr", "president", "prime", "minister", "deputy", "secretary", "general", "leader",
           "chancellor", "king", "queen", "senator", "governor", "chief", "premier", "defense", "defence", "foreign",
           "vice", "sir", "lord", "the", "of", "and", "for", "de", "von"}
@@ -62,7 +63,7 @@ ANTONYMS = [
     ("easy", "difficult"), ("easy", "hard"), ("slow", "fast"), ("slower", "faster"), ("cheap", "expensive"),
     ("rare", "common"), ("unite", "divide"), ("united", "divided"), ("attract", "repel"),
     ("affinity", "anti-affinity"), ("calm", "dismay"), ("confidence", "doubt"), ("stability", "instability"),
-    ("certainty", "uncertainty"),
+    ("certainty", "uncertainty"), ("few", "many"),
 ]
 NEGATIVE_PREFIXES = ("un", "in", "im", "ir", "il", "non", "dis")
 NEGATORS = {"not", "n't", "never", "no", "none", "nor", "neither", "without", "nothing", "nobody", "nowhere",
@@ -244,7 +245,7 @@ def check_names(claim_tokens, facts: SpanFacts, passage: SpanFacts) -> str | Non
 def check_links(claim_tokens, facts: SpanFacts) -> str | None:
     """A name that describes another in the claim ("Luxon of New Zealand", "Japan's Kishida", "Chinese buoy")
     must be near it in the span's parse too, not somewhere else in the sentence."""
-    found = names(claim_tokens)
+    found = [n for n in names(claim_tokens) if n.label in LINKED_LABELS]
     for a in found:
         for b in found:
             if a is b or not _describes(b, a):
@@ -313,8 +314,8 @@ def negated_lemmas(tokens) -> set[str]:
     for tok in tokens:
         low = tok.lower_
         targets = []
-        if _bound(tok):
-            continue
+        if _bound(tok) or tok.pos_ == "PROPN" or (tok.text[:1].isupper() and not tok.is_sent_start):
+            continue  # a limit ("no more than 3"), or a name or value ("OnFailure or Never")
         if tok.dep_ == "neg" or low in NEGATORS:
             head = tok.head if tok.head is not tok else None
             if head is not None and head.pos_ in ("NOUN", "PROPN", "PRON", "NUM") or low in ("neither", "nor"):
@@ -369,16 +370,29 @@ def check_polarity(claim_tokens, facts: SpanFacts) -> str | None:
 
 
 def check_antonyms(claim_tokens, facts: SpanFacts) -> str | None:
+    """A claim word whose opposite stands in the span instead of it: either the word is absent from the span, or
+    the opposite fills the same slot (same head word) where the span does not have the word itself ("the last
+    country" for "the first country", though "last" occurs elsewhere in the span)."""
     claim_neg = negated_lemmas(claim_tokens)
+    span_tokens = [t for doc in facts.docs for t in doc]
     for tok in claim_tokens:
         lemma = tok.lemma_.lower()
-        if lemma in facts.lemmas or tok.lower_ in facts.lemmas or len(lemma) < 2 or not tok.is_alpha:
+        if len(lemma) < 2 or not tok.is_alpha:
             continue
         opposite = _ANTONYM.get(lemma, set()) | _ANTONYM.get(tok.lower_, set())
-        for form in {lemma, tok.lower_} if tok.pos_ in ("ADJ", "VERB", "NOUN", "ADV") else ():
+        for form in {lemma, tok.lower_} if tok.pos_ in ("ADJ", "VERB", "NOUN", "ADV", "ADP") else ():
             opposite |= {form[len(p):] for p in NEGATIVE_PREFIXES if form.startswith(p) and len(form) - len(p) >= 4}
             opposite |= {p + form for p in NEGATIVE_PREFIXES if len(form) >= 4}
-        hit = sorted(opposite & facts.lemmas)
+        if not opposite:
+            continue
+        if lemma in facts.lemmas or tok.lower_ in facts.lemmas:
+            head = tok.head.lemma_.lower()
+            same_slot = [s for s in span_tokens if s.head.lemma_.lower() == head and s.head is not s]
+            hit = sorted({s.lemma_.lower() for s in same_slot} & opposite)
+            if not hit or any(s.lemma_.lower() in (lemma, tok.lower_) for s in same_slot):
+                continue
+        else:
+            hit = sorted(opposite & facts.lemmas)
         if hit and (lemma in claim_neg) == (hit[0] in facts.negated):
             return f"'{tok.text}' where the cited text says '{hit[0]}'"
     return None
@@ -409,15 +423,33 @@ def frames(tokens) -> list[tuple[str, set[str], set[str], set[str]]]:
                 direct |= _heads(child)
             elif child.dep_ == "prep":
                 obj |= {h for c in child.children if c.dep_ == "pobj" for h in _heads(c)}
+        if not subj and verb.dep_ in ("xcomp", "advcl", "conj"):
+            subj = _borrowed_subject(verb)  # "Kishida took ... seriously enough to declare"
         obj |= direct
         if obj and verb.i in ids:
             out.append((verb.lemma_.lower(), subj - obj, obj - subj, direct - subj))
     return out
 
 
+def _borrowed_subject(verb) -> set[str]:
+    cur = verb
+    for _ in range(3):
+        if cur.head is cur:
+            break
+        cur = cur.head
+        subj = {h for c in cur.children if c.dep_ == "nsubj" for h in _heads(c)}
+        if subj:
+            return subj
+    return set()
+
+
 def _heads(tok) -> set[str]:
+    """The lemma of an argument, of words coordinated with it, and of its "of" complement ("a session of the
+    Congress" also names the Congress)."""
     found = {tok.lemma_.lower()}
     found |= {c.lemma_.lower() for c in tok.children if c.dep_ == "conj"}
+    found |= {g.lemma_.lower() for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"
+              for g in c.children if g.dep_ == "pobj"}
     return {f for f in found if f not in STOPWORDS and f not in ("-pron-",)}
 
 

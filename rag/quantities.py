@@ -114,7 +114,15 @@ def quantities(tokens) -> list[Quantity]:
                                 "date"))
             i += 1
         elif tok.text[:1].isupper() and (low in MONTH_WORDS - {"may"} or low == "may" and tok.ent_type_ == "DATE"):
-            out.append(Quantity(tok.text, frozenset({f"month:{MONTHS[low[:3]]}"}), "date"))
+            month = MONTHS[low[:3]]
+            day = _day(nxt) or (_day(toks[i - 1].lower_) if i > 0 else None)
+            if day and day == _day(nxt):  # "July 11": one date, so "July 4" does not match "Four" elsewhere
+                out.append(Quantity(f"{tok.text} {toks[i + 1].text}", frozenset({f"date:{month}-{day}"}), "date"))
+                i += 1
+            elif day and out and out[-1].keys == frozenset({day}):  # "11 July"
+                out[-1] = Quantity(f"{out[-1].surface} {tok.text}", frozenset({f"date:{month}-{day}"}), "date")
+            else:
+                out.append(Quantity(tok.text, frozenset({f"month:{month}"}), "date"))
         elif tok.text[:1].isupper() and low.removesuffix("s") in WEEKDAYS:
             out.append(Quantity(tok.text, frozenset({f"weekday:{low[:3]}"}), "date"))
         elif _VERSION.match(tok.text) and not _NUMERIC.match(tok.text):
@@ -135,9 +143,22 @@ def quantities(tokens) -> list[Quantity]:
             kind = "date" if unit or (1000 <= value <= 2100 and float(value).is_integer()
                                       and tok.ent_type_ == "DATE") else "number"
             out.append(Quantity(surface, frozenset(keys), kind))
-            i = j - 1
+            i = j if unit else j - 1
         i += 1
     return out
+
+
+def _compound(toks, j: int, current: float) -> bool:
+    """"twenty one", "thirty-second": a unit or ordinal word after a tens word (not after digits: "30 second")."""
+    w = toks[j].lower_
+    return (w in UNITS or w in ORDINALS) and toks[j - 1].lower_ in TENS.keys() | {"-"} and current % 10 == 0 \
+        and current >= 20
+
+
+def _day(word: str) -> str | None:
+    """"11", "11th", "4," as a day of the month."""
+    m = re.match(r"^(\d{1,2})(?:st|nd|rd|th)?,?$", word)
+    return str(int(m.group(1))) if m and 1 <= int(m.group(1)) <= 31 else None
 
 
 def _ordinal(toks) -> bool:
@@ -180,9 +201,7 @@ def _number_phrase(toks, i: int) -> tuple[int, float]:
                 value, current = value + current, None
         elif w == "dozen" and current is not None:
             current *= 12
-        elif word_value(toks[j].text) is not None and (current is None or ((w in UNITS or w in ORDINALS)
-                                                                             and current % 10 == 0
-                                                                             and current >= 20)):
+        elif word_value(toks[j].text) is not None and (current is None or _compound(toks, j, current)):
             current = (current or 0) + float(word_value(toks[j].text))
         elif (w == "-" or w == "and" and (current or 0) >= 100) and current is not None and j + 1 < len(toks) \
                 and toks[j + 1].lower_ in UNITS.keys() | TENS.keys() | ORDINALS.keys():
