@@ -99,6 +99,8 @@ class SpanFacts:
     negated: set[str] = field(default_factory=set)
     acronyms: set[str] = field(default_factory=set)
     phrases: str = ""  # folded text, for multi-word aliases
+    cues: int = 0  # negation cues
+    classed: set[str] = field(default_factory=set)  # "lemma|class", class V (verb, adjective) or N (noun)
 
     @classmethod
     def of(cls, docs: list) -> SpanFacts:
@@ -110,6 +112,8 @@ class SpanFacts:
             facts.quantity_keys |= part[2]
             facts.negated |= part[3]
             facts.acronyms |= part[4]
+            facts.cues += part[5]
+            facts.classed |= part[6]
             facts.phrases += " " + fold(doc.text)
         return facts
 
@@ -148,7 +152,19 @@ def _doc_facts(doc):
             acronyms.add("".join(w[0] for w in run if w.lower() not in ("of", "and", "the")).upper())
         run = []
     return frozenset(stems), frozenset(lemmas), frozenset(keys), frozenset(negated_lemmas(toks)), \
-        frozenset(acronyms)
+        frozenset(acronyms), sum(1 for t in toks if is_cue(t)), frozenset(classed(toks))
+
+
+def classed(tokens) -> set[str]:
+    """"lemma|V" for verbs and adjectives, "lemma|N" for nouns: negation is compared between like words only
+    (a misparse that makes "temper" a noun in the span must not read as "temper" not being negated)."""
+    out = set()
+    for t in tokens:
+        if t.dep_ == "compound":  # a modifier inside a name, not something said or denied
+            continue
+        cls = "V" if t.pos_ in ("VERB", "AUX", "ADJ") else "N" if t.pos_ in ("NOUN", "PROPN") else "O"
+        out.add(f"{t.lemma_.lower()}|{cls}")
+    return out
 
 
 # ------------------------------------------------------------------------------------------- names
@@ -314,8 +330,8 @@ def negated_lemmas(tokens) -> set[str]:
     for tok in tokens:
         low = tok.lower_
         targets = []
-        if _bound(tok) or tok.pos_ == "PROPN" or (tok.text[:1].isupper() and not tok.is_sent_start):
-            continue  # a limit ("no more than 3"), or a name or value ("OnFailure or Never")
+        if not is_cue(tok):
+            continue
         if tok.dep_ == "neg" or low in NEGATORS:
             head = tok.head if tok.head is not tok else None
             if head is not None and head.pos_ in ("NOUN", "PROPN", "PRON", "NUM") or low in ("neither", "nor"):
@@ -330,11 +346,27 @@ def negated_lemmas(tokens) -> set[str]:
         for target in list(targets):
             if target.pos_ == "AUX" or target.lemma_ in ("be", "have", "do", "get", "make"):
                 targets += [c for c in target.children if c.dep_ in ("acomp", "attr", "xcomp", "oprd", "dobj")]
+                targets += [g for c in target.children if c.dep_ == "prep" for g in c.children
+                            if g.dep_ == "pobj"]  # "is not at an inflection point"
         for target in list(targets):
             targets += [c for c in target.children if c.dep_ == "conj" and c.pos_ == target.pos_
                         and not any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children)]
         out |= {t.lemma_.lower() for t in targets if t is not tok}
     return out - GENERIC
+
+
+def is_cue(tok) -> bool:
+    """``tok`` negates: a ``neg`` dependent, no/never/none/nor/without..., or fail/refuse/lack + to-verb; not a
+    limit ("no more than 3"), a focus ("not only ... but also"), or a name or value ("OnFailure or Never")."""
+    low = tok.lower_
+    if tok.lemma_ in NEGATING_VERBS:
+        return any(c.dep_ == "xcomp" for c in tok.children)
+    if not (tok.dep_ == "neg" or low in NEGATORS):
+        return False
+    if _bound(tok) or tok.pos_ == "PROPN" or (tok.text[:1].isupper() and not tok.is_sent_start):
+        return False
+    nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
+    return not (low == "not" and nxt is not None and nxt.lower_ in ("only", "just", "merely", "simply"))
 
 
 def _bound(tok) -> bool:
@@ -358,13 +390,14 @@ def _governing_verb(tok):
 
 
 def check_polarity(claim_tokens, facts: SpanFacts) -> str | None:
+    """A word both texts use (as the same part of speech) is negated in one and not the other; or the claim
+    negates something and the span negates nothing."""
     claim_neg = negated_lemmas(claim_tokens)
-    claim_lemmas = {t.lemma_.lower() for t in claim_tokens} - GENERIC
-    shared = claim_lemmas & facts.lemmas
+    shared = {c.split("|")[0] for c in classed(claim_tokens) & facts.classed} - GENERIC
     for lemma in sorted(shared):
         if (lemma in claim_neg) != (lemma in facts.negated):
             return "negation differs"
-    if claim_neg and not facts.negated and not claim_neg & facts.lemmas:
+    if not facts.cues and any(is_cue(t) for t in claim_tokens):
         return "negation differs"
     return None
 
@@ -421,6 +454,8 @@ def frames(tokens) -> list[tuple[str, set[str], set[str], set[str]]]:
                 subj |= {h for c in child.children if c.dep_ == "pobj" for h in _heads(c)}
             elif child.dep_ in ("dobj", "dative", "oprd"):
                 direct |= _heads(child)
+                obj |= {h for c in child.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"
+                        for h in _heads(g)}  # "announced exchanges with NATO"
             elif child.dep_ == "prep":
                 obj |= {h for c in child.children if c.dep_ == "pobj" for h in _heads(c)}
         if not subj and verb.dep_ in ("xcomp", "advcl", "conj"):
@@ -446,9 +481,9 @@ def _borrowed_subject(verb) -> set[str]:
 def _heads(tok) -> set[str]:
     """The lemma of an argument, of words coordinated with it, and of its "of" complement ("a session of the
     Congress" also names the Congress)."""
-    found = {tok.lemma_.lower()}
-    found |= {c.lemma_.lower() for c in tok.children if c.dep_ == "conj"}
-    found |= {g.lemma_.lower() for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"
+    found = {norm(tok.lemma_)}
+    found |= {norm(c.lemma_) for c in tok.children if c.dep_ == "conj"}
+    found |= {norm(g.lemma_) for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"
               for g in c.children if g.dep_ == "pobj"}
     return {f for f in found if f not in STOPWORDS and f not in ("-pron-",)}
 

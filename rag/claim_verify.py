@@ -173,11 +173,11 @@ class ClaimChecker:
                 if reason:
                     failed = check
                     break
-        added, weight, swapped = self._additions(tokens, facts, passage_facts)
+        added, weight, swapped, predicate = self._additions(tokens, facts, passage_facts)
         if reason is None and swapped:
             reason = swapped
         score = max(0.0, span.score - ADD_PENALTY * weight)
-        if reason is None and (weight >= ADD_LIMIT or score < self.threshold):
+        if reason is None and (weight >= ADD_LIMIT or score < self.threshold or predicate):
             reason = (f"adds {', '.join(repr(w) for w in added[:3])} not in the cited passage" if added
                       else "not in the cited passage")
         return ClaimVerdict(claim.text, reason is None, score, reason, span, added,
@@ -201,18 +201,20 @@ class ClaimChecker:
         return max(sentences, key=lambda t: len(terms & set(content_terms(t))))
 
     def _additions(self, tokens, facts: SpanFacts, passage_facts: SpanFacts
-                   ) -> tuple[list[str], float, str | None]:
-        """The claim's added content words (no synonym in the span), their weight, and the first that takes
-        the grammatical slot of a different span word (a substitution: "with confidence" for "with dismay")."""
+                   ) -> tuple[list[str], float, str | None, bool]:
+        """The claim's added content words (no synonym in the span), their weight, the first that takes the
+        grammatical slot of a different span word (a substitution: "with confidence" for "with dismay"), and
+        whether one of them is what the claim predicates of its subject ("X is optional"): then the span does
+        not say it, however much else matches."""
         new = alignment.new_words(tokens, facts)
         if not new:
-            return [], 0.0, None
+            return [], 0.0, None, False
         span_words = sorted({t.lower_ for doc in facts.docs for t in alignment.content_words(list(doc))})
         words = [t.lower_ for t in new]
         vectors = self.word_vectors(words + span_words)
         span_matrix = np.stack([vectors[w] for w in span_words]) if span_words else None
         claim_lemmas = {t.lemma_.lower() for t in tokens}
-        added, weight, swapped = [], 0.0, None
+        added, weight, swapped, predicate = [], 0.0, None, False
         for tok, word in zip(new, words):
             if span_matrix is not None and float((span_matrix @ vectors[word]).max()) >= alignment.SYNONYM_SIMILARITY:
                 continue
@@ -222,4 +224,6 @@ class ClaimChecker:
             other = alignment.counterpart(tok, facts, claim_lemmas) if swapped is None else None
             if other is not None:
                 swapped = f"'{tok.text}' where the cited text says '{other.text}'"
-        return added, weight, swapped
+            predicate |= tok.dep_ in ("acomp", "attr") and tok.pos_ in ("ADJ", "NOUN") and tok.head.lemma_ in (
+                "be", "become", "remain", "stay", "seem")
+        return added, weight, swapped, predicate

@@ -6,8 +6,10 @@ assets and sent aid" (the second predicate borrows the subject of the first). A 
 another clause head, and a non-restrictive relative clause (", which ..."); a condition ("if", "when",
 "unless" ...) stays in its clause, since the sentence does not assert it. A claim is the clause head's
 subtree minus the subtrees of the clauses split off it, with the borrowed subject (or, for a relative clause, the
-noun it describes) put in front. A ``ccomp`` ("Kishida said that ...") stays inside its parent claim as well
-as being a claim of its own. Fragments with fewer than two content words stay in their parent claim.
+noun it describes) put in front. A ``ccomp`` ("Kishida said that ...") or ``advcl`` ("As nodes are added,
+Pods are added to them") stays inside its parent claim as well as being a claim of its own: the relation
+between the two clauses is part of what the parent claims. Fragments with fewer than two content words stay in
+their parent claim.
 """
 
 from __future__ import annotations
@@ -111,8 +113,8 @@ def split_claims(doc) -> list[Claim]:
     split_off = {h for h in heads if h.dep_ != "ROOT"}
     claims: list[Claim] = []
     for head in heads:
-        removed = {t.i for h in split_off if h is not head and h.dep_ != "ccomp" and _inside(h, head)
-                   for t in h.subtree}
+        removed = {t.i for h in split_off if h is not head and h.dep_ in ("conj", "parataxis", "relcl")
+                   and _inside(h, head) for t in h.subtree}
         tokens = _trim([t for t in head.subtree if t.i not in removed])
         if head.dep_ == "relcl":
             noun = head.head

@@ -37,7 +37,7 @@ def parse_many(texts: list[str], entities: bool = True) -> list:
     with _lock:
         todo = list(dict.fromkeys(t for t in texts if (t, entities) not in _cache))
     if todo:
-        docs = list(load().pipe([t[:MAX_CHARS] for t in todo], disable=disable))
+        docs = list(load().pipe([_flat(t) for t in todo], disable=disable))
         with _lock:
             for text, doc in zip(todo, docs):
                 _cache[(text, entities)] = doc
@@ -48,11 +48,17 @@ def parse_many(texts: list[str], entities: bool = True) -> list:
         for text in texts:
             doc = _cache.get((text, entities))
             if doc is None:  # evicted by a concurrent call in between: parse it again
-                doc = next(load().pipe([text[:MAX_CHARS]], disable=disable))
+                doc = next(load().pipe([_flat(text)], disable=disable))
             else:
                 _cache.move_to_end((text, entities))
             out.append(doc)
         return out
+
+
+def _flat(text: str) -> str:
+    """A line break inside a sentence (hard-wrapped Markdown) becomes a space: spaCy reads a newline as a token
+    of its own, which derails the parse ("will clean up\nthe Pods")."""
+    return text[:MAX_CHARS].replace("\r", " ").replace("\n", " ")
 
 
 def parse(text: str, entities: bool = True):

@@ -125,6 +125,8 @@ def quantities(tokens) -> list[Quantity]:
                 out.append(Quantity(tok.text, frozenset({f"month:{month}"}), "date"))
         elif tok.text[:1].isupper() and low.removesuffix("s") in WEEKDAYS:
             out.append(Quantity(tok.text, frozenset({f"weekday:{low[:3]}"}), "date"))
+        elif tok.tag_ == "NNS" and _unit(low) and _unit(low) != "second" and not (i and _is_number_token(toks[i - 1])):
+            out.append(Quantity(tok.text, frozenset({f"unit:{_unit(low)}"}), "date"))  # "for years", "for decades"
         elif _VERSION.match(tok.text) and not _NUMERIC.match(tok.text):
             out.append(Quantity(tok.text, frozenset({"v" + _VERSION.match(tok.text).group(1)}), "number"))
         elif _CLOCK.match(tok.text):
