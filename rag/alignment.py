@@ -266,11 +266,31 @@ def check_links(claim_tokens, facts: SpanFacts) -> str | None:
         for b in found:
             if a is b or not _describes(b, a):
                 continue
-            pairs = [(x, y) for doc in facts.docs for x in _matches(doc, a, facts) for y in _matches(doc, b, facts)
-                     if x.doc is y.doc]
-            if pairs and min(_distance(x, y) for x, y in pairs) > 3:
+            xs = [x for doc in facts.docs for x in _matches(doc, a, facts)]
+            ys = [y for doc in facts.docs for y in _matches(doc, b, facts)]
+            if not xs or not ys:
+                continue  # a missing name is check_names' business
+            owners = [_described(y) for y in ys]
+            if any(o is not None and o.i in {x.i for x in xs if x.doc is o.doc} for o in owners):
+                continue  # "Luxon of New Zealand" in the span too
+            if any(o is not None and o.pos_ == "PROPN" for o in owners) or min(
+                    (_distance(x, y) for x in xs for y in ys if x.doc is y.doc), default=99) > 3:
                 return f"'{b.text}' is not said of '{a.text}' in the cited text"
     return None
+
+
+def _described(tok):
+    """The word ``tok`` describes ("Australia" in "Marles of Australia", "Japan's Kishida"), through compounds
+    to the head of the name ("Deputy Prime Minister Richard Marles")."""
+    if tok.dep_ in ("poss", "compound", "amod", "appos", "nmod"):
+        owner = tok.head
+    elif tok.dep_ == "pobj" and tok.head.lower_ in ("of", "from", "in"):
+        owner = tok.head.head
+    else:
+        return None
+    while owner.dep_ == "compound" and owner.head is not owner:
+        owner = owner.head
+    return owner
 
 
 def _describes(b: Name, a: Name) -> bool:
@@ -315,7 +335,7 @@ def _quantity_reason(q: Quantity) -> str:
     if q.kind == "date":
         return f"date '{q.surface}' not in the cited text"
     value = sorted(q.keys)[0].removeprefix("ord:")
-    shown = value if q.surface.replace(",", "").lstrip("$€£") == value else f"{value} ('{q.surface}')"
+    shown = q.surface if any(c.isdigit() for c in q.surface) else f"{value} ('{q.surface}')"  # "6 ('six')"
     return f"number {shown} not in the cited text"
 
 

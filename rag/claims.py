@@ -89,7 +89,7 @@ def _borrowed_subject(tok) -> list:
 
 def _trim(tokens: list) -> list:
     while tokens and (tokens[0].dep_ in EDGE_DROP and tokens[0].pos_ in ("CCONJ", "PUNCT", "SCONJ")
-                      or tokens[0].is_punct):
+                      and tokens[0].lower_ not in HYPOTHETICAL or tokens[0].is_punct):
         tokens = tokens[1:]
     while tokens and (tokens[-1].is_punct or tokens[-1].dep_ == "cc"):
         tokens = tokens[:-1]

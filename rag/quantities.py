@@ -138,6 +138,8 @@ def quantities(tokens) -> list[Quantity]:
             j, value = _number_phrase(toks, i)
             surface = tok.doc.text[tok.idx:toks[j - 1].idx + len(toks[j - 1])]
             keys = {("ord:" if _ordinal(toks[i:j]) else "") + fmt(value)}
+            if _VERSION.match(tok.text) and "." in tok.text:
+                keys.add("v" + tok.text.lstrip("vV"))  # "1.30" may be the version v1.30
             unit = _unit(toks[j].lower_) if j < len(toks) else None
             if unit:
                 keys = {f"{fmt(value)}:{unit}"}
@@ -181,11 +183,11 @@ def _unit(word: str) -> str | None:
 
 
 def _roman_context(toks, i: int) -> bool:
-    """A Roman numeral after a capitalised word ("World War II", "Henry VIII"); never the pronoun "I"."""
-    tok = toks[i]
-    if tok.text == "I" and (i == 0 or tok.pos_ == "PRON"):
+    """A Roman numeral after a capitalised word ("World War II", "Henry VIII"); "I" only inside a name ("World
+    War I"), never the pronoun ("Yesterday I saw")."""
+    if i == 0 or not (toks[i - 1].text[:1].isupper() and toks[i - 1].is_alpha):
         return False
-    return i > 0 and toks[i - 1].text[:1].isupper() and toks[i - 1].is_alpha
+    return toks[i].text != "I" or toks[i - 1].ent_type_ in ("EVENT", "PERSON", "ORG", "LAW", "PRODUCT", "FAC")
 
 
 def _number_phrase(toks, i: int) -> tuple[int, float]:
