@@ -120,15 +120,17 @@ def run_probe(probe: Probe, services, answerer) -> dict[str, Any]:
     text = probe.claim if probe.kind == "no_citation" else f"{probe.claim} [{n}]"
     renumber = MarkerRenumberer(len(shown))
     text = (renumber.feed(text) + renumber.flush()).strip()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     answer = answerer.build_answer(probe.question, text, passages, shown, renumber.mapping)
     latency = (time.perf_counter() - started) * 1000
+    cpu = (time.process_time() - cpu) * 1000  # all threads of this process: the work, whatever else runs
     sentences = answer.sentences
     flagged = any(not s.supported for s in sentences)
     reason = next((s.unsupported_reason for s in sentences if not s.supported), None)
     return {**record, "answer": text, "flagged": flagged, "reason": reason,
             "support_score": round(min((s.support_score for s in sentences), default=0.0), 4),
-            "latency_ms_per_sentence": latency / max(1, len(sentences))}
+            "latency_ms_per_sentence": latency / max(1, len(sentences)),
+            "cpu_ms_per_sentence": cpu / max(1, len(sentences))}
 
 
 def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -150,6 +152,7 @@ def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
                           "recall": rate(hits, len(rows)) if kind != "faithful" else None,
                           "reasons": _count(r["reason"] for r in rows if r["flagged"])}
     latencies = [r["latency_ms_per_sentence"] for r in ran]
+    cpu = [r["cpu_ms_per_sentence"] for r in ran]
     return {
         "probes": True,
         "n": len(records),
@@ -164,6 +167,7 @@ def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
                        for c in sorted({r["corpus"] for r in ran})},
         "latency_ms_per_sentence": {"p50": _pct(latencies, 50), "p95": _pct(latencies, 95),
                                     "max": round(max(latencies), 2) if latencies else None},
+        "cpu_ms_per_sentence": {"p50": _pct(cpu, 50), "p95": _pct(cpu, 95)},
     }
 
 
@@ -245,7 +249,9 @@ def render(summary: dict[str, Any]) -> str:
         lines.append(f"{kind:<15}{row['n']:>4}{row['flagged']:>9}  {reasons}")
     lat = summary["latency_ms_per_sentence"]
     lines.append("")
-    lines.append(f"verify latency per sentence: p50 {lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms")
+    cpu = summary["cpu_ms_per_sentence"]
+    lines.append(f"verify latency per sentence: p50 {lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms "
+                 f"(CPU time p50 {cpu['p50']} ms, p95 {cpu['p95']} ms)")
     for row in summary["not_run"]:
         lines.append(f"not run: {row['id']}: {row['error']}")
     return "\n".join(lines)
