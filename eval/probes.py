@@ -228,6 +228,7 @@ def evaluate(paths, settings, corpus=(), index_dir=None, split="all", limit=None
         records = [run_probe(p, services, answerer)
                    for p in tqdm(chosen, desc="probes", unit="probe", file=sys.stderr, disable=not progress)]
     summary = summarize(records)
+    summary["n"] = len(probes)  # of the split, run or left out
     summary["config"] = {"datasets": [str(p) for p in paths], "split": split, "limit": limit,
                          "index_dir": str(settings.index_dir), "k": settings.k,
                          "support_threshold": settings.llm_support_threshold,

@@ -117,3 +117,27 @@ def test_probe_verdict_and_reason_over_http(probe_id, scripted_server, llm_servi
     else:  # every checked claim names the span of the cited passage it was compared with
         assert data["claims"]
         assert all(c["citation"] == 1 and c["start"] < c["end"] for c in data["claims"])
+
+
+def test_rag_eval_on_a_probe_file_reports_the_verifier(tmp_path, seeds_index_dir):
+    from click.testing import CliRunner
+
+    from eval.cli import eval_command
+
+    chosen = ["seeds-faithful-01", "seeds-reversed-01", "seeds-no-citation-01", "k8s-faithful-01"]
+    path = tmp_path / "probes.jsonl"
+    path.write_text("".join(json.dumps(vars(PROBES[i])) + "\n" for i in chosen), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(eval_command, [str(path), "--index-dir", str(seeds_index_dir), "--json", "-q"],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["probes"] is True and data["n_run"] == 3 and data["config"]["left_out_other_corpus"] == 1
+    assert data["unsupported"] == {"precision": 1.0, "recall": 1.0, "true_positives": 2, "flagged": 2,
+                                   "positives": 2}
+    assert data["faithful_flagged"] == 0.0
+    assert data["per_kind"]["reversed"]["reasons"] == {"negation differs": 1}
+    assert data["latency_ms_per_sentence"]["p95"] > 0 and data["cpu_ms_per_sentence"]["p95"] > 0
+    human = runner.invoke(eval_command, [str(path), "--index-dir", str(seeds_index_dir), "-q"])
+    assert human.exit_code == 0 and "verifier probes: 3 run of 4 (1 left out: other corpus)" in human.output
+    assert "faithful flagged 0.000" in human.output
