@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -101,6 +102,12 @@ def unwrap(offsets: list[tuple[int, int]], doc_text: str) -> list[tuple[int, int
     return out
 
 
+@lru_cache(maxsize=16384)
+def term_set(text: str) -> frozenset[str]:
+    """The content terms of a passage text, computed once per text (every claim is scored on every span)."""
+    return frozenset(content_terms(text))
+
+
 class ClaimChecker:
     """Checks the claims of answer sentences; ``vectors`` embeds and caches texts (rag.verify._Vectors)."""
 
@@ -125,7 +132,7 @@ class ClaimChecker:
 
     def _score(self, claim_text: str, terms: set[str], span: Span) -> Span:
         text = span.text
-        recall = len(terms & set(content_terms(text))) / len(terms) if terms else 0.0
+        recall = len(terms & term_set(text)) / len(terms) if terms else 0.0
         cosine = self.vectors.cosine(claim_text, text)
         score = 0.5 * recall + 0.5 * cosine if terms else cosine
         return Span(span.n, span.start, span.end, span.sentences, span.text, score, cosine, recall)
@@ -173,7 +180,10 @@ class ClaimChecker:
                 if reason:
                     failed = check
                     break
-        added, weight, swapped, predicate = self._additions(tokens, facts, passage_facts)
+        if reason is None:  # a claim that already failed needs no word vectors
+            added, weight, swapped, predicate = self._additions(tokens, facts, passage_facts)
+        else:
+            added, weight, swapped, predicate = [], 0.0, None, False
         if reason is None and swapped:
             reason = swapped
         score = max(0.0, span.score - ADD_PENALTY * weight)
@@ -198,7 +208,7 @@ class ClaimChecker:
     @staticmethod
     def _anchor(claim_text: str, sentences: list[str]) -> str:
         terms = set(content_terms(claim_text))
-        return max(sentences, key=lambda t: len(terms & set(content_terms(t))))
+        return max(sentences, key=lambda t: len(terms & term_set(t)))
 
     def _additions(self, tokens, facts: SpanFacts, passage_facts: SpanFacts
                    ) -> tuple[list[str], float, str | None, bool]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.claim_verify import ClaimChecker, ClaimVerdict, sentence_spans_of
+from rag.claim_verify import ClaimChecker, ClaimVerdict, sentence_spans_of, term_set
 from rag.embedding import Embedder
 from rag.prompt import PromptPassage
 from rag.sentences import sentence_spans
@@ -175,7 +175,7 @@ class _Vectors:
 def _recall(terms: set[str], text: str) -> float:
     if not terms:
         return 0.0
-    return len(terms & set(content_terms(text))) / len(terms)
+    return len(terms & term_set(text)) / len(terms)
 
 
 def _score(recall: float, cosine: float, has_terms: bool) -> float:
