@@ -21,7 +21,9 @@ import numpy as np
 from rag import alignment
 from rag.alignment import SpanFacts
 from rag.claims import split_claims
+from rag.name_checks import check_links, check_names
 from rag.nlp import parse, parse_many
+from rag.quantities import check_quantities
 from rag.span_vectors import span_vector
 from rag.text import content_terms
 
@@ -30,11 +32,10 @@ MAX_SPAN_SENTENCES = 2
 ADD_PENALTY = 0.08  # support score lost per added content word (weight 1: a noun; a verb counts 0.5)
 ADD_LIMIT = 1.5  # weighted added words beyond which a claim is unsupported whatever its score
 IN_PASSAGE = 0.5  # weight of an added word the passage has outside the span (context the span leaves out)
-CHECKS = (alignment.check_names, alignment.check_quantities, alignment.check_polarity, alignment.check_antonyms,
-          alignment.check_roles, alignment.check_links)
+CHECKS = (check_names, check_quantities, alignment.check_polarity, alignment.check_antonyms, alignment.check_roles,
+          check_links)
 # Checks that the sentence of a two-sentence span the claim leans on most must pass as well.
-ANCHOR_CHECKS = (alignment.check_quantities, alignment.check_polarity, alignment.check_antonyms,
-                 alignment.check_roles)
+ANCHOR_CHECKS = (check_quantities, alignment.check_polarity, alignment.check_antonyms, alignment.check_roles)
 # Failures that mean the best-aligned span says the opposite: no lower-ranked span can then support the claim.
 CONTRADICTIONS = {alignment.check_polarity, alignment.check_antonyms, alignment.check_roles}
 
@@ -168,7 +169,7 @@ class ClaimChecker:
         tokens = claim.tokens
         reason, failed = None, None
         for check in CHECKS:
-            reason = (check(tokens, facts, passage_facts) if check is alignment.check_names
+            reason = (check(tokens, facts, passage_facts) if check is check_names
                       else check(tokens, facts))
             if reason:
                 failed = check

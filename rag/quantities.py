@@ -216,3 +216,20 @@ def _number_phrase(toks, i: int) -> tuple[int, float]:
     if current is not None:
         value += current
     return max(j, i + 1), value
+
+
+def check_quantities(claim_tokens, facts) -> str | None:
+    """The first number, date or time of the claim whose keys are not among ``facts.quantity_keys`` (the
+    aligned span's, rag.alignment.SpanFacts), as the reason; None when all are there."""
+    for q in quantities(claim_tokens):
+        if not q.found(facts.quantity_keys):
+            return _reason(q)
+    return None
+
+
+def _reason(q: Quantity) -> str:
+    if q.kind == "date":
+        return f"date '{q.surface}' not in the cited text"
+    value = sorted(q.keys)[0].removeprefix("ord:")
+    shown = q.surface if any(c.isdigit() for c in q.surface) else f"{value} ('{q.surface}')"  # "6 ('six')"
+    return f"number {shown} not in the cited text"

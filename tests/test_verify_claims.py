@@ -8,7 +8,7 @@ import pytest
 
 from eval.errors import GoldFileError
 from eval.probes import is_probe_file, load_probes
-from rag import alignment
+from rag import alignment, name_checks
 from rag.alignment import SpanFacts
 from rag.claims import split_claims
 from rag.nlp import parse
@@ -67,7 +67,7 @@ def test_a_condition_stays_in_its_claim():
 def check(check_fn, claim: str, span: str, passage: str | None = None) -> str | None:
     tokens = list(parse(claim))
     facts = SpanFacts.of([parse(span)])
-    if check_fn is alignment.check_names:
+    if check_fn is name_checks.check_names:
         return check_fn(tokens, facts, SpanFacts.of_words((passage or span).split()))
     return check_fn(tokens, facts)
 
@@ -83,19 +83,19 @@ SPAN = ("As NATO gathered in Washington, Biden met Prime Minister Christopher Lu
     ("Biden met Luxon in Brussels.", "name 'Brussels' not in the cited text"),
 ])
 def test_names_must_be_in_the_span(claim, reason):
-    assert check(alignment.check_names, claim, SPAN) == reason
+    assert check(name_checks.check_names, claim, SPAN) == reason
 
 
 def test_a_name_tied_to_another_must_be_tied_to_it_in_the_span():
-    assert check(alignment.check_links, "Biden met Luxon of New Zealand.", SPAN) is None
-    assert check(alignment.check_links, "Biden met Luxon of Australia.", SPAN) == (
+    assert check(name_checks.check_links, "Biden met Luxon of New Zealand.", SPAN) is None
+    assert check(name_checks.check_links, "Biden met Luxon of Australia.", SPAN) == (
         "'Australia' is not said of 'Luxon' in the cited text")
 
 
 def test_demonyms_acronyms_and_identifiers():
     span = "Japan's Self Defense Force works with NATO; North Korea supplied KN-23 missiles."
-    assert check(alignment.check_names, "The Japanese SDF works with NATO.", span) is None
-    assert check(alignment.check_names, "North Korea supplied KN-25 missiles.", span) == (
+    assert check(name_checks.check_names, "The Japanese SDF works with NATO.", span) is None
+    assert check(name_checks.check_names, "North Korea supplied KN-25 missiles.", span) == (
         "name 'KN-25' not in the cited text")
 
 
