@@ -30,7 +30,9 @@ DEFAULT_CACHE = Path.home() / ".cache" / "rag-eval"
 
 
 def default_gold_files() -> list[Path]:
-    return sorted(GOLD_DIR.glob("*.jsonl"))
+    from eval.probes import is_probe_file
+
+    return [p for p in sorted(GOLD_DIR.glob("*.jsonl")) if not is_probe_file(p)]  # probes run only when named
 
 
 def _digest(parts: Sequence[bytes]) -> str:
@@ -137,6 +139,8 @@ def evaluate(
     from rag.services import build_services
 
     if any(probes.is_probe_file(p) for p in gold_paths):  # verifier probes (eval/probes.py), not questions
+        if not all(probes.is_probe_file(p) for p in gold_paths):
+            raise ConfigError("Verifier probe files and question files need separate `rag eval` runs.")
         return probes.evaluate(gold_paths, settings, corpus, index_dir, split, limit, embedder, progress)
     datasets = read_datasets(gold_paths, cache_dir)
     items = select([i for d in datasets for i in d.items], split, limit)

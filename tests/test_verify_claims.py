@@ -138,3 +138,18 @@ def test_probe_files_are_recognised_and_checked(tmp_path):
     gold = tmp_path / "gold.jsonl"
     gold.write_text(json.dumps({"id": "q1", "question": "q", "answers": [], "evidence": [], "source": None}) + "\n")
     assert not is_probe_file(gold)
+
+
+def test_probe_files_are_not_default_gold_files_and_do_not_mix_with_them(tmp_path):
+    from eval.session import default_gold_files, evaluate
+    from rag.errors import ConfigError
+    from rag.settings import Settings
+
+    assert [p.name for p in default_gold_files()] == ["followups.jsonl", "seeds.jsonl"]
+    probes = tmp_path / "probes.jsonl"
+    probes.write_text(json.dumps({"id": "p1", "kind": "faithful", "corpus": "seeds", "question": "q", "claim": "c",
+                                  "cite": "x", "source": "a.txt", "supported": True, "split": "dev"}) + "\n")
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "q1", "question": "q", "answers": [], "evidence": [], "source": None}) + "\n")
+    with pytest.raises(ConfigError, match="separate `rag eval` runs"):
+        evaluate([probes, gold], Settings(_env_file=None, index_dir=tmp_path / "index"))
