@@ -12,11 +12,12 @@ model was shown. A span is scored by
   - cosine: cosine similarity of the sentence and span embeddings (embedder.embed_array, normalised), floored at 0.
 
 A sentence citing several passages also gets the recall against the union of its best spans (a sentence may
-combine two passages). The sentence is *supported* when its best score is >= SUPPORT_THRESHOLD **and** every
-key term of the sentence (numbers, and capitalised words that do not open the sentence: names, places)
-occurs in one of the cited passages, so "Kim welcomed Putin in Moscow [1]" against a passage saying
-"Pyongyang" is flagged even though most of its words match. A sentence with no valid citation is unsupported.
-The threshold was set on hand cases with the bundled MiniLM model (see docs/LLM.md and tests/test_llm_verify.py).
+combine two passages). These best spans are what each citation points at. Whether the sentence is *supported*
+is decided claim by claim (rag.claim_verify): each clause or predicate is aligned with its own span and checked
+for names, numbers and dates, negation, antonyms, swapped roles and added content (rag.alignment,
+rag.name_checks, rag.quantities); the sentence is supported when every claim is, its score is its weakest
+claim's, and ``reason`` says why not ("no citation" for a sentence with no valid citation). Passage spans use
+the index's stored sentence vectors (rag.span_vectors), so only the answer's texts are embedded.
 """
 
 from __future__ import annotations
@@ -75,7 +76,6 @@ class Verdict:
     matches: list[SpanMatch] = field(default_factory=list)
     support_score: float = 0.0
     supported: bool = False
-    missing_terms: list[str] = field(default_factory=list)
     reason: str | None = None  # why it is unsupported (the first unsupported claim's reason)
     claims: list[ClaimVerdict] = field(default_factory=list)
 
