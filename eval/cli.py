@@ -88,7 +88,7 @@ def eval_command(gold, corpus, index_dir, k, mode, as_json, per_question, report
     settings = load_settings(index_dir=index_dir, k=k, answer_mode=mode)
     configure(settings)
     run = session.evaluate(
-        list(gold) or session.default_gold_files(),
+        list(gold) or session.default_gold_files(settings.seeds_dir),
         settings,
         corpus=list(corpus),
         index_dir=index_dir,
@@ -99,6 +99,12 @@ def eval_command(gold, corpus, index_dir, k, mode, as_json, per_question, report
         cache_dir=cache_dir or session.DEFAULT_CACHE,
         progress=not quiet and sys.stderr.isatty(),
     )
+    if run.summary.get("probes"):  # a verifier probe file: its own report
+        from eval.probes import render
+
+        click.echo(json.dumps(run.to_json(per_question), ensure_ascii=False, indent=2) if as_json
+                   else render(run.summary))
+        return
     if report_dir is not None:
         from eval.report import write_report
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from eval.datasets import GOLD, Dataset, detect_format, input_files, load_dataset
 from eval.errors import GoldFileError
 from eval.files import read_dataset_bytes
-from eval.gold_io import GoldItem, check_evidence
+from eval.gold_io import GoldItem, check_evidence, load_gold, source_matches
 from eval.runner import EvalRun, run_eval
 from rag.errors import ConfigError
 
@@ -30,8 +30,21 @@ GOLD_DIR = Path(__file__).resolve().parent / "gold"
 DEFAULT_CACHE = Path.home() / ".cache" / "rag-eval"
 
 
-def default_gold_files() -> list[Path]:
-    return sorted(GOLD_DIR.glob("*.jsonl"))
+def default_gold_files(seeds_dir: Path | None = None) -> list[Path]:
+    """The gold sets `rag eval` runs with no argument: those about the default documents (every ``source`` they
+    name is a file under ``seeds_dir``, default seeds/). Sets about another corpus (eval/gold/k8s.jsonl) and probe
+    files run only when named, with their --corpus."""
+    from eval.probes import is_probe_file
+
+    seeds = sorted(str(p) for p in Path(seeds_dir or GOLD_DIR.parent.parent / "seeds").rglob("*") if p.is_file())
+    chosen = []
+    for path in sorted(GOLD_DIR.glob("*.jsonl")):
+        if is_probe_file(path):
+            continue
+        sources = {item.source for item in load_gold(path).items if item.source}
+        if all(any(source_matches(source, seed) for seed in seeds) for source in sources):
+            chosen.append(path)
+    return chosen
 
 
 def _digest(parts: Sequence[bytes]) -> str:
@@ -135,9 +148,14 @@ def evaluate(
     progress: bool = True,
 ) -> EvalRun:
     """The whole `rag eval` pipeline; ``embedder`` may be injected (tests use the fake HashEmbedder)."""
+    from eval import probes
     from rag.embedding import make_embedder
     from rag.services import build_services
 
+    if any(probes.is_probe_file(p) for p in gold_paths):  # verifier probes (eval/probes.py), not questions
+        if not all(probes.is_probe_file(p) for p in gold_paths):
+            raise ConfigError("Verifier probe files and question files need separate `rag eval` runs.")
+        return probes.evaluate(gold_paths, settings, corpus, index_dir, split, limit, embedder, progress)
     datasets = read_datasets(gold_paths, cache_dir)
     items = select([i for d in datasets for i in d.items], split, limit)
     if not items:

@@ -172,7 +172,8 @@ def render_sources(answer) -> str:
             lines.append(f"[{c.n}] {Path(c.source).name}{section} ({where}chars {c.start}-{c.end}): \"{c.quote}\"")
     for s in answer.sentences:
         if not s.supported:
-            lines.append(f"unsupported: \"{s.text}\" (support {s.support_score:.2f})")
+            why = f": {s.unsupported_reason}" if s.unsupported_reason else ""
+            lines.append(f"unsupported: \"{s.text}\" (support {s.support_score:.2f}{why})")
     return "\n".join(lines)
 
 

@@ -147,21 +147,51 @@ class Citation:
 
 
 @dataclass
+class ClaimCheck:
+    """One claim of an answer sentence (a clause or predicate) and the span of a cited passage it was checked on."""
+
+    text: str
+    supported: bool
+    support_score: float
+    unsupported_reason: str | None = None
+    citation: int | None = None  # the marker number of the passage holding the span
+    start: int | None = None  # the span, as offsets into that passage's document text
+    end: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "supported": self.supported,
+            "support_score": round(float(self.support_score), 4),
+            "unsupported_reason": self.unsupported_reason,
+            "citation": self.citation,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass
 class SentenceCheck:
-    """One answer sentence and whether its cited spans support it."""
+    """One answer sentence and whether its cited spans support it (and if not, why)."""
 
     text: str
     citations: list[int]
     supported: bool
     support_score: float
+    unsupported_reason: str | None = None  # e.g. "negation differs", "number 6 not in the cited text"
+    claims: list[ClaimCheck] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "text": self.text,
             "citations": self.citations,
             "supported": self.supported,
             "support_score": round(float(self.support_score), 4),
+            "unsupported_reason": self.unsupported_reason,
         }
+        if self.claims:
+            data["claims"] = [c.to_json() for c in self.claims]
+        return data
 
 
 @dataclass

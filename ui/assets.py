@@ -41,6 +41,7 @@ CSS = """
   border-bottom: 2px dotted #d97706; border-radius: 3px; }
 .unsupported .flag { font-size: 0.66rem; font-weight: 700; text-transform: uppercase; letter-spacing: .04em;
   color: #b45309; margin-left: 4px; vertical-align: super; }
+.unsupported .flag-reason { font-size: 0.75rem; font-style: italic; color: #b45309; margin-left: 4px; }
 .notice { margin-top: 8px; font-size: 0.85rem; color: var(--body-text-color-subdued); }
 .notice.warn { color: #b45309; }
 .rag-error { color: #b91c1c; font-weight: 500; }
@@ -144,7 +145,7 @@ if (!window.__ragCitations) {
     if (!text) return '';
     const copy = text.cloneNode(true);
     copy.querySelectorAll('.cite-chip').forEach(c => c.replaceWith(` [${c.textContent.trim()}]`));
-    copy.querySelectorAll('.flag').forEach(f => f.remove());
+    copy.querySelectorAll('.flag, .flag-reason').forEach(f => f.remove());
     return copy.textContent.replace(/\s+/g, ' ').trim();
   };
   document.addEventListener('click', (ev) => {

@@ -115,9 +115,9 @@ def _inline(text: str, turn: int, known: set[int], markup: bool = False) -> str:
     return "".join(out)
 
 
-def _flagged_ranges(answer: Answer) -> list[tuple[int, int, float]]:
-    """Where, in the answer text, the sentences the verifier flagged as unsupported sit."""
-    ranges: list[tuple[int, int, float]] = []
+def _flagged_ranges(answer: Answer) -> list[tuple[int, int, float, str]]:
+    """Where, in the answer text, the sentences the verifier flagged as unsupported sit, and why."""
+    ranges: list[tuple[int, int, float, str]] = []
     cursor = 0
     for sentence in answer.sentences:
         text = sentence.text.strip()
@@ -128,7 +128,7 @@ def _flagged_ranges(answer: Answer) -> list[tuple[int, int, float]]:
             continue
         cursor = at + len(text)
         if not sentence.supported:
-            ranges.append((at, cursor, sentence.support_score))
+            ranges.append((at, cursor, sentence.support_score, sentence.unsupported_reason or ""))
     return ranges
 
 
@@ -141,12 +141,13 @@ def answer_html(answer: Answer, turn: int) -> str:
         markup = any(is_markdown(c.source) for c in answer.citations)  # the answer quotes Markdown
         parts: list[str] = []
         cursor = 0
-        for start, end, support in _flagged_ranges(answer):
+        for start, end, support, reason in _flagged_ranges(answer):
             parts.append(_inline(answer.answer[cursor:start], turn, known, markup))
+            why = f'<span class="flag-reason">{escape(reason)}</span>' if reason else ""
             parts.append(
                 f'<span class="unsupported" title="Not supported by the cited passages '
                 f'(support {support:.2f})">{_inline(answer.answer[start:end], turn, known, markup)}'
-                f'<span class="flag">unsupported</span></span>'
+                f'<span class="flag">unsupported</span>{why}</span>'
             )
             cursor = end
         parts.append(_inline(answer.answer[cursor:], turn, known, markup))

@@ -12,11 +12,12 @@ model was shown. A span is scored by
   - cosine: cosine similarity of the sentence and span embeddings (embedder.embed_array, normalised), floored at 0.
 
 A sentence citing several passages also gets the recall against the union of its best spans (a sentence may
-combine two passages). The sentence is *supported* when its best score is >= SUPPORT_THRESHOLD **and** every
-key term of the sentence (numbers, and capitalised words that do not open the sentence: names, places)
-occurs in one of the cited passages, so "Kim welcomed Putin in Moscow [1]" against a passage saying
-"Pyongyang" is flagged even though most of its words match. A sentence with no valid citation is unsupported.
-The threshold was set on hand cases with the bundled MiniLM model (see docs/LLM.md and tests/test_llm_verify.py).
+combine two passages). These best spans are what each citation points at. Whether the sentence is *supported*
+is decided claim by claim (rag.cite.claim_verify): each clause or predicate is aligned with its own span and checked
+for names, numbers and dates, negation, antonyms, swapped roles and added content (rag.cite.alignment,
+rag.cite.name_checks, rag.cite.quantities); the sentence is supported when every claim is, its score is its weakest
+claim's, and ``reason`` says why not ("no citation" for a sentence with no valid citation). Passage spans use
+the index's stored sentence vectors (rag.cite.span_vectors), so only the answer's texts are embedded.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.cite import markers
+from rag.cite.claim_verify import ClaimChecker, ClaimVerdict, sentence_spans_of, term_set
+from rag.cite.span_vectors import span_vector
 from rag.embedding import Embedder
 from rag.ingest.sentences import sentence_spans
 from rag.store import StoreView
 from rag.text import content_terms, fold
-from rag.types import Citation, Passage, PromptPassage, SentenceCheck
+from rag.types import Citation, ClaimCheck, Passage, PromptPassage, SentenceCheck
 
 W_RECALL, W_COSINE = 0.5, 0.5
 SUPPORT_THRESHOLD = 0.6  # default of settings.llm_support_threshold
@@ -40,7 +43,7 @@ MAX_WINDOW = 3  # consecutive chunk sentences a supporting span may cover
 # "[1]", "[1, 2]", "[1;2]"; "[1][2]" is two markers.
 MARKER = markers.GROUP
 _LEADING = markers.LEADING
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])(?=\s|$)")  # "Putin ." -> "Putin.", not "The .spec"
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
 
@@ -73,10 +76,15 @@ class Verdict:
     matches: list[SpanMatch] = field(default_factory=list)
     support_score: float = 0.0
     supported: bool = False
-    missing_terms: list[str] = field(default_factory=list)
+    reason: str | None = None  # why it is unsupported (the first unsupported claim's reason)
+    claims: list[ClaimVerdict] = field(default_factory=list)
 
     def check(self) -> SentenceCheck:
-        return SentenceCheck(self.sentence.text, list(self.cited), self.supported, self.support_score)
+        claims = [ClaimCheck(c.text, c.supported, c.support_score, c.reason, c.span.n if c.span else None,
+                             c.span.start if c.span else None, c.span.end if c.span else None)
+                  for c in self.claims]
+        return SentenceCheck(self.sentence.text, list(self.cited), self.supported, self.support_score,
+                             None if self.supported else self.reason, claims)
 
 
 marker_numbers = markers.numbers
@@ -89,7 +97,7 @@ def parse_citations(text: str) -> list[ParsedSentence]:
     segment made only of markers is folded into the previous sentence.
     """
     out: list[ParsedSentence] = []
-    for start, end in sentence_spans(text):
+    for start, end in _glued(sentence_spans(text), text):
         segment = text[start:end]
         leading = _LEADING.match(segment)
         if leading and out:
@@ -106,6 +114,18 @@ def parse_citations(text: str) -> list[ParsedSentence]:
             out[-1].end = end
     for sentence in out:
         sentence.numbers = list(dict.fromkeys(sentence.numbers))
+    return out
+
+
+def _glued(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """Rejoin pieces the sentence splitter cut with no space between them ("The ." + "spec.replicas is ..."):
+    a real sentence boundary is followed by white space."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and out[-1][1] == start and not text[start - 1:start].isspace():
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
     return out
 
 
@@ -135,6 +155,11 @@ class _Vectors:
         self.embedder = embedder
         self.cache: dict[str, np.ndarray] = {}
 
+    def seed(self, text: str, vector: np.ndarray | None) -> None:
+        """Use ``vector`` (a stored span vector, rag.cite.span_vectors) for ``text`` instead of embedding it."""
+        if vector is not None and text not in self.cache:
+            self.cache[text] = vector
+
     def prime(self, texts: list[str]) -> None:
         todo = list(dict.fromkeys(t for t in texts if t not in self.cache))
         if todo:
@@ -149,7 +174,7 @@ class _Vectors:
 def _recall(terms: set[str], text: str) -> float:
     if not terms:
         return 0.0
-    return len(terms & set(content_terms(text))) / len(terms)
+    return len(terms & term_set(text)) / len(terms)
 
 
 def _score(recall: float, cosine: float, has_terms: bool) -> float:
@@ -165,8 +190,18 @@ def verify(answer_text: str, windows: dict[int, PromptPassage], embedder: Embedd
     for n, window in windows.items():
         doc_text = snapshot.document(window.passage.chunk.source).text
         spans_of[n] = [(s, e, doc_text[s:e]) for s, e in _candidate_spans(window)]
+        pieces = window.passage.chunk.sentences
+        for s, e, text in spans_of[n]:
+            vectors.seed(text, span_vector(snapshot, window.passage.chunk.source,
+                                           [(a, b) for a, b in pieces if a >= s and b <= e]))
     cited_texts = [t for s in sentences for n in s.numbers if n in spans_of for _, _, t in spans_of[n]]
-    vectors.prime([s.text for s in sentences] + cited_texts)
+    checker = ClaimChecker(vectors, threshold)
+    claim_texts = checker.prepare([s.text for s in sentences if any(n in windows for n in s.numbers)])
+    vectors.prime([s.text for s in sentences] + claim_texts + cited_texts)
+    claim_spans = {n: sentence_spans_of(window, snapshot, n) for n, window in windows.items()}
+    for spans, _ in claim_spans.values():
+        for span in spans:
+            vectors.seed(span.text, span.vector)
 
     verdicts = []
     for sentence in sentences:
@@ -187,12 +222,22 @@ def verify(answer_text: str, windows: dict[int, PromptPassage], embedder: Embedd
                 union = " ".join(snapshot.document(m.passage.chunk.source).text[m.start:m.end]
                                  for m in verdict.matches)
                 best = max(best, _score(_recall(terms, union), max(m.cosine for m in verdict.matches), True))
-            shown = set(content_terms(" ".join(windows[n].text for n in cited)))
-            verdict.missing_terms = [t for t in dict.fromkeys(key_terms(sentence.text)) if t not in shown]
             verdict.support_score = best
-            verdict.supported = best >= threshold and not verdict.missing_terms
+            _check_claims(verdict, claim_spans, checker)
+        else:
+            verdict.reason = "no citation"
         verdicts.append(verdict)
     return verdicts
+
+
+def _check_claims(verdict: Verdict, claim_spans: dict, checker: ClaimChecker) -> None:
+    """The sentence is supported when each of its claims is; its score is its weakest claim's."""
+    cited = {n: claim_spans[n] for n in verdict.cited}
+    verdict.claims = checker.check_sentence(verdict.sentence.text, {n: spans for n, (spans, _) in cited.items()},
+                                            {n: texts for n, (_, texts) in cited.items()})
+    verdict.supported = all(c.supported for c in verdict.claims)
+    verdict.support_score = min(c.support_score for c in verdict.claims)
+    verdict.reason = next((c.reason for c in verdict.claims if not c.supported), None)
 
 
 def windows_for(passages: list[Passage], citations_by_n: dict[int, Citation] | None = None
@@ -241,6 +286,8 @@ class MarkerRenumberer:
         self.k = k
         self.mapping: dict[int, int] = {}
         self._held = ""
+        self._space = ""  # white space not yet emitted: it is dropped if a dropped marker and punctuation follow
+        self._dropped = False  # a marker was just dropped after self._space
 
     def _rewrite(self, marker: str) -> str:
         out: list[int] = []
@@ -249,28 +296,45 @@ class MarkerRenumberer:
                 out.append(self.mapping.setdefault(n, len(self.mapping) + 1))
         return "".join(f"[{m}]" for m in dict.fromkeys(out))
 
+    def _emit(self, out: list[str], text: str) -> None:
+        """Emit ``text`` after the pending white space, which a dropped marker's punctuation swallows
+        ("Fake [7]." becomes "Fake.", not "Fake .")."""
+        if not (self._dropped and text[:1] in ".,;:!?"):
+            out.append(self._space)
+        out.append(text)
+        self._space, self._dropped = "", False
+
     def feed(self, piece: str) -> str:
         out: list[str] = []
         for ch in piece:
             if not self._held:
                 if ch == "[":
                     self._held = ch
+                elif ch.isspace():
+                    if not (self._dropped and self._space):  # "Fake [7] and" keeps one space
+                        self._space += ch
                 else:
-                    out.append(ch)
+                    self._emit(out, ch)
                 continue
             self._held += ch
             if MARKER.fullmatch(self._held):
-                out.append(self._rewrite(self._held))
-                self._held = ""
+                marker, self._held = self._held, ""
+                rewritten = self._rewrite(marker)
+                if rewritten:
+                    self._emit(out, rewritten)
+                else:
+                    self._dropped = True
             elif not _MARKER_PREFIX.fullmatch(self._held):
                 held, self._held = self._held, ""
                 if held.endswith("["):
-                    out.append(held[:-1])
+                    self._emit(out, held[:-1])
                     self._held = "["
                 else:
-                    out.append(held)
+                    self._emit(out, held)
         return "".join(out)
 
     def flush(self) -> str:
         held, self._held = self._held, ""
-        return held
+        space, self._space = ("" if self._dropped else self._space), ""
+        self._dropped = False
+        return space + held

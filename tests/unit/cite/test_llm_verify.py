@@ -96,14 +96,31 @@ def test_renumberer_rewrites_markers_split_across_pieces():
     renumber = MarkerRenumberer(k=3)
     pieces = ["Bridge [", "3", "]. Fake [7", "]. Both [1", ", 3]. Not a [marker] [[2]]"]
     text = "".join(renumber.feed(p) for p in pieces) + renumber.flush()
-    assert text == "Bridge [1]. Fake . Both [2][1]. Not a [marker] [[3]]"
+    assert text == "Bridge [1]. Fake. Both [2][1]. Not a [marker] [[3]]"
     assert renumber.mapping == {3: 1, 1: 2, 2: 3}
 
 
 def test_renumberer_flushes_an_unfinished_bracket():
     renumber = MarkerRenumberer(k=2)
-    assert renumber.feed("ends with [1") == "ends with "
-    assert renumber.flush() == "[1"
+    assert renumber.feed("ends with [1") == "ends with"  # the space waits: a dropped marker may follow
+    assert renumber.flush() == " [1"
+
+
+@pytest.mark.parametrize(("pieces", "expected"), [
+    (["Kim met Putin [9]."], "Kim met Putin."),
+    (["Kim met Putin [", "9]", ", then left [2]."], "Kim met Putin, then left [1]."),
+    (["Kim met Putin [9] in Pyongyang [1]!"], "Kim met Putin in Pyongyang [1]!"),
+    (["Kim met Putin [1][9]. Japan [8] gave aid [2]."], "Kim met Putin [1]. Japan gave aid [2]."),
+])
+def test_a_dropped_marker_leaves_no_stray_space(pieces, expected):
+    renumber = MarkerRenumberer(k=2)
+    assert "".join(renumber.feed(p) for p in pieces) + renumber.flush() == expected
+
+
+def test_parsed_sentences_keep_dotted_names_and_lose_the_space_before_a_full_stop():
+    [first, second] = parse_citations("The .spec.replicas field is optional [1]. Kim met Putin .")
+    assert (first.text, first.numbers) == ("The .spec.replicas field is optional.", [1])
+    assert second.text == "Kim met Putin."
 
 
 def test_abstention_is_recognised_with_or_without_markers():

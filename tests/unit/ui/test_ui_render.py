@@ -79,6 +79,18 @@ def test_unsupported_sentences_are_marked():
     assert "Sohae" not in flagged.group(1)
 
 
+def test_a_flagged_sentence_shows_its_reason_escaped():
+    doc = _doc()
+    answer = _answer(doc, "The launch site is Sohae.", extra=" It was built on the moon.", flagged=True)
+    answer.sentences[1].unsupported_reason = "name '<img src=x onerror=alert(1)>' not in the cited text"
+    out = render.answer_html(answer, turn=1)
+    reason = re.search(r'<span class="flag">unsupported</span><span class="flag-reason">(.*?)</span>', out)
+    assert reason and html.unescape(reason.group(1)) == answer.sentences[1].unsupported_reason
+    _no_live_markup(out)
+    answer.sentences[1].unsupported_reason = None  # no reason given: no empty reason element
+    assert "flag-reason" not in render.answer_html(answer, turn=1)
+
+
 def test_abstained_answer_has_no_chips():
     answer = Answer(question="q", answer="The documents don't contain an answer to this.", abstained=True)
     out = render.answer_html(answer, turn=1)

@@ -1,0 +1,402 @@
+"""Checks of one claim against the span of a cited passage it is aligned with (no NLI model needed).
+
+Each check returns the reason the span does not support the claim, or None. Names are checked in
+rag.cite.name_checks, numbers and dates in rag.cite.quantities; here:
+
+- names: every named entity of the claim (spaCy NER, plus proper nouns and code-like identifiers NER misses, the
+  first word of the sentence included) occurs in the span. Matching is on folded, stemmed words, with demonyms
+  ("Japanese" ~ "Japan"), a few aliases ("U.S." ~ "United States") and acronyms ("SDF" ~ "Self Defense Force").
+  A person needs one of their names in the span and the rest in the passage ("Kim" ~ "Kim Jong Un").
+  Two names tied together in the claim ("Luxon of Australia") must be tied in the span too (dependency distance).
+- quantities: every number, date and relative time of the claim (rag.cite.quantities) occurs in the span.
+- polarity: a word negated in the claim (``neg`` dependents, no/never/none/nor/without, "fail to") is negated in
+  the span and the other way round; a claim word whose antonym (ANTONYMS, or an un-/in-/non- prefix) stands in
+  the span instead of it reverses the meaning.
+- roles: for a verb of both, the claim's subject is not the span's object while the claim's object is the span's
+  subject (passives normalised: "Putin was welcomed by Kim" has subject Kim).
+- additions: content words of the claim that the span lacks (after stemming, derivation and, with a real
+  embedding model, single-word similarity) are counted; nouns and adjectives weigh more than verbs and adverbs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rag.cite.quantities import quantities
+from rag.text import STOPWORDS, fold, stem
+
+DEMONYMS = {"french": "france", "british": "britain", "dutch": "netherlands", "swiss": "switzerland",
+            "greek": "greece", "irish": "ireland", "danish": "denmark", "swedish": "sweden", "finnish": "finland",
+            "polish": "poland", "turkish": "turkey", "spanish": "spain", "filipino": "philippines",
+            "thai": "thailand", "welsh": "wales", "scottish": "scotland", "english": "england",
+            "norwegian": "norway", "peruvian": "peru", "iraqi": "iraq", "israeli": "israel", "kiwi": "zealand"}
+# Pairs an answer uses to say the opposite of its source: directions of change, permission, state, order,
+# quantity and outcome. Each is a pair where one word being true makes the other false in the same context.
+ANTONYMS = [
+    ("increase", "decrease"), ("increase", "reduce"), ("increase", "lower"), ("rise", "fall"), ("raise", "lower"),
+    ("grow", "shrink"), ("expand", "shrink"), ("strengthen", "weaken"), ("improve", "worsen"), ("add", "reduce"),
+    ("add", "subtract"), ("allow", "deny"), ("allow", "forbid"), ("allow", "prohibit"), ("allow", "prevent"),
+    ("allow", "block"), ("permit", "forbid"), ("permit", "deny"), ("enable", "disable"), ("accept", "reject"),
+    ("accept", "refuse"), ("approve", "reject"), ("include", "exclude"), ("add", "remove"), ("create", "delete"),
+    ("create", "destroy"), ("start", "stop"), ("begin", "end"), ("open", "close"), ("succeed", "fail"),
+    ("win", "lose"), ("support", "oppose"), ("agree", "disagree"), ("praise", "criticize"), ("praise", "condemn"),
+    ("welcome", "reject"), ("attach", "detach"), ("mount", "unmount"), ("encrypt", "decrypt"),
+    ("upgrade", "downgrade"), ("import", "export"), ("ally", "enemy"), ("friend", "enemy"), ("friend", "foe"),
+    ("before", "after"), ("more", "less"), ("more", "fewer"), ("most", "least"), ("high", "low"), ("higher", "lower"),
+    ("large", "small"), ("larger", "smaller"), ("big", "small"), ("long", "short"), ("maximum", "minimum"),
+    ("best", "worst"), ("better", "worse"), ("always", "never"), ("all", "none"), ("first", "last"),
+    ("early", "late"), ("above", "below"), ("inside", "outside"), ("internal", "external"), ("public", "private"),
+    ("same", "different"), ("true", "false"), ("strong", "weak"), ("direct", "indirect"), ("explicit", "implicit"),
+    ("required", "optional"), ("mandatory", "optional"), ("synchronous", "asynchronous"), ("stateful", "stateless"),
+    ("mutable", "immutable"), ("visible", "hidden"), ("available", "unavailable"), ("new", "old"), ("north", "south"),
+    ("east", "west"), ("up", "down"), ("ingress", "egress"), ("inbound", "outbound"), ("success", "failure"),
+    ("easy", "difficult"), ("easy", "hard"), ("slow", "fast"), ("slower", "faster"), ("cheap", "expensive"),
+    ("rare", "common"), ("unite", "divide"), ("united", "divided"), ("attract", "repel"),
+    ("affinity", "anti-affinity"), ("calm", "dismay"), ("confidence", "doubt"), ("stability", "instability"),
+    ("certainty", "uncertainty"), ("few", "many"),
+]
+NEGATIVE_PREFIXES = ("un", "in", "im", "ir", "il", "non", "dis")
+NEGATORS = {"not", "n't", "never", "no", "none", "nor", "neither", "without", "nothing", "nobody", "nowhere",
+            "cannot", "hardly", "barely"}
+NEGATING_VERBS = {"fail", "refuse", "lack", "cease", "decline", "neglect"}  # "failed to reverse" = "did not reverse"
+GENERIC = {"be", "have", "do", "also", "make", "get", "say", "can", "will", "would", "may", "might", "must",
+           "should", "could", "use", "thing", "way", "well", "just", "still", "even", "only", "however", "thus",
+           "there", "here", "then", "so", "such", "very", "really", "actually", "passage", "document", "text",
+           "article", "according"}
+WEIGHTS = {"NOUN": 1.0, "PROPN": 1.0, "ADJ": 0.8, "VERB": 0.5, "ADV": 0.3}
+SYNONYM_SIMILARITY = 0.55  # single-word cosine (bundled MiniLM) above which a new word counts as a rewording
+_WORD = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*")
+
+_ANTONYM = {}
+for _a, _b in ANTONYMS:
+    _ANTONYM.setdefault(_a, set()).add(_b)
+    _ANTONYM.setdefault(_b, set()).add(_a)
+
+
+def norm(word: str) -> str:
+    return stem(fold(word).strip(".'"))
+
+
+@dataclass
+class SpanFacts:
+    """What the checks need from an aligned span (one or two parsed passage sentences)."""
+
+    docs: list
+    stems: set[str] = field(default_factory=set)
+    lemmas: set[str] = field(default_factory=set)  # lemmas and lower-cased word forms
+    quantity_keys: set[str] = field(default_factory=set)
+    negated: set[str] = field(default_factory=set)
+    acronyms: set[str] = field(default_factory=set)
+    phrases: str = ""  # folded text, for multi-word aliases
+    cues: int = 0  # negation cues
+    classed: set[str] = field(default_factory=set)  # "lemma|class", class V (verb, adjective) or N (noun)
+
+    @classmethod
+    def of(cls, docs: list) -> SpanFacts:
+        facts = cls(docs)
+        for doc in docs:
+            part = _doc_facts(doc)
+            facts.stems |= part[0]
+            facts.lemmas |= part[1]
+            facts.quantity_keys |= part[2]
+            facts.negated |= part[3]
+            facts.acronyms |= part[4]
+            facts.cues += part[5]
+            facts.classed |= part[6]
+            facts.phrases += " " + fold(doc.text)
+        return facts
+
+    @classmethod
+    def of_words(cls, words: list[str]) -> SpanFacts:
+        return cls([], stems={norm(w) for w in words})
+
+    def has_word(self, word: str) -> bool:
+        w = norm(word)
+        if not w:
+            return True
+        if w in self.stems or w.upper() in self.acronyms or fold(word) in self.lemmas:
+            return True
+        if w in DEMONYMS and DEMONYMS[w] in self.stems:
+            return True
+        if any(DEMONYMS.get(s) == w for s in self.stems):
+            return True
+        return len(w) >= 4 and w.isalpha() and any(
+            len(s) >= 4 and s.isalpha() and (w.startswith(s[:-1]) or s.startswith(w[:-1]))
+            for s in self.stems if s[:3] == w[:3])
+
+
+@lru_cache(maxsize=8192)
+def _doc_facts(doc):
+    toks = [t for t in doc]
+    stems = {norm(w) for w in _WORD.findall(doc.text)} | {norm(t.text) for t in toks}
+    lemmas = {t.lemma_.lower() for t in toks} | {t.lower_ for t in toks}
+    keys = {k for q in quantities(doc) for k in q.keys}
+    acronyms = set()
+    run: list[str] = []
+    for t in toks + [None]:
+        if t is not None and t.text[:1].isupper() and t.is_alpha:
+            run.append(t.text)
+            continue
+        if len(run) >= 2:
+            acronyms.add("".join(w[0] for w in run if w.lower() not in ("of", "and", "the")).upper())
+        run = []
+    return frozenset(stems), frozenset(lemmas), frozenset(keys), frozenset(negated_lemmas(toks)), \
+        frozenset(acronyms), sum(1 for t in toks if is_cue(t)), frozenset(classed(toks))
+
+
+def classed(tokens) -> set[str]:
+    """"lemma|V" for verbs and adjectives, "lemma|N" for nouns: negation is compared between like words only
+    (a misparse that makes "temper" a noun in the span must not read as "temper" not being negated)."""
+    out = set()
+    for t in tokens:
+        if t.dep_ == "compound":  # a modifier inside a name, not something said or denied
+            continue
+        cls = "V" if t.pos_ in ("VERB", "AUX", "ADJ") else "N" if t.pos_ in ("NOUN", "PROPN") else "O"
+        out.add(f"{t.lemma_.lower()}|{cls}")
+    return out
+
+
+# ------------------------------------------------------------------------------------------- polarity
+
+
+def negated_lemmas(tokens) -> set[str]:
+    """Lemmas of the words negated among ``tokens``: the head of each negation cue (and what a copula or
+    auxiliary it hangs on governs, and the words coordinated with it: "not felt as, or considered"), the verb
+    a "neither ... nor" subject or a "no" noun hangs from, the verb after "fail to"."""
+    out: set[str] = set()
+    for tok in tokens:
+        low = tok.lower_
+        targets = []
+        if not is_cue(tok):
+            continue
+        if tok.dep_ == "neg" or low in NEGATORS:
+            head = tok.head if tok.head is not tok else None
+            if head is not None and head.pos_ in ("NOUN", "PROPN", "PRON", "NUM") or low in ("neither", "nor"):
+                noun, head = tok.head, _governing_verb(tok)
+                if low in ("no", "none", "nothing") and noun is not tok and head.lemma_ in ("be", "have"):
+                    targets.append(noun)  # "there is no X", "has no X": X itself is what is denied
+            if head is not None:
+                targets.append(head)
+            targets += [c for c in tok.children if c.dep_ == "pobj"]
+        elif tok.lemma_ in NEGATING_VERBS:
+            targets += [c for c in tok.children if c.dep_ == "xcomp"]
+        for target in list(targets):
+            if target.pos_ == "AUX" or target.lemma_ in ("be", "have", "do", "get", "make"):
+                targets += [c for c in target.children if c.dep_ in ("acomp", "attr", "xcomp", "oprd", "dobj")]
+                targets += [g for c in target.children if c.dep_ == "prep" for g in c.children
+                            if g.dep_ == "pobj"]  # "is not at an inflection point"
+        for target in list(targets):
+            targets += [c for c in target.children if c.dep_ == "conj" and c.pos_ == target.pos_
+                        and not any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children)]
+        out |= {t.lemma_.lower() for t in targets if t is not tok}
+    return out - GENERIC
+
+
+def is_cue(tok) -> bool:
+    """``tok`` negates: a ``neg`` dependent, no/never/none/nor/without..., or fail/refuse/lack + to-verb; not a
+    limit ("no more than 3"), a focus ("not only ... but also"), or a name or value ("OnFailure or Never")."""
+    low = tok.lower_
+    if tok.lemma_ in NEGATING_VERBS:
+        return any(c.dep_ == "xcomp" for c in tok.children)
+    if not (tok.dep_ == "neg" or low in NEGATORS):
+        return False
+    if _bound(tok) or tok.pos_ == "PROPN" or (tok.text[:1].isupper() and not tok.is_sent_start):
+        return False
+    nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
+    return not (low == "not" and nxt is not None and nxt.lower_ in ("only", "just", "merely", "simply"))
+
+
+def _bound(tok) -> bool:
+    """"no more than 63", "not longer than 52": a limit on a quantity, not a negation."""
+    doc = tok.doc
+    nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+    after = doc[tok.i + 2] if tok.i + 2 < len(doc) else None
+    return tok.lower_ in ("no", "not") and nxt is not None and (nxt.tag_ in ("JJR", "RBR") or nxt.lower_ in (
+        "more", "less", "fewer")) and after is not None and after.lower_ == "than"
+
+
+def _governing_verb(tok):
+    cur = tok
+    for _ in range(6):
+        if cur.head is cur:
+            return cur
+        cur = cur.head
+        if cur.pos_ in ("VERB", "AUX", "ADJ"):
+            return cur
+    return cur
+
+
+def check_polarity(claim_tokens, facts: SpanFacts) -> str | None:
+    """A word both texts use (as the same part of speech) is negated in one and not the other; or the claim
+    negates something and the span negates nothing."""
+    claim_neg = negated_lemmas(claim_tokens)
+    shared = {c.split("|")[0] for c in classed(claim_tokens) & facts.classed} - GENERIC
+    for lemma in sorted(shared):
+        if (lemma in claim_neg) != (lemma in facts.negated):
+            return "negation differs"
+    if not facts.cues and any(is_cue(t) for t in claim_tokens):
+        return "negation differs"
+    return None
+
+
+def check_antonyms(claim_tokens, facts: SpanFacts) -> str | None:
+    """A claim word whose opposite stands in the span instead of it: either the word is absent from the span, or
+    the opposite fills the same slot (same head word) where the span does not have the word itself ("the last
+    country" for "the first country", though "last" occurs elsewhere in the span)."""
+    claim_neg = negated_lemmas(claim_tokens)
+    span_tokens = [t for doc in facts.docs for t in doc]
+    for tok in claim_tokens:
+        lemma = tok.lemma_.lower()
+        if len(lemma) < 2 or not tok.is_alpha:
+            continue
+        opposite = _ANTONYM.get(lemma, set()) | _ANTONYM.get(tok.lower_, set())
+        for form in {lemma, tok.lower_} if tok.pos_ in ("ADJ", "VERB", "NOUN", "ADV", "ADP") else ():
+            opposite |= {form[len(p):] for p in NEGATIVE_PREFIXES if form.startswith(p) and len(form) - len(p) >= 4}
+            opposite |= {p + form for p in NEGATIVE_PREFIXES if len(form) >= 4}
+        if not opposite:
+            continue
+        if lemma in facts.lemmas or tok.lower_ in facts.lemmas:
+            head = tok.head.lemma_.lower()
+            same_slot = [s for s in span_tokens if s.head.lemma_.lower() == head and s.head is not s]
+            hit = sorted({s.lemma_.lower() for s in same_slot} & opposite)
+            if not hit or any(s.lemma_.lower() in (lemma, tok.lower_) for s in same_slot):
+                continue
+        else:
+            hit = sorted(opposite & facts.lemmas)
+        if hit and (lemma in claim_neg) == (hit[0] in facts.negated):
+            return f"'{tok.text}' where the cited text says '{hit[0]}'"
+    return None
+
+
+# ------------------------------------------------------------------------------------------- roles
+
+ARGUMENT_DEPS = {"dobj", "dative", "attr", "oprd", "pobj"}
+
+
+def frames(tokens) -> list[tuple[str, set[str], set[str], set[str]]]:
+    """(verb lemma, subject, object, direct object) head lemmas per verb, passives turned active; the object
+    includes prepositional objects ("provide Russia with missiles"), the direct object does not."""
+    ids = {t.i for t in tokens}
+    out = []
+    for verb in tokens:
+        if verb.pos_ not in ("VERB",):
+            continue
+        subj, obj, direct = set(), set(), set()
+        for child in verb.children:
+            if child.dep_ == "nsubj":
+                subj |= _heads(child)
+            elif child.dep_ == "nsubjpass":
+                direct |= _heads(child)
+            elif child.dep_ == "agent":
+                subj |= {h for c in child.children if c.dep_ == "pobj" for h in _heads(c)}
+            elif child.dep_ in ("dobj", "dative", "oprd"):
+                direct |= _heads(child)
+                obj |= {h for c in child.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"
+                        for h in _heads(g)}  # "announced exchanges with NATO"
+            elif child.dep_ == "prep":
+                obj |= {h for c in child.children if c.dep_ == "pobj" for h in _heads(c)}
+        if not subj and verb.dep_ in ("xcomp", "advcl", "conj"):
+            subj = _borrowed_subject(verb)  # "Kishida took ... seriously enough to declare"
+        obj |= direct
+        if obj and verb.i in ids:
+            out.append((verb.lemma_.lower(), subj - obj, obj - subj, direct - subj))
+    return out
+
+
+def _borrowed_subject(verb) -> set[str]:
+    cur = verb
+    for _ in range(3):
+        if cur.head is cur:
+            break
+        cur = cur.head
+        subj = {h for c in cur.children if c.dep_ == "nsubj" for h in _heads(c)}
+        if subj:
+            return subj
+    return set()
+
+
+def _heads(tok) -> set[str]:
+    """The lemma of an argument, of words coordinated with it, and of its "of" complement ("a session of the
+    Congress" also names the Congress)."""
+    found = {norm(tok.lemma_)}
+    found |= {norm(c.lemma_) for c in tok.children if c.dep_ == "conj"}
+    found |= {norm(g.lemma_) for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"
+              for g in c.children if g.dep_ == "pobj"}
+    return {f for f in found if f not in STOPWORDS and f not in ("-pron-",)}
+
+
+def check_roles(claim_tokens, facts: SpanFacts) -> str | None:
+    span_frames = [f for doc in facts.docs for f in frames(list(doc))]
+    for verb, subj, obj, direct in frames(claim_tokens):
+        same_verb = [f for f in span_frames if f[0] == verb]
+        for _, s_subj, s_obj, _ in same_verb:
+            if subj & s_obj and obj & s_subj and not subj & s_subj:
+                return "subject and object swapped"
+        # "praised the alliance while threatening dictators" for "threatened the alliance while praising
+        # dictators": the verb is there, but its direct object in the claim is another verb's in the span.
+        if direct and same_verb and not any(direct & f[3] for f in same_verb):
+            elsewhere = {o for f in span_frames if f[0] != verb for o in f[3]}
+            if direct & elsewhere:
+                return f"'{sorted(direct & elsewhere)[0]}' is not what '{verb}' applies to in the cited text"
+    return None
+
+
+# ------------------------------------------------------------------------------------------- additions
+
+
+def content_words(claim_tokens) -> list:
+    """The claim's words that carry content: nouns, adjectives, verbs and adverbs, not names or numbers."""
+    return [t for t in claim_tokens
+            if t.pos_ in WEIGHTS and t.pos_ != "PROPN" and t.is_alpha and len(t.text) > 1
+            and not t.is_stop and t.lower_ not in STOPWORDS and t.lemma_.lower() not in GENERIC
+            and t.lemma_.lower() not in NEGATORS and not t.ent_type_]
+
+
+def new_words(claim_tokens, facts: SpanFacts) -> list:
+    """Content words of the claim that neither occur in the span nor derive from a word of it."""
+    out = []
+    for tok in content_words(claim_tokens):
+        if facts.has_word(tok.text) or tok.lemma_.lower() in facts.lemmas or norm(tok.lemma_) in facts.stems:
+            continue
+        if _derived(norm(tok.lemma_), facts.stems):
+            continue
+        out.append(tok)
+    return out
+
+
+def _derived(word: str, stems: set[str]) -> bool:
+    """"cooperation" ~ "cooperative", "decision" ~ "decide": a long shared beginning."""
+    for s in stems:
+        n = 0
+        for x, y in zip(word, s):
+            if x != y:
+                break
+            n += 1
+        if n >= 5 and n >= 0.7 * min(len(word), len(s)):
+            return True
+    return False
+
+
+MODIFIER_DEPS = {"amod", "compound", "nmod", "poss", "npadvmod"}
+_POS_CLASS = {"PROPN": "NOUN", "ADJ": "NOUN"}  # "defense minister" / "foreign minister": one modifier slot
+
+
+def counterpart(tok, facts: SpanFacts, claim_lemmas: set[str]):
+    """The span word in the same grammatical slot as claim word ``tok`` (same relation to the same head word:
+    "looks to [it] with dismay" for "looks to [it] with confidence"), when it is a different word; else None."""
+    pos = _POS_CLASS.get(tok.pos_, tok.pos_)
+    dep = "mod" if tok.dep_ in MODIFIER_DEPS else tok.dep_
+    for doc in facts.docs:
+        for s in doc:
+            if s.lemma_.lower() in claim_lemmas or _POS_CLASS.get(s.pos_, s.pos_) != pos or not s.is_alpha:
+                continue
+            if s.dep_ == tok.dep_ == "pobj":
+                same = s.head.lower_ == tok.head.lower_ and s.head.head.lemma_ == tok.head.head.lemma_
+            else:
+                same = ("mod" if s.dep_ in MODIFIER_DEPS else s.dep_) == dep and s.head is not s \
+                    and tok.head is not tok and s.head.lemma_ == tok.head.lemma_
+            if same:
+                return s
+    return None

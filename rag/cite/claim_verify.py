@@ -1,0 +1,240 @@
+"""Verify one answer sentence claim by claim (rag.cite.claims) against the spans of the passages it cites.
+
+For each claim, every span of one or two consecutive sentences of the cited passages (within what the model was
+shown) gets the support score of rag.cite.verify (content-word recall and embedding cosine, each half); when the
+sentence cites several passages, the best spans of two of them together are a candidate too. The best few spans
+are parsed (spaCy, cached per passage sentence) and checked (rag.cite.alignment): names, numbers and dates, negation,
+antonyms, swapped roles, then the content words the claim adds. The claim's span is the first candidate, best
+score first, that passes every check, else the best one; the claim is supported when it passes every check and
+its score, less ADD_PENALTY per added content word (weighted by part of speech), reaches the threshold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from rag.cite import alignment
+from rag.cite.alignment import SpanFacts
+from rag.cite.claims import split_claims
+from rag.cite.name_checks import check_links, check_names
+from rag.cite.quantities import check_quantities
+from rag.cite.span_vectors import span_vector
+from rag.nlp import parse, parse_many
+from rag.text import content_terms
+
+TOP_SPANS = 3  # candidates per claim that are parsed and checked
+MAX_SPAN_SENTENCES = 2
+ADD_PENALTY = 0.08  # support score lost per added content word (weight 1: a noun; a verb counts 0.5)
+ADD_LIMIT = 1.5  # weighted added words beyond which a claim is unsupported whatever its score
+IN_PASSAGE = 0.5  # weight of an added word the passage has outside the span (context the span leaves out)
+CHECKS = (check_names, check_quantities, alignment.check_polarity, alignment.check_antonyms, alignment.check_roles,
+          check_links)
+# Checks that the sentence of a two-sentence span the claim leans on most must pass as well.
+ANCHOR_CHECKS = (check_quantities, alignment.check_polarity, alignment.check_antonyms, alignment.check_roles)
+# Failures that mean the best-aligned span says the opposite: no lower-ranked span can then support the claim.
+CONTRADICTIONS = {alignment.check_polarity, alignment.check_antonyms, alignment.check_roles}
+
+
+@dataclass
+class Span:
+    n: int  # marker number of the passage
+    start: int
+    end: int
+    sentences: list[str]  # the passage sentences it covers (texts)
+    text: str = ""  # the document text from start to end
+    score: float = 0.0
+    cosine: float = 0.0
+    recall: float = 0.0
+    vector: object = None  # the stored vector of the span's text (rag.cite.span_vectors), if any
+
+
+@dataclass
+class ClaimVerdict:
+    text: str
+    supported: bool
+    support_score: float
+    reason: str | None
+    span: Span | None
+    added: list[str] = field(default_factory=list)
+    contradicts: bool = False  # the span says the opposite (negation, antonym, roles)
+
+
+def sentence_spans_of(window, snapshot, n: int) -> tuple[list[Span], list[str]]:
+    """The 1- and 2-sentence spans of a prompt window (with their stored vectors), and its sentence texts."""
+    chunk = window.passage.chunk
+    doc_text = snapshot.document(chunk.source).text
+    pieces = [(s, e) for s, e in chunk.sentences if s < window.end and e > window.start]
+    offsets = unwrap(pieces, doc_text) or [(window.start, window.end)]
+    texts = [doc_text[s:e] for s, e in offsets]
+    spans = []
+    for size in range(1, MAX_SPAN_SENTENCES + 1):
+        for i in range(len(offsets) - size + 1):
+            start, end = offsets[i][0], offsets[i + size - 1][1]
+            vector = span_vector(snapshot, chunk.source, [(a, b) for a, b in pieces if a >= start and b <= end])
+            spans.append(Span(n, start, end, texts[i:i + size], doc_text[start:end], vector=vector))
+    return spans, texts
+
+
+WORD_CACHE = 50_000
+_WORD_VECTORS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()  # (model id, word) -> vector
+_WORDS = re.compile(r"[^\W_]+")
+_ENDS_SENTENCE = re.compile(r"[.!?:;][\"'’”)\]`*_]*$")
+_STARTS_BLOCK = re.compile(r"^(?:[-*+>#|]|\d+[.)]\s|```|<|\{\{)")
+
+
+def unwrap(offsets: list[tuple[int, int]], doc_text: str) -> list[tuple[int, int]]:
+    """Join the pieces of a sentence hard-wrapped over several lines (Markdown sources are): the sentence
+    splitter works line by line, so "Two Nodes\ncannot have the same name" arrives as two pieces."""
+    out: list[tuple[int, int]] = []
+    for start, end in offsets:
+        if out:
+            prev_start, prev_end = out[-1]
+            gap = doc_text[prev_end:start]
+            if gap.count("\n") == 1 and not gap.strip() and not _ENDS_SENTENCE.search(doc_text[prev_start:prev_end]) \
+                    and not _STARTS_BLOCK.match(doc_text[start:end]):
+                out[-1] = (prev_start, end)
+                continue
+        out.append((start, end))
+    return out
+
+
+@lru_cache(maxsize=16384)
+def term_set(text: str) -> frozenset[str]:
+    """The content terms of a passage text, computed once per text (every claim is scored on every span)."""
+    return frozenset(content_terms(text))
+
+
+class ClaimChecker:
+    """Checks the claims of answer sentences; ``vectors`` embeds and caches texts (rag.cite.verify._Vectors)."""
+
+    def __init__(self, vectors, threshold: float):
+        self.vectors = vectors
+        self.threshold = threshold
+        self._claims: dict[str, list] = {}
+
+    def prepare(self, sentences: list[str]) -> list[str]:
+        """Parse the answer sentences in one batch and split them into claims; returns the claim texts (to be
+        embedded in the same model call as the sentences)."""
+        for text, doc in zip(sentences, parse_many(sentences)):
+            self._claims[text] = split_claims(doc)
+        return [c.text for text in sentences for c in self._claims[text]]
+
+    def check_sentence(self, text: str, spans_by_n: dict[int, list[Span]], passages: dict[int, list[str]]
+                       ) -> list[ClaimVerdict]:
+        claims = self._claims.get(text) or split_claims(parse(text))
+        self.vectors.prime([c.text for c in claims])
+        passage_facts = SpanFacts.of_words(_WORDS.findall(" ".join(t for ts in passages.values() for t in ts)))
+        return [self._check(claim, spans_by_n, passage_facts) for claim in claims]
+
+    def _score(self, claim_text: str, terms: set[str], span: Span) -> Span:
+        text = span.text
+        recall = len(terms & term_set(text)) / len(terms) if terms else 0.0
+        cosine = self.vectors.cosine(claim_text, text)
+        score = 0.5 * recall + 0.5 * cosine if terms else cosine
+        return Span(span.n, span.start, span.end, span.sentences, span.text, score, cosine, recall)
+
+    def _check(self, claim, spans_by_n: dict[int, list[Span]], passage_facts: SpanFacts) -> ClaimVerdict:
+        terms = set(content_terms(claim.text))
+        scored = sorted((self._score(claim.text, terms, s) for spans in spans_by_n.values() for s in spans),
+                        key=lambda s: -s.score)
+        if not scored:
+            return ClaimVerdict(claim.text, False, 0.0, "no citation", None)
+        candidates = scored[:TOP_SPANS]
+        best_by_n = {}
+        for s in scored:
+            best_by_n.setdefault(s.n, s)
+        if len(best_by_n) > 1:  # a claim may join facts from two cited passages
+            a, b = sorted(best_by_n.values(), key=lambda s: -s.score)[:2]
+            joined = Span(a.n, a.start, a.end, a.sentences + b.sentences, a.text + " " + b.text)
+            if a.vector is not None and b.vector is not None:
+                mean = len(a.text) * a.vector + len(b.text) * b.vector
+                self.vectors.seed(joined.text, mean / max(float(np.linalg.norm(mean)), 1e-12))
+            union = self._score(claim.text, terms, joined)
+            candidates.append(union)
+        results = []
+        for span in candidates:  # best score first; the first span that passes every check is the claim's
+            result = self._verdict(claim, span, passage_facts)
+            if result.supported or (result.contradicts and not results):
+                return result
+            results.append(result)
+        return results[0]  # every candidate fails: the reason found on the best-aligned span
+
+    def _verdict(self, claim, span: Span, passage_facts: SpanFacts) -> ClaimVerdict:
+        facts = SpanFacts.of(parse_many(span.sentences, entities=False))  # passage side: no NER needed
+        tokens = claim.tokens
+        reason, failed = None, None
+        for check in CHECKS:
+            reason = (check(tokens, facts, passage_facts) if check is check_names
+                      else check(tokens, facts))
+            if reason:
+                failed = check
+                break
+        if reason is None and len(span.sentences) > 1:  # the sentence the claim leans on must not contradict it
+            anchor = SpanFacts.of([parse(self._anchor(claim.text, span.sentences), entities=False)])
+            for check in ANCHOR_CHECKS:
+                reason = check(tokens, anchor)
+                if reason:
+                    failed = check
+                    break
+        if reason is None:  # a claim that already failed needs no word vectors
+            added, weight, swapped, predicate = self._additions(tokens, facts, passage_facts)
+        else:
+            added, weight, swapped, predicate = [], 0.0, None, False
+        if reason is None and swapped:
+            reason = swapped
+        score = max(0.0, span.score - ADD_PENALTY * weight)
+        if reason is None and (weight >= ADD_LIMIT or score < self.threshold or predicate):
+            reason = (f"adds {', '.join(repr(w) for w in added[:3])} not in the cited passage" if added
+                      else "not in the cited passage")
+        return ClaimVerdict(claim.text, reason is None, score, reason, span, added,
+                            failed in CONTRADICTIONS or (swapped is not None and reason == swapped))
+
+    def word_vectors(self, words: list[str]) -> dict[str, np.ndarray]:
+        """Single-word vectors, cached across answers (words recur far more than sentences)."""
+        embedder = self.vectors.embedder
+        key = getattr(embedder, "model_id", type(embedder).__name__)
+        todo = [w for w in dict.fromkeys(words) if (key, w) not in _WORD_VECTORS]
+        if todo:
+            for word, vector in zip(todo, embedder.embed_array(todo)):
+                _WORD_VECTORS[(key, word)] = vector
+            while len(_WORD_VECTORS) > WORD_CACHE:
+                _WORD_VECTORS.popitem(last=False)
+        return {w: _WORD_VECTORS[(key, w)] for w in words}
+
+    @staticmethod
+    def _anchor(claim_text: str, sentences: list[str]) -> str:
+        terms = set(content_terms(claim_text))
+        return max(sentences, key=lambda t: len(terms & term_set(t)))
+
+    def _additions(self, tokens, facts: SpanFacts, passage_facts: SpanFacts
+                   ) -> tuple[list[str], float, str | None, bool]:
+        """The claim's added content words (no synonym in the span), their weight, the first that takes the
+        grammatical slot of a different span word (a substitution: "with confidence" for "with dismay"), and
+        whether one of them is what the claim predicates of its subject ("X is optional"): then the span does
+        not say it, however much else matches."""
+        new = alignment.new_words(tokens, facts)
+        if not new:
+            return [], 0.0, None, False
+        span_words = sorted({t.lower_ for doc in facts.docs for t in alignment.content_words(list(doc))})
+        words = [t.lower_ for t in new]
+        vectors = self.word_vectors(words + span_words)
+        span_matrix = np.stack([vectors[w] for w in span_words]) if span_words else None
+        claim_lemmas = {t.lemma_.lower() for t in tokens}
+        added, weight, swapped, predicate = [], 0.0, None, False
+        for tok, word in zip(new, words):
+            if span_matrix is not None and float((span_matrix @ vectors[word]).max()) >= alignment.SYNONYM_SIMILARITY:
+                continue
+            w = alignment.WEIGHTS[tok.pos_] * (IN_PASSAGE if passage_facts.has_word(tok.text) else 1.0)
+            added.append(tok.text)
+            weight += w
+            other = alignment.counterpart(tok, facts, claim_lemmas) if swapped is None else None
+            if other is not None:
+                swapped = f"'{tok.text}' where the cited text says '{other.text}'"
+            predicate |= tok.dep_ in ("acomp", "attr") and tok.pos_ in ("ADJ", "NOUN") and tok.head.lemma_ in (
+                "be", "become", "remain", "stay", "seem")
+        return added, weight, swapped, predicate

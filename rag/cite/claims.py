@@ -1,0 +1,144 @@
+"""Split an answer sentence into claims: its clauses and coordinated predicates, from the dependency parse.
+
+"Kim welcomed Putin in Pyongyang and the two leaders signed a pact" is two claims; so is "Japan froze Russian
+assets and sent aid" (the second predicate borrows the subject of the first). A clause head is the root, or a
+``conj``/``advcl``/``parataxis`` verb (or any ``conj``/``ccomp``/``advcl`` head with a subject of its own) under
+another clause head, and a non-restrictive relative clause (", which ..."); a condition ("if", "when",
+"unless" ...) stays in its clause, since the sentence does not assert it. A claim is the clause head's
+subtree minus the subtrees of the clauses split off it, with the borrowed subject (or, for a relative clause, the
+noun it describes) put in front. A ``ccomp`` ("Kishida said that ...") or ``advcl`` ("As nodes are added,
+Pods are added to them") stays inside its parent claim as well as being a claim of its own: the relation
+between the two clauses is part of what the parent claims. Fragments with fewer than two content words stay in
+their parent claim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SUBJECTS = {"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"}
+CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "ADV", "NUM"}
+EDGE_DROP = {"cc", "punct", "mark", "prep"}
+HYPOTHETICAL = {"if", "unless", "when", "whenever", "once", "whether", "until"}
+
+
+@dataclass
+class Claim:
+    tokens: list  # spaCy tokens of the answer sentence, in order
+    head: object  # the clause head
+
+    @property
+    def text(self) -> str:
+        return _join(self.tokens)
+
+    @property
+    def doc(self):
+        return self.head.doc
+
+
+def _join(tokens) -> str:
+    tokens = [t for i, t in enumerate(tokens) if not (t.is_punct and _at_gap(tokens, i))]
+    out = []
+    for i, tok in enumerate(tokens):
+        out.append(tok.text)
+        if i + 1 < len(tokens):
+            out.append(tok.whitespace_ if tokens[i + 1].i == tok.i + 1 else " ")
+    return "".join(out).strip()
+
+
+def _at_gap(tokens, i: int) -> bool:
+    """Punctuation next to a removed part (", , which") or to other punctuation is left out of the text."""
+    before = i == 0 or tokens[i - 1].i != tokens[i].i - 1 or tokens[i - 1].is_punct
+    after = i + 1 == len(tokens) or tokens[i + 1].i != tokens[i].i + 1 or tokens[i + 1].is_punct
+    return before or after
+
+
+def _content(tokens) -> int:
+    return sum(1 for t in tokens if t.pos_ in CONTENT_POS and not t.is_stop and t.is_alpha)
+
+
+def _has_subject(tok) -> bool:
+    return any(c.dep_ in SUBJECTS for c in tok.children)
+
+
+def _is_clause(tok) -> bool:
+    if tok.dep_ == "advcl" and any(c.dep_ in ("mark", "advmod") and c.lower_ in HYPOTHETICAL for c in tok.children):
+        return False  # "if/when/unless ...": a condition, not something the sentence asserts
+    if tok.dep_ == "relcl":
+        return tok.i > 0 and tok.doc[tok.left_edge.i - 1].text == "," if tok.left_edge.i > 0 else False
+    if tok.dep_ not in ("conj", "ccomp", "advcl", "parataxis"):
+        return False
+    if _has_subject(tok):
+        return True
+    return tok.dep_ in ("conj", "advcl", "parataxis") and tok.pos_ in ("VERB", "AUX") \
+        and tok.head.pos_ in ("VERB", "AUX")
+
+
+def _borrowed_subject(tok) -> list:
+    """The subject tokens a subjectless predicate shares with the clause it hangs from."""
+    head = tok.head
+    while head is not None:
+        for child in head.children:
+            if child.dep_ in SUBJECTS:
+                return list(child.subtree)
+        if head.head is head:
+            return []
+        head = head.head
+    return []
+
+
+def _trim(tokens: list) -> list:
+    while tokens and (tokens[0].dep_ in EDGE_DROP and tokens[0].pos_ in ("CCONJ", "PUNCT", "SCONJ")
+                      and tokens[0].lower_ not in HYPOTHETICAL or tokens[0].is_punct):
+        tokens = tokens[1:]
+    while tokens and (tokens[-1].is_punct or tokens[-1].dep_ == "cc"):
+        tokens = tokens[:-1]
+    return tokens
+
+
+def split_claims(doc) -> list[Claim]:
+    """The claims of a parsed answer sentence (at least one: the whole sentence when nothing splits)."""
+    heads: list = []
+
+    def walk(tok) -> None:
+        for child in tok.children:
+            if _is_clause(child):
+                heads.append(child)
+            walk(child)
+
+    for root in (t for t in doc if t.dep_ == "ROOT"):
+        heads.append(root)
+        walk(root)
+    heads.sort(key=lambda t: t.i)
+    split_off = {h for h in heads if h.dep_ != "ROOT"}
+    claims: list[Claim] = []
+    for head in heads:
+        removed = {t.i for h in split_off if h is not head and h.dep_ in ("conj", "parataxis", "relcl")
+                   and _inside(h, head) for t in h.subtree}
+        tokens = _trim([t for t in head.subtree if t.i not in removed])
+        if head.dep_ == "relcl":
+            noun = head.head
+            tokens = [t for t in noun.subtree if t.i not in {x.i for x in head.subtree}
+                      and t.i not in removed] + tokens
+            tokens = _trim(tokens)
+        elif head.dep_ != "ROOT" and not _has_subject(head):
+            tokens = _borrowed_subject(head) + tokens
+        claims.append(Claim(tokens, head))
+    kept = [c for c in claims if _content(c.tokens) >= 2 or c.head.dep_ == "ROOT"]
+    if len(kept) != len(claims):  # a fragment too small to check alone goes back into its parent claim
+        small = {t.i for c in claims if c not in kept for t in c.tokens}
+        for claim in kept:
+            if any(_inside(c.head, claim.head) for c in claims if c not in kept):
+                claim.tokens = _trim(sorted({*claim.tokens, *(t for t in doc if t.i in small
+                                                               and _inside(t, claim.head))}, key=lambda t: t.i))
+    return kept or [Claim(_trim(list(doc)), next(iter(doc)))]
+
+
+def _inside(tok, head) -> bool:
+    """``tok`` is in ``head``'s subtree."""
+    while True:
+        if tok is head or tok.i == head.i:
+            return True
+        if tok.head.i == tok.i:
+            return False
+        tok = tok.head

@@ -1,0 +1,180 @@
+"""The name checks of a claim against its aligned span (see rag.cite.alignment for the others).
+
+- every named entity of the claim (spaCy NER, plus proper nouns and code-like identifiers NER misses, the first
+  word of the sentence included) occurs in the span: folded, stemmed words, demonyms ("Japanese" ~ "Japan"), a
+  few aliases ("U.S." ~ "United States"), acronyms ("SDF" ~ "Self Defense Force"); a person needs one of their
+  names in the span and the rest in the passage ("Kim" ~ "Kim Jong Un"); an identifier with hyphens or dots
+  ("kube-scheduler") must occur whole;
+- a name that describes another in the claim ("Luxon of Australia") describes that one in the span too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.cite.alignment import SpanFacts, norm
+from rag.text import STOPWORDS, fold
+
+NAME_LABELS = {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
+LINKED_LABELS = {"PERSON", "NORP", "GPE", "ORG", "LOC", "FAC"}  # real-world names whose pairing is checked
+TITLES = {"mr", "mrs", "ms", "dr", "president", "prime", "minister", "deputy", "secretary", "general", "leader",
+          "chancellor", "king", "queen", "senator", "governor", "chief", "premier", "defense", "defence", "foreign",
+          "vice", "sir", "lord", "the", "of", "and", "for", "de", "von"}
+ALIASES = [{"us", "u.s", "u.s.", "usa", "america", "american", "united states"},
+           {"uk", "u.k", "u.k.", "britain", "british", "united kingdom"},
+           {"eu", "european union"}, {"un", "u.n", "u.n.", "united nations"},
+           {"dprk", "north korea"}, {"rok", "south korea", "republic of korea"}, {"prc", "china"}]
+_CODE = re.compile(r"[a-z][A-Z]|[A-Za-z0-9][_/.][A-Za-z0-9]|^[A-Za-z]+-[A-Za-z0-9-]*[0-9]")
+
+
+
+@dataclass
+class Name:
+    tokens: list
+    label: str
+
+    @property
+    def text(self) -> str:
+        return " ".join(t.text for t in self.tokens)
+
+
+def names(tokens) -> list[Name]:
+    """Named entities among ``tokens``, plus proper nouns and code-like identifiers that NER left out."""
+    ids = {t.i for t in tokens}
+    out: list[Name] = []
+    covered: set[int] = set()
+    doc = tokens[0].doc if tokens else None
+    for ent in (doc.ents if doc is not None else ()):
+        if ent.label_ in NAME_LABELS and any(t.i in ids for t in ent):
+            kept = [t for t in ent if t.i in ids and any(c.isalnum() for c in t.text)]
+            if kept:
+                out.append(Name(kept, ent.label_))
+            covered |= {t.i for t in ent}
+    for ent in (doc.ents if doc is not None else ()):
+        covered |= {t.i for t in ent}
+    for joined in _joined_terms(tokens):
+        if not any(t.i in covered for t in joined):
+            out.append(Name(joined, "CODE"))
+            covered |= {t.i for t in joined}
+    run: list = []
+    for tok in list(tokens) + [None]:
+        if tok is not None and tok.i not in covered and (
+                (tok.pos_ == "PROPN" and tok.text[:1].isupper() and tok.lower_ not in STOPWORDS)
+                or _CODE.search(tok.text)):
+            run.append(tok)
+            continue
+        if run:
+            out.append(Name(run, "CODE" if any(_CODE.search(t.text) for t in run) else "PROPN"))
+            run = []
+    return out
+
+
+def _joined_terms(tokens) -> list[list]:
+    """Words joined by hyphens, dots, slashes or underscores with no space ("kube-scheduler",
+    "--node-monitor-period", "batch/v1"): identifiers, matched as a whole."""
+    out, run = [], []
+    for tok in tokens:
+        if run and tok.i == run[-1].i + 1 and not run[-1].whitespace_ and (
+                tok.text in "-_./" or run[-1].text in "-_./" or run[-1].text.startswith("--")):
+            run.append(tok)
+            continue
+        if len(run) >= 3 and any(t.text in "-_./" for t in run):
+            out.append(run)
+        run = [tok]
+    if len(run) >= 3 and any(t.text in "-_./" for t in run):
+        out.append(run)
+    return out
+
+
+def _alias_hit(name: Name, facts: SpanFacts) -> bool:
+    text = fold(name.text).strip(". ")
+    for group in ALIASES:
+        if text in group or text.replace(" ", "") in group:
+            return any(re.search(rf"(?<![\w.]){re.escape(a)}(?![\w])", facts.phrases) for a in group)
+    return False
+
+
+def check_names(claim_tokens, facts: SpanFacts, passage: SpanFacts) -> str | None:
+    for name in names(claim_tokens):
+        if _alias_hit(name, facts):
+            continue
+        if name.label == "CODE" and len(name.tokens) > 1:
+            if fold("".join(t.text_with_ws for t in name.tokens).strip()) in facts.phrases:
+                continue
+            return f"name '{''.join(t.text for t in name.tokens)}' not in the cited text"
+        words = [t.text for t in name.tokens if fold(t.text) not in TITLES or name.label != "PERSON"]
+        words = [w for w in words if fold(w) not in ("the", "of", "and")] or [t.text for t in name.tokens]
+        hits = [facts.has_word(w) for w in words]
+        if all(hits):
+            continue
+        if name.label in ("PERSON", "PROPN") and any(hits) and all(passage.has_word(w) for w in words):
+            continue  # "Kim Jong Un" for a span saying "Kim": the rest of the name is in the passage
+        acronym = "".join(w[0] for w in words if w[:1].isupper()).upper()
+        if len(acronym) >= 2 and acronym in {norm(s).upper() for s in facts.stems}:
+            continue
+        return f"name '{name.text}' not in the cited text"
+    return None
+
+
+def check_links(claim_tokens, facts: SpanFacts) -> str | None:
+    """A name that describes another in the claim ("Luxon of New Zealand", "Japan's Kishida", "Chinese buoy")
+    must be near it in the span's parse too, not somewhere else in the sentence."""
+    found = [n for n in names(claim_tokens) if n.label in LINKED_LABELS]
+    for a in found:
+        for b in found:
+            if a is b or not _describes(b, a):
+                continue
+            xs = [x for doc in facts.docs for x in _matches(doc, a, facts)]
+            ys = [y for doc in facts.docs for y in _matches(doc, b, facts)]
+            if not xs or not ys:
+                continue  # a missing name is check_names' business
+            owners = [_described(y) for y in ys]
+            if any(o is not None and o.i in {x.i for x in xs if x.doc is o.doc} for o in owners):
+                continue  # "Luxon of New Zealand" in the span too
+            if any(o is not None and o.pos_ == "PROPN" for o in owners) or min(
+                    (_distance(x, y) for x in xs for y in ys if x.doc is y.doc), default=99) > 3:
+                return f"'{b.text}' is not said of '{a.text}' in the cited text"
+    return None
+
+
+def _described(tok):
+    """The word ``tok`` describes ("Australia" in "Marles of Australia", "Japan's Kishida"), through compounds
+    to the head of the name ("Deputy Prime Minister Richard Marles")."""
+    if tok.dep_ in ("poss", "compound", "amod", "appos", "nmod"):
+        owner = tok.head
+    elif tok.dep_ == "pobj" and tok.head.lower_ in ("of", "from", "in"):
+        owner = tok.head.head
+    else:
+        return None
+    while owner.dep_ == "compound" and owner.head is not owner:
+        owner = owner.head
+    return owner
+
+
+def _describes(b: Name, a: Name) -> bool:
+    """``b`` modifies ``a``: possessive, compound, adjective, apposition, or "a of/from/in b"."""
+    head_a = {t.i for t in a.tokens}
+    tok = b.tokens[-1]
+    if tok.head.i in head_a and tok.dep_ in ("poss", "compound", "amod", "appos", "nmod"):
+        return True
+    return tok.dep_ == "pobj" and tok.head.lower_ in ("of", "from", "in") and tok.head.head.i in head_a
+
+
+def _matches(doc, name: Name, facts: SpanFacts) -> list:
+    want = norm(name.tokens[-1].text)
+    return [t for t in doc if t.is_alpha and (norm(t.text) == want or SpanFacts.of_words([t.text]).has_word(want))]
+
+
+def _distance(a, b) -> int:
+    """Edges between two tokens of one parse tree."""
+    up_a = [a]
+    while up_a[-1].head.i != up_a[-1].i:
+        up_a.append(up_a[-1].head)
+    index = {t.i: n for n, t in enumerate(up_a)}
+    cur, steps = b, 0
+    while cur.i not in index:
+        if cur.head.i == cur.i:
+            return 99
+        cur, steps = cur.head, steps + 1
+    return steps + index[cur.i]
