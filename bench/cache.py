@@ -73,6 +73,7 @@ class CachedEmbedder(Embedder):
         return self.inner.dim
 
     def _read(self, row: int) -> np.ndarray:
+        assert self._fd is not None  # rows are read only for keys found in the cache, so its vector file is open
         size = 4 * self.dim
         return np.frombuffer(os.pread(self._fd, size, row * size), dtype=np.float32)
 

@@ -17,12 +17,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.corpus import Corpus, GoldQuestion, seeds_corpus, squad_corpus, synthetic_corpus
 from bench.scale import peak_rss_mb, time_steps
 from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_community.vectorstores import FAISS
 
 REPO = Path(__file__).resolve().parent.parent
 Echo = Callable[[str], None]
@@ -70,7 +74,7 @@ def is_relevant(text: str, source: str | None, gold: GoldQuestion) -> bool:
     return any(e in text for e in gold.evidence)
 
 
-def recall_at(results: list[list[tuple[str, str | None]]], questions: list[GoldQuestion]) -> float:
+def recall_at(results: Sequence[Sequence[tuple[str, str | None]]], questions: list[GoldQuestion]) -> float:
     hits = sum(any(is_relevant(t, s, g) for t, s in r) for r, g in zip(results, questions))
     return round(hits / max(len(questions), 1), 4)
 
@@ -105,8 +109,9 @@ def quality(corpus: Corpus, settings: Settings, embedders: dict, baseline, root:
     return out
 
 
-def ingest(corpus: Corpus, settings: Settings, embedder, baseline, root: Path) -> dict:
-    """chunks/s of the whole build (split + embed + FAISS [+ sentences, BM25, atomic write for ours])."""
+def ingest(corpus: Corpus, settings: Settings, embedder, baseline, root: Path) -> tuple[dict, FAISS]:
+    """chunks/s of the whole build (split + embed + FAISS [+ sentences, BM25, atomic write for ours]), and the
+    baseline's store (query_latency reuses it)."""
     started, cpu = time.perf_counter(), time.process_time()
     store, n_base = baseline_store(corpus.folder, baseline, settings)
     base_s, base_cpu = time.perf_counter() - started, time.process_time() - cpu

@@ -158,7 +158,7 @@ def run_point(size: int, settings, datasets_dir: Path, cache_dir: Path, question
 
 
 def main(argv: list[str] | None = None) -> None:
-    from rag.settings import Settings
+    from rag.settings import load_settings
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("size", type=int)
@@ -168,10 +168,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--prepare", action="store_true", help="Only fill the vector cache for this size.")
     args = parser.parse_args(argv)
     if args.prepare:
-        result = prepare_point(args.size, Settings(), args.datasets, args.cache)
+        result = prepare_point(args.size, load_settings(), args.datasets, args.cache)
     else:
         questions = json.loads(args.questions.read_text(encoding="utf-8"))
-        result = run_point(args.size, Settings(), args.datasets, args.cache, questions)
+        result = run_point(args.size, load_settings(), args.datasets, args.cache, questions)
     sys.stdout.write("BENCH-JSON " + json.dumps(result) + "\n")
 
 

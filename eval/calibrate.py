@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import numpy as np
@@ -49,7 +50,16 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = 1.0, balanced: bool = 
 
     model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced" if balanced else None)
     model.fit(x, y)
-    return [round(float(model.intercept_[0]), 4), *[round(float(w), 4) for w in model.coef_[0]]]
+    # sklearn ships no annotations; pyright infers intercept_ as ndarray | float from liblinear's no-intercept
+    # branch, but with fit_intercept (the default) it is an ndarray of shape (1,).
+    intercept = model.intercept_[0]  # pyright: ignore[reportIndexIssue]
+    return [round(float(intercept), 4), *[round(float(w), 4) for w in model.coef_[0]]]
+
+
+def _no_store_view() -> NoReturn:
+    """The store getter of the scorers below: they only score features already computed (probability,
+    abstain_vector, confidence), which never read the store."""
+    raise RuntimeError("the calibration scorer reads no store view; its features come from collect()")
 
 
 def choose_threshold(conf_answerable: list[float], conf_unanswerable: list[float], max_false_refusal: float) -> float:
@@ -107,7 +117,7 @@ def calibrate(gold, split, max_false_refusal, write_to, cache_dir, threshold_onl
 
     from rag.answering.extractive import ExtractiveAnswerer
 
-    scorer = ExtractiveAnswerer(embedder, lambda: None, 0.0, weights=sentence_weights)
+    scorer = ExtractiveAnswerer(embedder, _no_store_view, 0.0, weights=sentence_weights)
     bests = []
     for item, cands, _ in rows:
         if not cands:
@@ -163,7 +173,7 @@ def _squad_default() -> list[Path]:
 def _fit_threshold_only(rows, settings, embedder, max_false_refusal, paths, split, write_to) -> None:
     from rag.answering.extractive import ExtractiveAnswerer
 
-    scorer = ExtractiveAnswerer(embedder, lambda: None, 0.0, weights=settings.answer_weights,
+    scorer = ExtractiveAnswerer(embedder, _no_store_view, 0.0, weights=settings.answer_weights,
                                 abstain_weights=settings.abstain_weights)
     answerable, unanswerable = [], []
     for item, cands, _labels in rows:

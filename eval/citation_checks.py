@@ -81,7 +81,8 @@ def split_answer(text: str) -> list[AnswerSentence]:
     sentences: list[AnswerSentence] = []
     for piece in _pieces(text):
         for span in segmenter.segment(piece):
-            segment = span.sent
+            # pysbd is unannotated, so segment() reads as str | TextSpan; with char_span=True it gives TextSpans.
+            segment = span.sent  # pyright: ignore[reportAttributeAccessIssue]
             leading = _LEADING_MARKERS.match(segment)
             if leading and sentences:
                 for body in _MARKER.findall(leading.group(0)):

@@ -93,7 +93,7 @@ def _check_or_repair(settings, repair: bool, wait: float) -> None:
         result = store.repair(rebuild, lock_timeout=wait)
         for action in result.actions:
             click.echo(f"repair: {action}", err=True)
-        report = result.check
+        report = result.check if result.check is not None else store.check()  # a store may leave the check to us
     else:
         report = store.check()
     manifest = store.manifest() if report.ok and not report.missing else None

@@ -58,7 +58,7 @@ class ParserProcess:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen | None = None  # the worker and its connection: set and cleared together
         self._conn: Connection | None = None
 
     def parse(self, kind: str, name: str, payload: bytes, limits: ParseLimits) -> tuple[str, tuple, dict]:
@@ -66,11 +66,13 @@ class ParserProcess:
         ``name``."""
         with self._lock:
             self._send(kind, name, payload, limits)
-            if not self._conn.poll(limits.timeout + GRACE):
+            conn = self._conn
+            assert conn is not None  # _send returned, so the worker it handed the file to is running
+            if not conn.poll(limits.timeout + GRACE):
                 self._stop()
                 raise timeout_error(name, limits.timeout)
             try:
-                retiring, reply = self._conn.recv()
+                retiring, reply = conn.recv()
             except (EOFError, OSError):
                 self._stop()
                 raise LoadError(name, f"stopped its parser (out of memory, over the "
@@ -88,9 +90,11 @@ class ParserProcess:
         for attempt in (1, 2):  # a worker that exited after its last parse is replaced once
             if self._process is None or self._process.poll() is not None:
                 self._start(name)
+            conn = self._conn
+            assert conn is not None  # a worker is running (_start raises otherwise), so its connection is open
             try:
-                self._conn.send((kind, name, limits))
-                self._conn.send_bytes(payload)
+                conn.send((kind, name, limits))
+                conn.send_bytes(payload)
                 return
             except OSError:
                 self._stop()

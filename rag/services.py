@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.answering.chain import Assistant
+from rag.answering.chain import Answerer, Assistant
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.embedding import Embedder, make_embedder
 from rag.ingest.indexer import check_compatible
@@ -57,7 +57,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None, store: 
         mmr=settings.mmr,
         mmr_lambda=settings.mmr_lambda,
     )
-    answerers = {
+    answerers: dict[str, Answerer] = {
         "extractive": ExtractiveAnswerer(embedder, view, settings.abstain_threshold,
                                          settings.max_answer_sentences, settings.answer_weights,
                                          settings.abstain_weights),

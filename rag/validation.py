@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
 
+from pydantic import ValidationError
+
 from rag.errors import ConfigError, LoadError, QuestionError
 from rag.safe_read import read_text_bounded, shown
 from rag.settings import AnswerMode
@@ -163,19 +165,20 @@ def read_history_file(path: Path) -> list[dict]:
     problem = history_problem(data)
     if problem:
         raise ConfigError(f"{shape} ({problem}).")
-    return validate_history(data)
+    history = validate_history(data)
+    assert history is not None  # history_problem refused null: it is a list
+    return history
 
 
 def settings_error_message(err: Exception) -> str:
     """One line for a pydantic ValidationError or a pydantic-settings SettingsError: each setting at fault by its
     environment variable, with the value given (secrets left out) and what it expects."""
-    errors = getattr(err, "errors", None)
-    if not callable(errors):
+    if not isinstance(err, ValidationError):
         match = re.search(r'field "(\w+)"', str(err))
         name = f"RAG_{match.group(1).upper()}" if match else "a RAG_ setting"
         return f"Invalid setting {name}: {err}; fix or unset it."
     parts = []
-    found = errors()
+    found = err.errors()
     for error in found[:3]:
         loc = error.get("loc") or ()
         field = str(loc[0]) if loc else ""

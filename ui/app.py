@@ -188,7 +188,8 @@ def create_app(settings: Settings, services) -> gr.Blocks:
         side.remove_btn.click(ui.on_delete, [side.remove_choice], docs_out, api_visibility="private",
                               concurrency_limit=1, concurrency_id="index-writer")
         app.load(ui.docs_outputs, None, docs_out, api_visibility="private")
-        gr.api(ui.ask, api_name="ask")
+        # gr.api is gradio's documented API, but its __init__ leaves it out of __all__, so pyright calls it private.
+        gr.api(ui.ask, api_name="ask")  # pyright: ignore[reportPrivateImportUsage]
 
     app.queue(default_concurrency_limit=settings.concurrency_limit, max_size=max(64, 16 * settings.concurrency_limit))
     return app

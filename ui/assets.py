@@ -170,10 +170,10 @@ if (!window.__ragCitations) {
 
 
 def make_theme():
-    import gradio as gr
+    from gradio.themes import Soft
 
     # System fonts only: the default theme would fetch Google Fonts, and this app must work offline.
-    return gr.themes.Soft(
+    return Soft(
         primary_hue="indigo",
         secondary_hue="amber",
         neutral_hue="slate",

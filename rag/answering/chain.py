@@ -7,7 +7,7 @@ answerer produces it and then the final Answer, `retrieve` exposes the retrieval
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -135,7 +135,7 @@ class Assistant:
         return self._retrieve_step(self._prepare(self._validated(question, k, history, None)))
 
     def stream(self, question: str, k: int | None = None, history: list[dict] | None = None,
-               mode: str | None = None) -> Iterator[str | Answer]:
+               mode: str | None = None) -> Generator[str | Answer, None, None]:
         """Yield text pieces as they are produced, then the final Answer, within RAG_QUESTION_TIMEOUT."""
         request = self._validated(question, k, history, mode)  # a bad request fails here, not in a thread
         yield from iterate_with_timeout(lambda: self.chain.stream(request), self._time_limit(mode))

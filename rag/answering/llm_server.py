@@ -145,6 +145,7 @@ def serve_forever(host: str, port: int, n_ctx: int, model: Path | None, threads:
     with server:
         echo(f"LLM server ready at {server.base_url} (model alias {MODEL_ALIAS!r}).")
         echo(f"Use it with: RAG_LLM_BASE_URL={server.base_url} rag ask --mode llm \"...\"  (Ctrl-C stops it)")
+        assert server.process is not None  # entering the with block started it
         try:
             server.process.wait()
         except KeyboardInterrupt:

@@ -17,12 +17,17 @@ import sys
 import tempfile
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rag.embedding.base import Embedder, resolve_model
 from rag.errors import ConfigError
 from rag.settings import BUNDLED_MODEL
+
+if TYPE_CHECKING:
+    from onnxruntime import InferenceSession
+    from tokenizers import Tokenizer
 
 
 def export_onnx(model_path: Path, target: Path, quantize: bool) -> None:
@@ -94,16 +99,16 @@ class OnnxEmbedder(Embedder):
         self.dim = int(config["hidden_size"])
         st_config = path / "sentence_bert_config.json"
         self.max_length = int(json.loads(st_config.read_text())["max_seq_length"]) if st_config.exists() else 256
-        self._session = None
-        self._tokenizer = None
+        self._session: InferenceSession | None = None  # loaded together, on first use
+        self._tokenizer: Tokenizer | None = None
 
     @property
     def onnx_path(self) -> Path:
         stamp = hashlib.sha256(str(self._path.resolve()).encode()).hexdigest()[:12]
         return self.cache_dir / "onnx" / f"{self._path.name}-{stamp}{'-int8' if self.quantize else ''}.onnx"
 
-    def _load(self):
-        if self._session is None:
+    def _load(self) -> tuple[InferenceSession, Tokenizer]:
+        if self._session is None or self._tokenizer is None:
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
@@ -141,6 +146,7 @@ class OnnxEmbedder(Embedder):
             mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
             types = np.array([e.type_ids for e in encoded], dtype=np.int64)
             hidden = session.run(None, {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": types})[0]
+            assert isinstance(hidden, np.ndarray)  # the model's one output is a dense tensor, never sparse or a map
             weights = mask[..., None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
             pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rag.embedding.base import Embedder, resolve_model
+from rag.errors import ConfigError
 from rag.settings import BUNDLED_MODEL
 
 
@@ -31,7 +32,11 @@ class SentenceTransformerEmbedder(Embedder):
     @property
     def dim(self) -> int:  # type: ignore[override]
         getter = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        return int(getter())
+        dim = getter()
+        if dim is None:  # no module of the model declares its output size
+            raise ConfigError(f"The model in {self._path} does not say its embedding size; use a sentence-transformers "
+                              "model folder (with a pooling module), or RAG_EMBED_BACKEND=onnx.")
+        return int(dim)
 
     def embed_array(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         if not texts:

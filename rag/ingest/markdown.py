@@ -127,7 +127,7 @@ class _Walker:
         title = _front_matter_title(tok.content)
         if title:
             self.path = SectionPath(title)
-            self.out.sections.append((0, self.path.path))
+            self.out.sections.append((0, self.path.path or ""))
 
     def heading(self, tok, inline) -> None:
         first, last = tok.map

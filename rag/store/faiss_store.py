@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,11 +31,14 @@ from rag.store.snapshot import (
     write_snapshot,
 )
 
+if TYPE_CHECKING:
+    from rag.settings import Settings
+
 
 class FaissStore:
     """``Store`` over an index folder. ``dense_settings`` carries the FAISS HNSW settings (faiss_hnsw_*)."""
 
-    def __init__(self, index_dir: Path, dense_settings=None):
+    def __init__(self, index_dir: Path, dense_settings: Settings | None = None):
         self.index_dir = Path(index_dir)
         self.location = str(self.index_dir)
         self.dense_settings = dense_settings
@@ -104,7 +108,8 @@ class SnapshotWriter:
         kept = sorted(s for s in keep if old is not None and s in old.docs)
         kept_set = set(kept)
         keys = [k for k, c in enumerate(old.chunks) if c.source in kept_set] if old is not None else []
-        n_rows = sum(len(old.sentences.block(s)[0]) for s in kept) + n_new_units
+        n_kept_rows = sum(len(old.sentences.block(s)[0]) for s in kept) if old is not None else 0
+        n_rows = n_kept_rows + n_new_units
         dim = int(manifest["embedding"]["dim"])
         tmp = new_snapshot_dir(self.store.index_dir)
         table = SentenceTableWriter(tmp, n_rows, dim)

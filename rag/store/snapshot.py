@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -31,6 +32,9 @@ from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from rag.store.sentence_table import SentenceTable
 from rag.text import content_terms, index_text
 from rag.types import Chunk, Document
+
+if TYPE_CHECKING:
+    from rag.settings import Settings
 
 # 2: sentence vectors stored (rag.store.sentence_table); 3: answer units and section paths (rag.ingest.structure).
 # An index of an older format is refused with advice to rebuild it (`rag index --rebuild`).
@@ -81,8 +85,9 @@ class IndexSnapshot:
         return np.vstack([index.reconstruct(int(k)) for k in keys])
 
     def unit_vectors(self, source: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
-        rows = [self.sentences.row(source, start, end) for start, end in spans]
-        if any(row is None for row in rows):
+        found = [self.sentences.row(source, start, end) for start, end in spans]
+        rows = [row for row in found if row is not None]
+        if len(rows) < len(found):
             raise KeyError(f"{source}: an answer unit has no stored vector")
         return np.asarray(self.sentences.vectors[rows], dtype=np.float32).reshape(len(rows), -1)
 
@@ -220,6 +225,8 @@ def _load(path: Path, embeddings) -> IndexSnapshot:
     chunks: list[Chunk] = []
     for position in range(vectorstore.index.ntotal):
         doc = vectorstore.docstore.search(vectorstore.index_to_docstore_id[position])
+        if isinstance(doc, str):  # the docstore's "ID ... not found." message
+            raise ValueError(f"{path.name}: chunk {position} has no entry in faiss/index.pkl ({doc})")
         chunks.append(Chunk.from_metadata(doc.page_content, doc.metadata))
     docs: dict[str, Document] = {}
     with open(path / "docs.jsonl", encoding="utf-8") as handle:
@@ -236,7 +243,7 @@ def _load(path: Path, embeddings) -> IndexSnapshot:
     return IndexSnapshot(path, manifest, vectorstore, chunks, docs, bm25, sentences)
 
 
-def make_dense_index(dim: int, n: int, settings=None):
+def make_dense_index(dim: int, n: int, settings: Settings | None = None):
     """Exact inner-product search below ``settings.faiss_hnsw_threshold`` chunks, HNSW graph search from there.
 
     Why 50k: a flat search reads every vector (100k x 384 floats = 150 MB) and took 18 ms per query on one core
@@ -247,8 +254,7 @@ def make_dense_index(dim: int, n: int, settings=None):
     """
     import faiss
 
-    threshold = getattr(settings, "faiss_hnsw_threshold", None)
-    if threshold is None or n < threshold:
+    if settings is None or n < settings.faiss_hnsw_threshold:
         return faiss.IndexFlatIP(dim), {"type": "flat"}
     m, ef_search = settings.faiss_hnsw_m, settings.faiss_hnsw_ef_search
     index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
@@ -261,7 +267,7 @@ class DenseIndexBuilder:
     """A dense index filled block by block while a build embeds, so the full vector matrix is never held twice
     (100k chunks x 384 floats is 150 MB). ``write_snapshot`` saves it."""
 
-    def __init__(self, dim: int, n: int, settings=None):
+    def __init__(self, dim: int, n: int, settings: Settings | None = None):
         self.dim = dim
         self.index, self.info = make_dense_index(dim, n, settings)
 

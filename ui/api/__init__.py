@@ -34,7 +34,7 @@ def install_api(app: FastAPI, settings: Settings, services) -> ApiContext:
 
     def unmatched(request: Request):
         path = request.url.path
-        allowed = sorted({m for route in routes if route.path_regex.match(path) for m in route.methods})
+        allowed = sorted({m for route in routes if route.path_regex.match(path) for m in route.methods or ()})
         if allowed:
             raise ApiError(405, f"{request.method} is not allowed on {path}; use {' or '.join(allowed)}.",
                            headers={"Allow": ", ".join(allowed)})

@@ -95,10 +95,11 @@ def documents_router(ctx: ApiContext, guard) -> APIRouter:
             if not parts:
                 raise ApiError(400, "No files in the request; send them as multipart/form-data file parts named "
                                     "'files' (curl -F files=@notes.md).", param="files")
-            if any(not isinstance(value, UploadFile) for _, value in parts):
+            files = [value for _, value in parts if isinstance(value, UploadFile)]
+            if len(files) < len(parts):
                 raise ApiError(400, "'files' must be file parts, not text fields (curl -F files=@notes.md).",
                                param="files")
-            named = [(check_file_name(value.filename), value) for _, value in parts]
+            named = [(check_file_name(value.filename), value) for value in files]
             result = await ctx.write(save_and_index, ctx, named)
         finally:
             await form.close()

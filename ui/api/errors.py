@@ -9,6 +9,7 @@ Bad JSON, missing fields and wrong types are 400/422 with the first problem name
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -37,7 +38,7 @@ class ApiError(StarletteHTTPException):
     """An error answered to the client as is: HTTP ``status`` and one sentence ``message``."""
 
     def __init__(self, status: int, message: str, *, code: str | None = None, param: str | None = None,
-                 headers: dict[str, str] | None = None):
+                 headers: Mapping[str, str] | None = None):
         super().__init__(status, message, headers=headers)
         self.message = message
         self.code = code or _CODES.get(status, "server_error" if status >= 500 else "invalid_request")

@@ -16,7 +16,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
@@ -106,7 +106,8 @@ def _next(items: Iterator):
     return next(items, _END)
 
 
-async def stream_events(ctx: ApiContext, items: Iterator, first, model: str) -> AsyncIterator[str]:
+async def stream_events(ctx: ApiContext, items: Generator[str | Answer, None, None], first, model: str,
+                        ) -> AsyncIterator[str]:
     writer = ChunkWriter(model)
     item, final = first, None
     try:

@@ -4,6 +4,8 @@ scores, no answer) and ``GET /api/health`` (index, model, answer modes). Documen
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends
 
 import rag
@@ -13,7 +15,8 @@ from ui.api.results import search_json
 from ui.api.schemas import AnswerOut, AskRequest, ErrorOut, HealthOut, SearchOut, SearchRequest
 from ui.documents import current_manifest
 
-ERRORS = {400: {"model": ErrorOut}, 401: {"model": ErrorOut}, 422: {"model": ErrorOut}, 503: {"model": ErrorOut}}
+ERRORS: dict[int | str, dict[str, Any]] = {  # FastAPI's `responses=` type
+    400: {"model": ErrorOut}, 401: {"model": ErrorOut}, 422: {"model": ErrorOut}, 503: {"model": ErrorOut}}
 
 
 def check_mode(ctx: ApiContext, mode: str | None) -> None:
