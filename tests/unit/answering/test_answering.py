@@ -46,6 +46,7 @@ def test_json_shape(seeds_services):
     assert set(data) >= {"question", "answer", "abstained", "citations", "timings_ms"}
     assert set(data["timings_ms"]) == {"retrieve", "answer", "total"}
     assert data["timings_ms"]["total"] >= data["timings_ms"]["retrieve"]
+    assert data["citations"], data["answer"]
     for c in data["citations"]:
         assert set(c) >= {"n", "source", "chunk_id", "start", "end", "quote", "score"}
         assert isinstance(c["n"], int) and isinstance(c["score"], float)
