@@ -1,4 +1,5 @@
-"""Load files into Documents: .txt, .md, .html/.htm, .pdf, .docx.
+"""Load files into Documents: .txt, .md, .html/.htm, .pdf, .docx, and through their own modules (``READERS``)
+.rst, .csv, .xlsx, .pptx, .epub, .eml, .odt and images (OCR; PDF pages without a text layer are OCR'd too).
 
 Every offset the product reports refers to the text loaded here. For .txt/.md that is the file decoded as
 UTF-8 (a BOM is honoured; UTF-16 with a BOM is accepted) with universal newlines, i.e. what
@@ -6,7 +7,8 @@ UTF-8 (a BOM is honoured; UTF-16 with a BOM is accepted) with universal newlines
 (rag.ingest.structure): Markdown through markdown-it, HTML through its DOM, .docx through its heading and list
 styles, PDF outlines; a file whose structure cannot be read is indexed as plain text with a one-line ``note``.
 A file that cannot be loaded raises LoadError naming the file and
-the reason; callers carry on with the rest. Reads are bounded (see docs/RELIABILITY.md): sizes are checked before
+the reason; callers carry on with the rest. An e-mail's attachments become documents of their own (``load_all``,
+source ``mail.eml#name``). Reads are bounded (see docs/RELIABILITY.md): sizes are checked before
 reading, text is streamed block by block, only regular files are opened, and .docx archives are checked for
 implausible unpacked sizes before they are opened.
 """
@@ -19,14 +21,36 @@ import os
 import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from rag.errors import LoadError
+from rag.ingest.formats import Extracted, ReadOptions
+from rag.ingest.ocr import IMAGE_SUFFIXES, OcrConfig, PageScanner
 from rag.ingest.structure import with_structure
 from rag.types import Document
 
+
+class Reader(NamedTuple):
+    module: str
+    function: str  # (name for messages, str when ``text`` else bytes, ReadOptions) -> Extracted
+    text: bool = False  # the file is text: decoded like .txt first
+
+
+# Formats read by a module of their own, one line each.
+READERS = {
+    ".rst": Reader("rag.ingest.rst", "read_rst", text=True),
+    ".csv": Reader("rag.ingest.sheets", "read_csv", text=True),
+    ".xlsx": Reader("rag.ingest.sheets", "read_xlsx"),
+    ".pptx": Reader("rag.ingest.slides", "read_pptx"),
+    ".epub": Reader("rag.ingest.ebook", "read_epub"),
+    ".eml": Reader("rag.ingest.mail", "read_eml"),
+    ".odt": Reader("rag.ingest.odf", "read_odt"),
+    **{suffix: Reader("rag.ingest.ocr", "read_image") for suffix in sorted(IMAGE_SUFFIXES)},
+}
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
+DECODED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {s for s, r in READERS.items() if r.text}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"} | set(READERS)
 # Text is held whole (every offset refers to it) and sentence splitting runs at several seconds per MB, so a
 # text file over this size is refused before anything is read. PDF and .docx may be CONTAINER_FACTOR times
 # larger, since images dominate their size; the text extracted from them obeys the same limit.
@@ -93,15 +117,38 @@ def _checked_link(path: Path) -> Path | LoadError:
     return path
 
 
-def load(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Document:
+def load(path: Path, max_bytes: int = MAX_FILE_BYTES, ocr: OcrConfig | None = None) -> Document:
     """Load one file; raise LoadError with a one-line reason when it cannot be used."""
-    path = Path(path)
+    return _load(Path(path), max_bytes, ocr or OcrConfig())[0]
+
+
+def load_all(path: Path, max_bytes: int = MAX_FILE_BYTES,
+             ocr: OcrConfig | None = None) -> tuple[list[Document], list[LoadError]]:
+    """The file's Document followed by one per attachment it carries (e-mail), and a LoadError for each attachment
+    that cannot be read; LoadError when the file itself cannot be."""
+    ocr = ocr or OcrConfig()
+    doc, attachments = _load(Path(path), max_bytes, ocr)
+    docs, errors = [doc], []
+    taken: set[str] = set()
+    for name, data in attachments:
+        try:
+            docs.append(_attachment(doc, _unique(name, taken), data, max_bytes, ocr))
+        except LoadError as err:
+            errors.append(err)
+    return docs, errors
+
+
+def _unsupported(name: str, suffix: str) -> LoadError:
+    return LoadError(name, f"unsupported file type '{suffix or '(none)'}'; supported: "
+                     + ", ".join(sorted(SUPPORTED_SUFFIXES)))
+
+
+def _load(path: Path, max_bytes: int, ocr: OcrConfig) -> tuple[Document, list[tuple[str, bytes]]]:
     name = shown(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise LoadError(name, f"unsupported file type '{suffix or '(none)'}'; supported: "
-                        + ", ".join(sorted(SUPPORTED_SUFFIXES)))
-    is_text = suffix in TEXT_SUFFIXES | HTML_SUFFIXES
+        raise _unsupported(name, suffix)
+    is_text = suffix in DECODED_SUFFIXES
     limit = max_bytes if is_text else max_bytes * CONTAINER_FACTOR
     try:
         info = path.stat()
@@ -120,20 +167,66 @@ def load(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Document:
         raise LoadError(name, "permission denied; make the file readable") from None
     except OSError as err:
         raise LoadError(name, f"cannot read file ({err.strerror or err})") from None
+    found = _extract(path, suffix, text if is_text else data, ReadOptions(max_bytes, ocr))
+    return _document(name, suffix, source, sha, found, max_bytes), found.attachments
+
+
+def _extract(path: Path, suffix: str, content: str | bytes, options: ReadOptions) -> Extracted:
+    """The text and structure of a file's content (decoded text for text formats, else bytes), by format."""
+    if suffix in READERS:
+        import importlib
+
+        reader = READERS[suffix]
+        return getattr(importlib.import_module(reader.module), reader.function)(shown(path), content, options)
     pages: tuple[tuple[int, int], ...] = ()
     structure: dict = {}
+    text = content
     if suffix in HTML_SUFFIXES:
-        text, structure = _html_text(path, text)
+        text, structure = _html_text(path, content)
     elif suffix == ".pdf":
-        text, pages, structure = _pdf_text(path, data)
+        text, pages, structure = _pdf_text(path, content, options.ocr)
     elif suffix == ".docx":
-        text, structure = _docx_text(path, data)
+        text, structure = _docx_text(path, content)
+    return Extracted(text, pages=pages, **structure)
+
+
+def _document(name: str, suffix: str, source: str, sha: str, found: Extracted, max_bytes: int,
+              parent: str | None = None) -> Document:
+    text = found.text
     if not text.strip():
         raise LoadError(name, "file is empty" if suffix in TEXT_SUFFIXES else "contains no text")
     if len(text) > max_bytes:
         raise LoadError(name, f"its text is {len(text) / 2**20:.0f} M characters, over the "
                         f"{max_bytes / 2**20:.0f} M limit (RAG_MAX_FILE_MB); split it into smaller files")
-    return with_structure(Document(source=source, text=text, sha256=sha, pages=pages, **structure))
+    return with_structure(Document(source=source, text=text, sha256=sha, pages=found.pages, sections=found.sections,
+                                   units=found.units, note=found.note, ocr_pages=found.ocr_pages, parent=parent))
+
+
+def _attachment(parent: Document, name: str, data: bytes, max_bytes: int, ocr: OcrConfig) -> Document:
+    """An attachment as a document of its own: source ``<file>#<name>``, read like a file of that name."""
+    source = f"{parent.source}#{name}"
+    label = shown(source)
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise _unsupported(label, suffix)
+    limit = max_bytes if suffix in DECODED_SUFFIXES else max_bytes * CONTAINER_FACTOR
+    if len(data) > limit:
+        raise LoadError(label, f"is {len(data) / 2**20:.0f} MiB, over the {limit / 2**20:.0f} MiB limit for this "
+                        "type (RAG_MAX_FILE_MB)")
+    content = decode_text(Path(label), data) if suffix in DECODED_SUFFIXES else data
+    found = _extract(Path(label), suffix, content, ReadOptions(max_bytes, ocr))
+    return _document(label, suffix, source, hashlib.sha256(data).hexdigest(), found, max_bytes, parent=parent.source)
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """An attachment's file name, made unique within its message (report.pdf, report-2.pdf)."""
+    stem, suffix = os.path.splitext(name)
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{stem}-{n}{suffix}"
+    taken.add(candidate)
+    return candidate
 
 
 def read_text(path: Path) -> tuple[str, str]:
@@ -211,7 +304,7 @@ def _html_text(path: Path, markup: str) -> tuple[str, dict]:
     return text, {"note": note}
 
 
-def _pdf_text(path: Path, data: bytes) -> tuple[str, tuple[tuple[int, int], ...], dict]:
+def _pdf_text(path: Path, data: bytes, ocr: OcrConfig) -> tuple[str, tuple[tuple[int, int], ...], dict]:
     import io
 
     from pypdf import PdfReader
@@ -224,8 +317,9 @@ def _pdf_text(path: Path, data: bytes) -> tuple[str, tuple[tuple[int, int], ...]
         parts: list[str] = []
         pages: list[tuple[int, int]] = []
         offset = 0
+        scanner = PageScanner(shown(path), ocr)
         for number, page in enumerate(reader.pages, start=1):
-            page_text = (page.extract_text() or "").strip()
+            page_text = (page.extract_text() or "").strip() or scanner.read(page, number)
             if not page_text:
                 continue
             pages.append((offset, number))
@@ -238,9 +332,13 @@ def _pdf_text(path: Path, data: bytes) -> tuple[str, tuple[tuple[int, int], ...]
     except Exception as err:  # pypdf raises many types on malformed files
         raise LoadError(shown(path), f"is not a readable PDF ({type(err).__name__})") from None
     if not parts:
-        raise LoadError(shown(path), "PDF has no text layer (scanned images?); run OCR on it first")
+        raise LoadError(shown(path), scanner.empty_reason())
     text = "\n\n".join(parts)
-    return text, tuple(pages), _pdf_outline(reader, text, tuple(pages))
+    structure = _pdf_outline(reader, text, tuple(pages))
+    structure["ocr_pages"] = tuple(scanner.read_pages)
+    if scanner.note():
+        structure["note"] = "; ".join(filter(None, [structure.get("note"), scanner.note()]))
+    return text, tuple(pages), structure
 
 
 def _pdf_outline(reader, text: str, pages: tuple[tuple[int, int], ...]) -> dict:
