@@ -13,7 +13,8 @@ import numpy as np
 from rag.ingest.chunking import chunk_document, make_splitter
 from rag.embedding import Embedder, make_embedder, model_id_for
 from rag.errors import IndexMismatchError, LoadError, NothingIndexedError
-from rag.ingest.loaders import file_sha256, iter_files, load
+from rag.ingest.loaders import file_sha256, iter_files, shown
+from rag.ingest.parse import ParseOptions, parse_files
 from rag.ingest.structure import unit_text, with_structure
 from rag.store.locking import writer_lock
 from rag.store.sentence_table import SentenceTableWriter, chunk_vectors, document_spans
@@ -39,6 +40,9 @@ class IndexReport:
     embedded_chunks: int = 0
     upgraded: int = 0  # documents re-embedded because the old index predates stored sentence vectors
     seconds: float = 0.0
+    parsed_files: int = 0  # files loaded and chunked (new or changed)
+    parse_seconds: float = 0.0
+    embed_seconds: float = 0.0
 
     @property
     def counts_line(self) -> str:
@@ -131,33 +135,50 @@ def index_paths(
             seen.setdefault(str(item.resolve()), item)
 
         fresh: list[Document] = []
+        chunked: dict[str, list[Chunk]] = {}
         reused: set[str] = set()
+        to_parse: list[tuple[str, Path]] = []
         for source, path in seen.items():
             old = previous.get(source)
             if old is not None and old["sha256"] == file_sha256(path):
                 reused.add(source)
-                continue
-            try:
-                doc = load(path, max_bytes=int(settings.max_file_mb * 2**20))
-            except LoadError as err:
-                report.warnings.append(err)
-                if old is not None:  # keep the last good version of a file that became unreadable
+            else:
+                to_parse.append((source, path))
+        parse_started = time.perf_counter()
+        parsed_all = parse_files([p for _, p in to_parse], ParseOptions.from_settings(settings),
+                                 settings.parse_workers, show_progress)
+        for (source, path), parsed in zip(to_parse, parsed_all):
+            report.warnings.extend(parsed.errors)
+            if not parsed.documents:
+                if source in previous:  # keep the last good version of a file that became unreadable
                     reused.add(source)
                 continue
-            (report.changed if old is not None else report.added).append(source)
-            if doc.note:
-                report.notes.append(f"{path}: {doc.note}")
-            fresh.append(doc)
+            (report.changed if source in previous else report.added).append(source)
+            for doc, doc_chunks in parsed.documents:
+                if doc.note:
+                    report.notes.append(f"{path if doc.source == source else shown(doc.source)}: {doc.note}")
+                fresh.append(doc)
+                chunked[doc.source] = doc_chunks
+        report.parsed_files = len(to_parse)
+        report.parse_seconds = time.perf_counter() - parse_started
 
         roots = [p.resolve() for p in paths if p.exists()]
         explicit = {str(Path(s)) for s in remove}
+        # A document found inside a file (an e-mail attachment) follows that file: kept while the file is kept,
+        # replaced by what the file's new version holds, dropped with it (only an explicit removal drops it alone).
+        inner = {s: e["parent"] for s, e in previous.items() if e.get("parent")}
         for source in previous:
-            if source in seen or source in reused:
+            if source in seen or source in reused or source in inner:
                 continue
             inside = any(_is_within(Path(source), root) for root in roots)
             if source in explicit or inside or not Path(source).exists():
                 report.removed.append(source)
             else:
+                reused.add(source)
+        for source, parent in inner.items():
+            if source in explicit:
+                report.removed.append(source)
+            elif parent in reused and source not in chunked:
                 reused.add(source)
         report.unchanged = len([s for s in reused if s in seen])
 
@@ -172,15 +193,17 @@ def index_paths(
             raise NothingIndexedError(_nothing_message(report))
 
         embedder = embedder or make_embedder(settings)
-        _build(index_dir, settings, embedder, fresh, reused, report, progress, show_progress)
+        _build(index_dir, settings, embedder, fresh, reused, report, progress, show_progress, chunked)
         report.seconds = time.perf_counter() - started
         return report
 
 
 def _build(index_dir: Path, settings: Settings, embedder: Embedder, fresh: list[Document], reused: set[str],
-           report: IndexReport, progress: Progress | None, show_progress: bool) -> None:
+           report: IndexReport, progress: Progress | None, show_progress: bool,
+           chunked: dict[str, list[Chunk]] | None = None) -> None:
     """Write the next snapshot: ``reused`` documents keep their chunks and vectors from the current one, ``fresh``
-    ones are chunked and their sentences embedded. Called under the writer lock."""
+    ones are embedded (with their chunks from ``chunked``, else chunked here). Called under the writer lock."""
+    chunked = chunked or {}
     old_snapshot = load_snapshot(index_dir, embedder) if reused else None
     if old_snapshot is not None and (old_snapshot.sentences is None
                                      or old_snapshot.manifest.get("format", 1) < FORMAT_VERSION):
@@ -195,7 +218,8 @@ def _build(index_dir: Path, settings: Settings, embedder: Embedder, fresh: list[
     docs: list[Document] = []
     chunks: list[Chunk] = []
     splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
-    by_doc = [(doc, chunk_document(doc, settings.chunk_size, settings.chunk_overlap, splitter))
+    by_doc = [(doc, chunked[doc.source] if doc.source in chunked
+                    else chunk_document(doc, settings.chunk_size, settings.chunk_overlap, splitter))
               for doc in map(with_structure, fresh)]
     kept_sources = sorted(s for s in reused if old_snapshot is not None and s in old_snapshot.docs)
     n_rows = sum(len(old_snapshot.sentences.block(s)[0]) for s in kept_sources) if kept_sources else 0
@@ -211,8 +235,10 @@ def _build(index_dir: Path, settings: Settings, embedder: Embedder, fresh: list[
         docs.extend(old_snapshot.docs[s] for s in kept_sources)
         for source in kept_sources:
             table.append(source, *old_snapshot.sentences.block(source))
+    embed_started = time.perf_counter()
     _embed_sentences(embedder, by_doc, fresh_spans, table, dense.add, settings.embed_batch_size, progress,
                      show_progress)
+    report.embed_seconds = time.perf_counter() - embed_started
     table.close()
     del fresh_spans
     for doc, doc_chunks in by_doc:
@@ -228,7 +254,8 @@ def _build(index_dir: Path, settings: Settings, embedder: Embedder, fresh: list[
     for c in chunks:
         counts[c.source] = counts.get(c.source, 0) + 1
     manifest["documents"] = {
-        d.source: {"sha256": d.sha256, "chunks": counts.get(d.source, 0), "chars": len(d.text)} for d in docs
+        d.source: {"sha256": d.sha256, "chunks": counts.get(d.source, 0), "chars": len(d.text),
+                   **({"parent": d.parent} if d.parent else {})} for d in docs
     }
     manifest["versions"] = versions()
     manifest["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")

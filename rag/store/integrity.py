@@ -245,6 +245,8 @@ def _leftovers(index_dir: Path, current: Path) -> list[str]:
 def _stale_sources(manifest: dict) -> list[str]:
     changed, missing = 0, 0
     for source, entry in manifest.get("documents", {}).items():
+        if entry.get("parent"):  # an attachment: its file is the parent, checked on its own entry
+            continue
         try:
             if file_sha256(Path(source)) != entry.get("sha256"):
                 changed += 1
@@ -276,7 +278,7 @@ def repair_index(settings, embedder=None, lock_timeout: float = 0.0) -> RepairRe
         for candidate in snapshot_dirs(index_dir):
             problems, manifest = check_snapshot(candidate)
             if manifest and not sources:
-                sources = list(manifest.get("documents", {}))
+                sources = [s for s, e in manifest.get("documents", {}).items() if not e.get("parent")]
             if not problems:
                 publish_snapshot(index_dir, candidate)
                 repair.actions.append(f"published the newest sound snapshot {candidate.name}")
