@@ -11,7 +11,10 @@ import click
 @click.option("--host", help="Address to bind (default 127.0.0.1, RAG_HOST); non-loopback needs RAG_AUTH_*.")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port (default 7860, RAG_PORT).")
 @click.option("--index-dir", type=click.Path(path_type=Path), help="Index folder (default: index/, RAG_INDEX_DIR).")
-def serve(host, port, index_dir):
+@click.option("--watch", "watch", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Keep this folder indexed while serving: added, changed, renamed and deleted files are picked up "
+                   "within seconds (repeatable).")
+def serve(host, port, index_dir, watch):
     """Serve the browser chat (and the /ask API) on http://HOST:PORT."""
     from rag.services import ensure_default_index
     from rag.settings import load_settings
@@ -30,6 +33,10 @@ def serve(host, port, index_dir):
         click.echo(f"Index {settings.index_dir}: {index_status(manifest, services.assistant.effective_mode())}",
                    err=True)
     services.embedder.embed_array(["warm up"])  # load the model now, not on the first question
+    if watch:
+        from rag.ingest.watch import Watcher
+
+        Watcher(watch, settings, services.embedder, echo=lambda line: click.echo(line, err=True)).start()
 
     from ui.app import create_app
     from ui.launch import launch_app
