@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.answering.chain import Assistant
 from rag.embedding import Embedder, make_embedder
+from rag.errors import RagError
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.ingest.indexer import check_compatible
 from rag.retrieval.hybrid import HybridRetriever
@@ -27,6 +29,7 @@ class IndexHandle:
         self._snapshot: IndexSnapshot | None = None
         self._target: str | None = None
         self._lock = threading.Lock()
+        self._pinned = threading.local()
 
     def _link_target(self) -> str | None:
         try:
@@ -35,6 +38,9 @@ class IndexHandle:
             return None
 
     def get(self) -> IndexSnapshot:
+        pinned = getattr(self._pinned, "snapshot", None)
+        if pinned is not None:
+            return pinned
         target = self._link_target()
         if self._snapshot is None or target != self._target:
             with self._lock:
@@ -45,6 +51,23 @@ class IndexHandle:
         return self._snapshot
 
     __call__ = get
+
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Within this block, on this thread, ``get`` returns one snapshot: a question is retrieved and answered
+        from the same version of the index while a writer publishes the next. Without an index the block pins
+        nothing and ``get`` raises as usual."""
+        if getattr(self._pinned, "snapshot", None) is not None:
+            yield
+            return
+        try:
+            self._pinned.snapshot = self.get()
+        except RagError:
+            self._pinned.snapshot = None
+        try:
+            yield
+        finally:
+            self._pinned.snapshot = None
 
 
 @dataclass
@@ -59,9 +82,9 @@ class Services:
         return self.index.get()
 
 
-def build_services(settings: Settings, embedder: Embedder | None = None) -> Services:
+def build_services(settings: Settings, embedder: Embedder | None = None, index: IndexHandle | None = None) -> Services:
     embedder = embedder or make_embedder(settings)
-    index = IndexHandle(settings.index_dir, settings, embedder)
+    index = index or IndexHandle(settings.index_dir, settings, embedder)
     retriever = HybridRetriever(
         snapshot_getter=index.get,
         embedder=embedder,
@@ -81,7 +104,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         from rag.answering.llm import LLMAnswerer  # noqa: PLC0415 - optional mode, imported only when configured
 
         answerers["llm"] = LLMAnswerer(settings, embedder, index.get, fallback=answerers["extractive"])
-    return Services(settings, embedder, index, Assistant(settings, retriever, answerers))
+    return Services(settings, embedder, index, Assistant(settings, retriever, answerers, pin=index.pinned))
 
 
 def ensure_default_index(settings: Settings, echo: Callable[[str], None] | None = None) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
@@ -46,10 +47,14 @@ def clean_question(question: str, max_chars: int) -> str:
 
 
 class Assistant:
-    def __init__(self, settings: Settings, retriever: HybridRetriever, answerers: dict[str, Answerer]):
+    def __init__(self, settings: Settings, retriever: HybridRetriever, answerers: dict[str, Answerer],
+                 pin: Callable[[], AbstractContextManager] = nullcontext):
         self.settings = settings
         self.retriever = retriever
         self.answerers = answerers
+        # Entered around each question: the index snapshot is held for it (rag.services.IndexHandle.pinned), so
+        # retrieval and answering read one version even when a writer (`--watch`, an upload) publishes another.
+        self.pin = pin
         self.chain: Runnable = (
             RunnableLambda(self._prepare, name="prepare")
             | RunnableLambda(self._retrieve_step, name="retrieve")
@@ -108,7 +113,11 @@ class Assistant:
     def ask(self, question: str, k: int | None = None, history: list[dict] | None = None,
             mode: str | None = None) -> Answer:
         inputs = {"question": question, "k": k, "history": history, "mode": mode}
-        return call_with_timeout(lambda: self.chain.invoke(inputs), self._time_limit(mode))
+        return call_with_timeout(lambda: self._invoke(inputs), self._time_limit(mode))
+
+    def _invoke(self, inputs: dict) -> Answer:
+        with self.pin():
+            return self.chain.invoke(inputs)
 
     def _time_limit(self, mode: str | None) -> float:
         """RAG_QUESTION_TIMEOUT; in llm mode at least the LLM's own timeout plus time for the extractive fallback,
@@ -133,10 +142,13 @@ class Assistant:
 
     def _stream(self, question: str, k: int | None, history: list[dict] | None,
                 mode: str | None) -> Iterator[str | Answer]:
-        state = self._retrieve_step(self._prepare({"question": question, "k": k, "history": history, "mode": mode}))
-        started = time.perf_counter()
-        for item in self.answerers[state["mode"]].stream(state["query"], state["passages"], state["query_vector"]):
-            if isinstance(item, Answer):
-                yield self._finish(item, state, started)
-            else:
-                yield item
+        with self.pin():
+            state = self._retrieve_step(self._prepare({"question": question, "k": k, "history": history,
+                                                       "mode": mode}))
+            started = time.perf_counter()
+            for item in self.answerers[state["mode"]].stream(state["query"], state["passages"],
+                                                             state["query_vector"]):
+                if isinstance(item, Answer):
+                    yield self._finish(item, state, started)
+                else:
+                    yield item
