@@ -13,6 +13,7 @@ from pathlib import Path
 import gradio as gr
 
 from rag.errors import RagError
+from rag.ingest.loaders import SUPPORTED_SUFFIXES
 from rag.settings import Settings
 from rag.types import Answer
 from ui import render
@@ -34,7 +35,7 @@ EXAMPLES = [
     "Where did Kim welcome Putin?",
     "Who represented Australia at the IP4 meeting?",
 ]
-SUPPORTED = ".txt .md .html .pdf .docx"
+SUPPORTED = " ".join(sorted(SUPPORTED_SUFFIXES))
 SHOW_SCORES_JS = "(on) => { document.body.classList.toggle('rag-show-scores', !!on); return []; }"
 
 
