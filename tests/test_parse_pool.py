@@ -4,11 +4,12 @@ bar with files/s; and a 10,000-file mixed-format folder indexed end to end (slow
 from __future__ import annotations
 
 import random
+import resource
 from pathlib import Path
 
 import pytest
 
-from rag.ingest.parse import PARALLEL_FROM, ParseOptions, parse_files
+from rag.ingest.parse import PARALLEL_FILES, ParseOptions, large_job, parse_files
 from tests.mixed_folder import MIX, fact, make_mixed_folder, suffix_for
 
 
@@ -19,12 +20,15 @@ def test_the_pool_gives_what_one_process_gives_in_file_order(tmp_path, capsys):
     (tmp_path / "docs" / "broken.xlsx").write_bytes(b"PK\x03\x04 no workbook")
     paths.insert(50, tmp_path / "docs" / "broken.xlsx")
     options = ParseOptions(32 * 2**20, 800, 120)
-    assert len(paths) >= PARALLEL_FROM
+    assert not large_job(paths) and large_job(paths * (PARALLEL_FILES // len(paths) + 1))
 
-    pooled = list(parse_files(paths, options, workers=2, show_progress=True))
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    pooled = list(parse_files(paths, options, workers=2, show_progress=True, parallel=True))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert after.ru_utime > children.ru_utime  # the files were parsed by worker processes
     bar = capsys.readouterr().err
     assert "Parsing" in bar and "files/s" in bar
-    serial = list(parse_files(paths, options, workers=1))
+    serial = list(parse_files(paths, options, workers=2))  # a small job: parsed in this process
 
     assert [p.path for p in pooled] == [str(p) for p in paths]
     for a, b in zip(pooled, serial, strict=True):

@@ -3,9 +3,11 @@ there are many files.
 
 Parsing is CPU-bound Python (PDF and office parsing, pysbd sentences, the splitter), so a large folder is parsed by
 one worker process per core (``RAG_PARSE_WORKERS``); results come back in the order of the files, so the
-embedder takes them in a deterministic order and the index does not depend on the number of workers. Fewer than
-``PARALLEL_FROM`` files are parsed in the calling process: starting workers (each imports the parsers) costs more
-than it saves there, and `--watch` updates are a file or two. Workers are started with "spawn", never forked, so
+embedder takes them in a deterministic order and the index does not depend on the number of workers. A small job
+(under PARALLEL_FILES files and PARALLEL_BYTES bytes) is parsed in the calling process: a worker's start-up (a new
+interpreter importing the parsers, pysbd compiling its rules) costs a few CPU seconds, more than such a job takes
+(measured: 10,000 small files took 46 CPU s in two workers, 33 s in one process; docs/BENCHMARKS.md), and
+`--watch` updates are a file or two. Workers are started with "spawn", never forked, so
 a server's threads (the chat, the ONNX runtime) are not copied into them. A worker that dies (a parser crashing
 the interpreter) breaks the pool; the files not yet parsed are then parsed in the calling process.
 """
@@ -28,7 +30,8 @@ from rag.ingest.ocr import OcrConfig
 from rag.ingest.structure import with_structure
 from rag.types import Chunk, Document
 
-PARALLEL_FROM = 32
+PARALLEL_FILES = 200
+PARALLEL_BYTES = 16 * 2**20
 
 
 @dataclass(frozen=True)
@@ -78,18 +81,34 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def parse_files(paths: Sequence[Path], options: ParseOptions, workers: int = 0,
-                show_progress: bool = False) -> Iterator[Parsed]:
-    """``parse_file`` for each path, yielded in the order of ``paths``; ``workers`` 0 means one per core. With
-    ``show_progress`` a bar on stderr shows files parsed, files/s and the time left."""
+def large_job(paths: Sequence[Path]) -> bool:
+    """Whether parsing ``paths`` is worth starting worker processes for."""
+    if len(paths) >= PARALLEL_FILES:
+        return True
+    total = 0
+    for path in paths:
+        try:
+            total += os.stat(path).st_size
+        except OSError:
+            continue
+    return total >= PARALLEL_BYTES
+
+
+def parse_files(paths: Sequence[Path], options: ParseOptions, workers: int = 0, show_progress: bool = False,
+                parallel: bool | None = None) -> Iterator[Parsed]:
+    """``parse_file`` for each path, yielded in the order of ``paths``; ``workers`` 0 means one per core, and
+    ``parallel`` None uses them for a ``large_job`` only. With ``show_progress`` a bar on stderr shows files
+    parsed, files/s and the time left."""
     from tqdm import tqdm
 
     names = [str(p) for p in paths]
     workers = workers or default_workers()
+    if parallel is None:
+        parallel = large_job(paths)
     with tqdm(total=len(names), desc="Parsing", unit=" files", disable=not show_progress, leave=False,
               smoothing=0.1) as bar:
         done = 0
-        if workers > 1 and len(names) >= PARALLEL_FROM:
+        if workers > 1 and len(names) > 1 and parallel:
             import multiprocessing
 
             chunksize = max(1, min(16, len(names) // (workers * 8)))
