@@ -48,7 +48,7 @@ def test_a_10000_file_mixed_folder_is_indexed(tmp_path, make_settings, fake_embe
     n = 10_000
     counts = make_mixed_folder(tmp_path / "docs", n)
     assert sum(counts.values()) == n
-    settings = make_settings(parse_workers=0)
+    settings = make_settings(parse_workers=0, retrieval_mode="bm25")  # the record number finds its file
     report = index_paths([tmp_path / "docs"], settings, embedder=fake_embedder)
     assert not report.warnings
     assert len(report.added) == n and report.parsed_files == n
