@@ -98,6 +98,7 @@ def test_serve_watch_reflects_every_change_within_seconds(tmp_path, docs):
 
         wait_for(keeper_known, 120, "the first sync of the watched folder")
         took = follow_changes(docs, ask)
+        print(f"serve --watch: add/change/rename/delete seen after {[round(t, 2) for t in took]} s")
         assert len(took) == 4
         assert proc.poll() is None
     output = "".join(log)
@@ -126,6 +127,7 @@ def test_index_watch_keeps_the_index_in_sync_and_stops_cleanly(tmp_path, docs):
         services = build_services(Settings(_env_file=None, index_dir=index_dir, embed_model="hash:256"),
                                   embedder=HashEmbedder(256))
         took = follow_changes(docs, lambda q: services.assistant.ask(q).to_json())
+        print(f"index --watch (polling): add/change/rename/delete seen after {[round(t, 2) for t in took]} s")
         assert len(took) == 4
         manifest = services.store.manifest["documents"]
         assert [Path(s).name for s in manifest] == ["keeper.txt"]
