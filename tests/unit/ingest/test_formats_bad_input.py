@@ -76,7 +76,8 @@ def test_each_bad_file_is_one_clear_error(tmp_path, name, content, reason):
 def test_a_zip_bomb_inside_is_refused_before_unpacking(tmp_path, name, base, member):
     path = ff.zip_bomb(tmp_path / name, base, member, megabytes=300)
     assert path.stat().st_size < 2 * 2**20
-    with pytest.raises(LoadError, match=r"unpacks to 3\d\d MiB from .*, over the 50 MiB limit \(RAG_MAX_EXPANDED_MB; zip bomb\?\); not loaded"):
+    with pytest.raises(LoadError, match=r"unpacks to 3\d\d MiB from .*, over the 50 MiB limit "
+                                        r"\(RAG_MAX_EXPANDED_MB; zip bomb\?\); not loaded"):
         load(path)
 
 
