@@ -35,13 +35,18 @@ $(LLM_STAMP): $(STAMP)
 	$(PIP) install -q -c constraints.txt -e '.[test,bench,local-llm]'
 	@touch $@
 
-# Debian's Chromium for the Playwright browser tests (Playwright's own browser download cannot work offline).
+# Debian packages: Chromium for the Playwright browser tests (Playwright's own browser download cannot work
+# offline) and Tesseract with its English data for OCR of scanned PDFs and images.
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="chromium"; \
+	{ [ -x /usr/bin/tesseract ] && tesseract --list-langs 2>/dev/null | grep -qx eng; } \
+	  || missing="$$missing tesseract-ocr tesseract-ocr-eng"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "warning: could not install chromium; browser tests will be skipped"; \
-	  else echo "note: not root, cannot apt-get install chromium; browser tests will be skipped"; fi; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	      || echo "warning: could not install $$missing; browser tests will be skipped, scanned PDFs and images not read"; \
+	  else echo "note: not root, cannot apt-get install $$missing; browser tests will be skipped, scanned PDFs and images not read"; fi; \
 	fi
 
 run-llm: $(LLM_STAMP)

@@ -1,4 +1,4 @@
-"""Bounded unpacking of zip-based documents (.docx now; .pptx, .xlsx, .epub and .odt use the same container).
+"""Bounded unpacking of zip-based documents (.docx, .pptx, .xlsx, .epub, .odt).
 
 A zip bomb is small on disk and huge unpacked. ``check_archive`` refuses an archive before its parser sees it
 when the sizes its members declare add up to more than the limit, then decompresses every member through a
@@ -64,3 +64,18 @@ def check_archive(data: bytes, name: str, max_expanded: int, deadline: float | N
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as err:
         # RuntimeError: an encrypted member; NotImplementedError: an unknown compression method.
         raise LoadError(name, f"is not a readable {kind} file ({type(err).__name__})") from None
+
+
+def expect_type(data: bytes, name: str, kind: str, member: str, marker: bytes) -> None:
+    """Check that an archive (already through ``check_archive``) is the format its name says: ``member`` (the
+    OpenDocument/EPUB ``mimetype`` or the OOXML ``[Content_Types].xml``) must contain ``marker``; a clear LoadError
+    otherwise (a .docx renamed .xlsx)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            content = archive.read(member)
+    except KeyError:
+        raise LoadError(name, f"has no {member} inside; it is damaged or not a {kind} file") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as err:
+        raise LoadError(name, f"is not a readable {kind} file ({type(err).__name__})") from None
+    if marker not in content:
+        raise LoadError(name, f"is not a {kind} file (its {member} does not declare one); save it as {kind}")

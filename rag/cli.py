@@ -56,7 +56,9 @@ def cli():
 @click.option("--repair", is_flag=True, help="Repair a damaged index (fall back to a sound snapshot or re-index).")
 @click.option("--wait", "wait", type=click.FloatRange(0), default=0.0, show_default=True,
               help="Seconds to wait for another writer to finish before giving up.")
-def index_cmd(paths, index_dir, rebuild, quiet, check, repair, wait):
+@click.option("--watch", is_flag=True, help="Keep running and update the index whenever a file under PATHS is "
+              "added, changed, renamed or deleted (Ctrl+C to stop).")
+def index_cmd(paths, index_dir, rebuild, quiet, check, repair, wait, watch):
     """Index PATHS (files or folders; default: seeds/). Only new or changed files are embedded."""
     settings = load_settings(index_dir=index_dir)
     configure(settings)
@@ -66,6 +68,9 @@ def index_cmd(paths, index_dir, rebuild, quiet, check, repair, wait):
     from rag.ingest.indexer import index_paths
 
     paths = list(paths) or [settings.seeds_dir]
+    if watch:
+        _watch(paths, settings, rebuild)
+        return
     report = index_paths(paths, settings, rebuild=rebuild, show_progress=not quiet and sys.stderr.isatty(),
                          lock_timeout=wait)
     for warning in report.warnings:
@@ -75,6 +80,26 @@ def index_cmd(paths, index_dir, rebuild, quiet, check, repair, wait):
     click.echo(report.summary())
     if report.missing_paths:
         sys.exit(2)
+
+
+def _watch(paths, settings, rebuild: bool) -> None:
+    """`rag index --watch`: one embedder for every update; SIGINT/SIGTERM stop after the update in progress."""
+    import signal
+
+    from rag.embedding import make_embedder
+    from rag.errors import ConfigError
+    from rag.ingest.watch import Watcher
+
+    if rebuild:
+        raise ConfigError("--watch cannot be combined with --rebuild; run `rag index --rebuild` first.")
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing:
+        raise ConfigError(f"Cannot watch {missing[0]}: no such file or folder.")
+    watcher = Watcher(paths, settings, make_embedder(settings), echo=lambda line: click.echo(line, err=True))
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: watcher.stop())
+    watcher.run()
+    click.echo("Stopped watching.", err=True)
 
 
 def _check_or_repair(settings, repair: bool, wait: float) -> None:
@@ -167,7 +192,7 @@ def render_sources(answer) -> str:
         lines.append("")
         lines.append("Sources:")
         for c in answer.citations:
-            where = f"page {c.page}, " if c.page else ""
+            where = (f"page {c.page}, " if c.page else "") + ("OCR, " if c.ocr else "")
             section = f" § {c.section}" if c.section else ""
             lines.append(f"[{c.n}] {Path(c.source).name}{section} ({where}chars {c.start}-{c.end}): \"{c.quote}\"")
     for s in answer.sentences:

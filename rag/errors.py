@@ -56,6 +56,9 @@ class LoadError(RagError):
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
 
+    def __reduce__(self):  # pickled by the parsing worker processes (rag.ingest.parse)
+        return type(self), (self.path, self.reason)
+
 
 class NothingIndexedError(RagError):
     """Every input was rejected, so nothing could be indexed."""

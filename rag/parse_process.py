@@ -41,6 +41,8 @@ class ParseLimits:
     timeout: float = 30.0
     memory_bytes: int = 256 * 2**20
     expanded_bytes: int = 50 * 2**20
+    max_chars: int = 0  # the text size limit the format readers enforce (0: theirs); set by rag.ingest.loaders
+    ocr: object = None  # rag.ingest.ocr.OcrConfig for scanned pages and images (None: the defaults)
 
     @classmethod
     def from_settings(cls, settings) -> ParseLimits:
@@ -62,7 +64,8 @@ class ParserProcess:
         self._conn: Connection | None = None
 
     def parse(self, kind: str, name: str, payload: bytes, limits: ParseLimits) -> tuple[str, tuple, dict]:
-        """(text, pages, structure) of ``payload`` parsed as ``kind`` ("pdf", "docx", "html"); LoadError naming
+        """(text, pages, structure) of ``payload`` parsed as ``kind`` ("pdf", "docx", "html", "xlsx", ...: see
+        rag.ingest.loaders.parse_structured); LoadError naming
         ``name``."""
         with self._lock:
             self._send(kind, name, payload, limits)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.answering.chain import Answerer, Assistant
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.embedding import Embedder, make_embedder
+from rag.errors import RagError
 from rag.ingest.indexer import check_compatible
 from rag.retrieval.hybrid import HybridRetriever
 from rag.settings import Settings
@@ -24,14 +27,41 @@ class CheckedViews:
         self.store, self.settings, self.model_id = store, settings, model_id
         self._checked: StoreView | None = None
         self._lock = threading.Lock()
+        # The view pinned for the question running in this context (``pinned``); a ContextVar, so it follows the
+        # question into LangChain's copied contexts but no other thread or question sees it.
+        self._pinned: ContextVar[StoreView | None] = ContextVar(f"pinned_view_{id(self)}", default=None)
 
     def __call__(self) -> StoreView:
+        pinned = self._pinned.get()
+        if pinned is not None:
+            return pinned
         view = self.store.view()
         if view is not self._checked:
             with self._lock:
                 check_compatible(view.manifest, self.settings, self.model_id, self.store.location)
                 self._checked = view
         return view
+
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Within this block, in this context (the thread running one question), calls return one view: a
+        question is retrieved and answered from the same version of the index while a writer (`--watch`, an
+        upload) publishes the next. Without an index the block pins nothing and calls raise as usual."""
+        if self._pinned.get() is not None:
+            yield
+            return
+        try:
+            view = self()
+        except RagError:
+            view = None
+        token = self._pinned.set(view)
+        try:
+            yield
+        finally:
+            try:
+                self._pinned.reset(token)
+            except ValueError:  # closed from another context (a generator finalised elsewhere): that one ends too
+                pass
 
 
 @dataclass
@@ -43,10 +73,11 @@ class Services:
     assistant: Assistant
 
 
-def build_services(settings: Settings, embedder: Embedder | None = None, store: Store | None = None) -> Services:
+def build_services(settings: Settings, embedder: Embedder | None = None, store: Store | None = None,
+                   views: CheckedViews | None = None) -> Services:
     embedder = embedder or make_embedder(settings)
     store = store or open_store(settings)
-    view = CheckedViews(store, settings, embedder.model_id)
+    view = views or CheckedViews(store, settings, embedder.model_id)
     retriever = HybridRetriever(
         snapshot_getter=view,
         embedder=embedder,
@@ -66,7 +97,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None, store: 
         from rag.answering.llm import LLMAnswerer  # noqa: PLC0415 - optional mode, imported only when configured
 
         answerers["llm"] = LLMAnswerer(settings, embedder, view, fallback=answerers["extractive"])
-    return Services(settings, embedder, store, view, Assistant(settings, retriever, answerers))
+    return Services(settings, embedder, store, view, Assistant(settings, retriever, answerers, pin=view.pinned))
 
 
 def ensure_default_index(settings: Settings, echo: Callable[[str], None] | None = None) -> None:

@@ -52,6 +52,17 @@ class Settings(BaseSettings):
     parse_memory_mb: float = Field(256.0, ge=16, description="Memory the parser process may add while parsing one "
                                    "PDF, .docx or HTML file (its address-space limit).")
 
+    # Reading files: OCR, parallel parsing, `--watch`
+    ocr_command: str = Field("tesseract", description="The Tesseract program that reads scanned PDF pages and images "
+                             "(Debian: apt-get install tesseract-ocr tesseract-ocr-eng).")
+    ocr_language: str = Field("eng", description="Tesseract language(s), e.g. 'eng' or 'eng+deu'.")
+    ocr_timeout: float = Field(120.0, gt=0, description="Seconds Tesseract may spend on one page or image.")
+    parse_workers: int = Field(0, ge=0, le=256, description="Processes that parse files when many are indexed at "
+                               "once; 0 = one per core, 1 = parse in the indexing process.")
+    watch_polling: bool = Field(False, description="`--watch` polls the folders instead of using inotify.")
+    watch_debounce: float = Field(0.3, ge=0, le=60, description="Seconds without a new file event before `--watch` "
+                                  "updates the index.")
+
     # Chunking
     chunk_size: int = Field(800, ge=50, le=20000)
     chunk_overlap: int = Field(120, ge=0)

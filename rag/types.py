@@ -23,6 +23,10 @@ class Document:
     ``units``: the answer units the loader found, (start, end, kind) with ``text[start:end]`` the unit
     (rag.ingest.structure); held in memory while indexing only, never stored (the chunks keep them).
     ``note``: one line when the structure could not be read and the file was indexed as plain text.
+    ``ocr_pages``: the page numbers whose text is Tesseract's reading of a scanned page or image (the text there
+    is the OCR output, which every offset refers to); an image file is page 1.
+    ``parent``: for a document found inside another file (an e-mail attachment, source ``mail.eml#name``), the
+    source of that file; it is indexed, updated and removed with it.
     """
 
     source: str
@@ -33,6 +37,8 @@ class Document:
     sections: tuple[tuple[int, str], ...] = ()
     units: tuple[tuple[int, int, str], ...] = field(default=(), compare=False, repr=False)
     note: str | None = field(default=None, compare=False)
+    ocr_pages: tuple[int, ...] = ()
+    parent: str | None = None
 
     def page_at(self, offset: int) -> int | None:
         page = None
@@ -41,6 +47,10 @@ class Document:
                 break
             page = number
         return page
+
+    def ocr_at(self, offset: int) -> bool:
+        """Whether the text at ``offset`` was read by OCR."""
+        return bool(self.ocr_pages) and self.page_at(offset) in self.ocr_pages
 
     def section_at(self, offset: int) -> str | None:
         """The path of the section holding ``offset`` (None before the first section or without sections)."""
@@ -129,6 +139,7 @@ class Citation:
     score: float
     page: int | None = None
     section: str | None = None  # the section path at ``start`` (Document.section_at)
+    ocr: bool = False  # the quote is OCR output of a scanned page or image (Document.ocr_at)
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -143,6 +154,8 @@ class Citation:
         }
         if self.page is not None:
             data["page"] = self.page
+        if self.ocr:
+            data["ocr"] = True
         return data
 
 

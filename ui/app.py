@@ -13,6 +13,7 @@ from pathlib import Path
 import gradio as gr
 
 from rag.errors import RagError
+from rag.ingest.loaders import SUPPORTED_SUFFIXES
 from rag.settings import Settings
 from ui import render
 from ui.assets import CITE_JS
@@ -21,7 +22,7 @@ from ui.handlers import ChatHandlers, DocumentsView
 
 log = logging.getLogger(__name__)
 
-SUPPORTED = ".txt .md .html .pdf .docx"
+SUPPORTED = " ".join(sorted(SUPPORTED_SUFFIXES))
 SHOW_SCORES_JS = "(on) => { document.body.classList.toggle('rag-show-scores', !!on); return []; }"
 
 

@@ -71,6 +71,8 @@ CSS = """
 .cite-head .doc { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .cite-head .loc, .cite-head .score { color: var(--body-text-color-subdued); white-space: nowrap; }
 .cite-head .loc { margin-left: auto; }
+.cite-head .ocr { font-size: 0.75em; font-weight: 600; padding: 0 5px; border-radius: 4px;
+                  border: 1px solid var(--border-color-primary); color: var(--body-text-color-subdued); }
 .passage { padding: 12px 14px; font-size: 0.9rem; line-height: 1.65; white-space: pre-wrap;
   max-height: 340px; overflow-y: auto; font-family: Georgia, 'Iowan Old Style', 'Times New Roman', serif; }
 mark.cited { background: #fde68a; color: #111827; padding: 1px 2px; border-radius: 3px;

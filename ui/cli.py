@@ -12,7 +12,10 @@ import click
               "RAG_API_KEYS.")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port (default 7860, RAG_PORT).")
 @click.option("--index-dir", type=click.Path(path_type=Path), help="Index folder (default: index/, RAG_INDEX_DIR).")
-def serve(host, port, index_dir):
+@click.option("--watch", "watch", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Keep this folder indexed while serving: added, changed, renamed and deleted files are picked up "
+                   "within seconds (repeatable).")
+def serve(host, port, index_dir, watch):
     """Serve the browser chat, its /ask endpoint and the HTTP API (/v1, /api, /docs) on http://HOST:PORT."""
     from rag.runtime import configure
     from rag.services import build_services, ensure_default_index
@@ -35,6 +38,10 @@ def serve(host, port, index_dir):
         click.echo(f"Index {settings.index_dir}: {index_status(manifest, services.assistant.effective_mode())}",
                    err=True)
     services.embedder.embed_array(["warm up"])  # load the model now, not on the first question
+    if watch:
+        from rag.ingest.watch import Watcher
+
+        Watcher(watch, settings, services.embedder, echo=lambda line: click.echo(line, err=True)).start()
 
     from ui.app import create_app
     from ui.launch import launch_app

@@ -196,6 +196,9 @@ def passage_html(doc: Document, start: int, end: int, context: int = CONTEXT_CHA
     return f'{before}<mark class="cited">{document_html(doc, start, end)}</mark>{after}'
 
 
+OCR_BADGE = '<span class="ocr" title="Text read by OCR from a scanned page or image">OCR</span>'
+
+
 def citation_card(citation: Citation, doc: Document | None, turn: int, selected: bool) -> str:
     score = f'<span class="score">score {citation.score:.3f}</span>'
     if doc is not None and doc.text[citation.start:citation.end] == citation.quote:
@@ -211,7 +214,7 @@ def citation_card(citation: Citation, doc: Document | None, turn: int, selected:
         f'data-turn="{turn}" data-cite="{citation.n}" data-start="{citation.start}" data-end="{citation.end}">'
         f'<div class="cite-head"><span class="num">{citation.n}</span>'
         f'<span class="doc" title="{html.escape(citation.source)}">{html.escape(doc_name(citation.source))}</span>'
-        f'<span class="loc">{location(citation)}</span>{score}</div>'
+        f'<span class="loc">{location(citation)}</span>{OCR_BADGE if citation.ocr else ""}{score}</div>'
         f'{section}<div class="passage">{passage}</div></div>'
     )
 

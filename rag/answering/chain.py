@@ -7,7 +7,8 @@ answerer produces it and then the final Answer, `retrieve` exposes the retrieval
 from __future__ import annotations
 
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -53,10 +54,14 @@ class Assistant:
     runnable. ``stream`` runs it and yields the answer's text pieces then the final Answer; ``ask`` is the same
     run, consumed."""
 
-    def __init__(self, settings: Settings, retriever: HybridRetriever, answerers: dict[str, Answerer]):
+    def __init__(self, settings: Settings, retriever: HybridRetriever, answerers: dict[str, Answerer],
+                 pin: Callable[[], AbstractContextManager] = nullcontext):
         self.settings = settings
         self.retriever = retriever
         self.answerers = answerers
+        # Entered around each question: the index snapshot is held for it (rag.services.CheckedViews.pinned), so
+        # retrieval and answering read one version even when a writer (`--watch`, an upload) publishes another.
+        self.pin = pin
         self.chain: Runnable = (
             RunnableLambda(self._prepare, name="prepare")
             | RunnableLambda(self._retrieve_step, name="retrieve")
@@ -138,4 +143,10 @@ class Assistant:
                mode: str | None = None) -> Generator[str | Answer, None, None]:
         """Yield text pieces as they are produced, then the final Answer, within RAG_QUESTION_TIMEOUT."""
         request = self._validated(question, k, history, mode)  # a bad request fails here, not in a thread
-        yield from iterate_with_timeout(lambda: self.chain.stream(request), self._time_limit(mode))
+        yield from iterate_with_timeout(lambda: self._pinned_stream(request), self._time_limit(mode))
+
+    def _pinned_stream(self, request: Request) -> Iterator[str | Answer]:
+        """The chain's run inside the pin (in the worker thread that runs it): retrieval and answering read one
+        view of the index."""
+        with self.pin():
+            yield from self.chain.stream(request)

@@ -22,6 +22,7 @@ def cite(n: int, passage: Passage, start: int, end: int, score: float, snapshot:
         score=score,
         page=doc.page_at(start),
         section=doc.section_at(start),
+        ocr=doc.ocr_at(start),
     )
 
 

@@ -13,9 +13,9 @@ import numpy as np
 from rag.embedding import Embedder, make_embedder, model_id_for
 from rag.errors import IndexMismatchError, LoadError, NothingIndexedError
 from rag.ingest.chunking import chunk_document, make_splitter
-from rag.ingest.loaders import file_sha256, iter_files, load
+from rag.ingest.loaders import file_sha256, iter_files, shown
+from rag.ingest.parse import ParseOptions, parse_files
 from rag.ingest.structure import unit_text, with_structure
-from rag.parse_process import ParseLimits
 from rag.settings import Settings
 from rag.store import Store, StoredDocument, StoreWriter, open_store
 from rag.store.sentence_table import chunk_vectors, document_spans
@@ -38,6 +38,9 @@ class IndexReport:
     n_chunks: int = 0
     embedded_chunks: int = 0
     seconds: float = 0.0
+    parsed_files: int = 0  # files loaded and chunked (new or changed)
+    parse_seconds: float = 0.0
+    embed_seconds: float = 0.0
 
     @property
     def counts_line(self) -> str:
@@ -123,7 +126,9 @@ def index_paths(
             seen.setdefault(str(item.resolve()), item)
 
         fresh: list[Document] = []
+        chunked: dict[str, list[Chunk]] = {}
         reused: set[str] = set()
+        to_parse: list[tuple[str, Path]] = []
         for source, path in seen.items():
             old = previous.get(source)
             try:
@@ -132,29 +137,43 @@ def index_paths(
                 unchanged = False
             if unchanged:
                 reused.add(source)
-                continue
-            try:
-                doc = load(path, max_bytes=int(settings.max_file_mb * 2**20),
-                           limits=ParseLimits.from_settings(settings))
-            except LoadError as err:
-                report.warnings.append(err)
-                if old is not None:  # keep the last good version of a file that became unreadable
+            else:
+                to_parse.append((source, path))
+        parse_started = time.perf_counter()
+        parsed_all = parse_files([p for _, p in to_parse], ParseOptions.from_settings(settings),
+                                 settings.parse_workers, show_progress)
+        for (source, path), parsed in zip(to_parse, parsed_all):
+            report.warnings.extend(parsed.errors)
+            if not parsed.documents:
+                if source in previous:  # keep the last good version of a file that became unreadable
                     reused.add(source)
                 continue
-            (report.changed if old is not None else report.added).append(source)
-            if doc.note:
-                report.notes.append(f"{path}: {doc.note}")
-            fresh.append(doc)
+            (report.changed if source in previous else report.added).append(source)
+            for doc, doc_chunks in parsed.documents:
+                if doc.note:
+                    report.notes.append(f"{path if doc.source == source else shown(doc.source)}: {doc.note}")
+                fresh.append(doc)
+                chunked[doc.source] = doc_chunks
+        report.parsed_files = len(to_parse)
+        report.parse_seconds = time.perf_counter() - parse_started
 
         roots = [p.resolve() for p in paths if p.exists()]
         explicit = {str(Path(s)) for s in remove}
+        # A document found inside a file (an e-mail attachment) follows that file: kept while the file is kept,
+        # replaced by what the file's new version holds, dropped with it (only an explicit removal drops it alone).
+        inner = {s: e["parent"] for s, e in previous.items() if e.get("parent")}
         for source in previous:
-            if source in seen or source in reused:
+            if source in seen or source in reused or source in inner:
                 continue
             inside = any(_is_within(Path(source), root) for root in roots)
             if source in explicit or inside or not Path(source).exists():
                 report.removed.append(source)
             else:
+                reused.add(source)
+        for source, parent in inner.items():
+            if source in explicit:
+                report.removed.append(source)
+            elif parent in reused and source not in chunked:
                 reused.add(source)
         report.unchanged = len([s for s in reused if s in seen])
 
@@ -169,27 +188,32 @@ def index_paths(
             raise NothingIndexedError(_nothing_message(report))
 
         embedder = embedder or make_embedder(settings)
-        _build(writer, settings, embedder, fresh, reused, report, progress, show_progress)
+        _build(writer, settings, embedder, fresh, reused, report, progress, show_progress, chunked)
         report.seconds = time.perf_counter() - started
         return report
 
 
 def _build(writer: StoreWriter, settings: Settings, embedder: Embedder, fresh: list[Document], reused: set[str],
-           report: IndexReport, progress: Progress | None, show_progress: bool) -> None:
-    """Write the next state: ``reused`` documents keep their chunks and vectors, ``fresh`` ones are chunked and
-    their answer units embedded. Called under the writer lock."""
+           report: IndexReport, progress: Progress | None, show_progress: bool,
+           chunked: dict[str, list[Chunk]] | None = None) -> None:
+    """Write the next state: ``reused`` documents keep their chunks and vectors, ``fresh`` ones are embedded (with
+    their chunks from ``chunked``, parsed with them; else chunked here). Called under the writer lock."""
+    chunked = chunked or {}
     splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
-    by_doc = [(doc, chunk_document(doc, settings.chunk_size, settings.chunk_overlap, splitter))
+    by_doc = [(doc, chunked[doc.source] if doc.source in chunked
+                    else chunk_document(doc, settings.chunk_size, settings.chunk_overlap, splitter))
               for doc in map(with_structure, fresh)]
     spans = [document_spans(doc_chunks) for _, doc_chunks in by_doc]
     n_new_chunks = sum(len(c) for _, c in by_doc)
     manifest = dict(_config(settings, embedder.model_id))
     manifest["embedding"]["dim"] = int(embedder.dim)
     manifest["embedding"]["normalized"] = True
+    embed_started = time.perf_counter()
     manifest["versions"] = versions()
     manifest["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     new = _embed_units(embedder, by_doc, spans, settings.embed_batch_size, progress, show_progress)
     writer.write(sorted(reused), new, manifest, n_new_units=sum(len(s) for s in spans), n_new_chunks=n_new_chunks)
+    report.embed_seconds = time.perf_counter() - embed_started  # embedding is consumed by the write
     report.embedded_chunks = n_new_chunks
     committed = writer.manifest or {}
     report.n_documents = committed.get("n_documents", 0)
@@ -244,6 +268,8 @@ def stale_sources(manifest: dict) -> list[str]:
     """Notes on indexed files that changed or disappeared since indexing (not damage: the index is consistent)."""
     changed, missing = 0, 0
     for source, entry in manifest.get("documents", {}).items():
+        if entry.get("parent"):  # an attachment: its file is the parent, checked on its own entry
+            continue
         try:
             if file_sha256(Path(source)) != entry.get("sha256"):
                 changed += 1

@@ -1,12 +1,16 @@
 """.docx structure through python-docx: heading styles give sections, list paragraphs and table rows give units.
 
-The text is what the loader has always produced (each non-empty paragraph a line, then each table row as its
-non-empty cells joined by " | "), so offsets do not change. The rows come after all paragraphs in that text, so
-each table's rows get the section the table stands under in the body. What a unit is: rag.ingest.structure.
+The text is each non-empty paragraph a line, then each table row by row (rag.ingest.formats.table_lines): when
+the first row is the header (Word's "repeat as header row", a bold first row, or a first row of labels in a table
+wider than two columns) every later row is one line "header: value; header: value", so a question about one cell
+finds its row; a two-column table reads "key: value" row by row. The rows come after all paragraphs in that
+text, so each table's rows get the section the table stands under in the body. What a unit is:
+rag.ingest.structure.
 """
 
 from __future__ import annotations
 
+from rag.ingest.formats import table_lines
 from rag.ingest.structure import LONG_ITEM, SectionPath, Structure, Unit
 
 
@@ -48,11 +52,8 @@ def read_docx(document) -> tuple[str, tuple[Unit, ...], tuple[tuple[int, str], .
             pending.append((start, end, "list_item" if style.startswith("list") or _numbered(paragraph) else ""))
     for number, table in enumerate(document.tables):
         first = True
-        for row in table.rows:
-            cells = [cell.text.strip() for cell in row.cells]
-            line = " | ".join(c for c in cells if c)
-            if not line:
-                continue
+        rows = ([" ".join(cell.text.split()) for cell in row.cells] for row in table.rows)
+        for line in table_lines(rows, header=True if _header_marked(table) else None):
             if parts:
                 offset += 1
             if first:
@@ -90,3 +91,18 @@ def _heading_level(style: str) -> int:
 def _numbered(paragraph) -> bool:
     properties = paragraph._p.pPr
     return properties is not None and properties.numPr is not None
+
+
+def _header_marked(table) -> bool:
+    """Whether Word marks the table's first row as its header: "repeat as header row", or every run in it bold."""
+    from docx.oxml.ns import qn
+
+    rows = table.rows
+    if not len(rows):
+        return False
+    first = rows[0]
+    properties = first._tr.trPr
+    if properties is not None and properties.find(qn("w:tblHeader")) is not None:
+        return True
+    runs = [run for cell in first.cells for paragraph in cell.paragraphs for run in paragraph.runs if run.text.strip()]
+    return bool(runs) and all(run.bold for run in runs)

@@ -133,7 +133,8 @@ class SnapshotWriter:
         for c in chunks:
             counts[c.source] = counts.get(c.source, 0) + 1
         manifest = dict(manifest, documents={
-            d.source: {"sha256": d.sha256, "chunks": counts.get(d.source, 0), "chars": len(d.text)} for d in docs
+            d.source: {"sha256": d.sha256, "chunks": counts.get(d.source, 0), "chars": len(d.text),
+                       **({"parent": d.parent} if d.parent else {})} for d in docs  # an attachment's file
         })
         write_snapshot(self.store.index_dir, tmp, manifest, docs, chunks, dense)
         self._manifest = read_manifest(self.store.index_dir)

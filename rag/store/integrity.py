@@ -214,7 +214,7 @@ def repair_index(index_dir: Path, rebuild, lock_timeout: float = 0.0) -> RepairR
         for candidate in snapshot_dirs(index_dir):
             problems, manifest = check_snapshot(candidate)
             if manifest and not sources:
-                sources = list(manifest.get("documents", {}))
+                sources = [s for s, e in manifest.get("documents", {}).items() if not e.get("parent")]
             if not problems:
                 publish_snapshot(index_dir, candidate)
                 repair.actions.append(f"published the newest sound snapshot {candidate.name}")

@@ -235,6 +235,7 @@ def _load(path: Path, embeddings) -> IndexSnapshot:
             docs[row["source"]] = Document(
                 row["source"], row["text"], row["sha256"], tuple(tuple(p) for p in row.get("pages", ())),
                 tuple((int(o), str(p)) for o, p in row.get("sections", ())),
+                ocr_pages=tuple(int(n) for n in row.get("ocr_pages", ())), parent=row.get("parent"),
             )
     bm25 = bm25s.BM25.load(str(path / "bm25")) if chunks else None
     sentences = SentenceTable.load(path)
@@ -336,9 +337,10 @@ def write_snapshot(
 
     with open(tmp / "docs.jsonl", "w", encoding="utf-8") as handle:
         for doc in docs:
-            handle.write(json.dumps({"source": doc.source, "sha256": doc.sha256, "text": doc.text,
-                                     "pages": [list(p) for p in doc.pages],
-                                     "sections": [list(p) for p in doc.sections]}, ensure_ascii=False) + "\n")
+            row = {"source": doc.source, "sha256": doc.sha256, "text": doc.text, "pages": [list(p) for p in doc.pages],
+                   "sections": [list(p) for p in doc.sections]}
+            row.update({k: v for k, v in (("ocr_pages", list(doc.ocr_pages)), ("parent", doc.parent)) if v})
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     manifest = dict(manifest, format=FORMAT_VERSION, snapshot=snap_id, n_chunks=len(chunks), n_documents=len(docs))
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     _fsync_tree(tmp)

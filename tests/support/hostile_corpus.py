@@ -268,7 +268,7 @@ def write_hostile_corpus(root: Path, big_mb: int = 50, tiny_files: int = 5000) -
     put("ünïcødé_文档.txt", "Unicode file name, about the falcon.\n", "indexed", "unicode name")
     put("new\nline.txt", "A newline in the file name, about the thistle.\n", "indexed", "newline in name")
     put("emoji 🚀.md", "Emoji in the name, about the pylon.\n", "indexed", "emoji in name")
-    put("sheet.xlsx", b"PK\x03\x04 fake", "skipped", "unsupported type", "unsupported file type")
+    put("sheet.xlsx", b"PK\x03\x04 fake", "skipped", "a broken .xlsx", "not a readable .xlsx")
     put("noext", "no extension at all", "skipped", "no extension", "unsupported file type")
     put("big.txt", b"", "skipped", f"{big_mb} MB text file (over the size limit)", "limit")
     with open(root / "big.txt", "wb") as handle:

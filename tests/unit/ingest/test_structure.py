@@ -192,12 +192,12 @@ def test_docx_heading_styles_lists_and_table_rows(tmp_path):
         ("It takes a minute.", "sentence"),
         ("Pick the default folder", "list_item"),
         ("Write to the help desk.", "sentence"),
-        ("Users | 50", "table_row"),
-        ("Disk | 10 GB", "table_row"),
+        ("Users: 50", "table_row"),
+        ("Disk: 10 GB", "table_row"),
     ]
     assert section_of(doc, "Run the installer") == "Handbook > Installing"
     assert section_of(doc, "Write to") == "Handbook > Support"
-    assert section_of(doc, "Disk | 10 GB") == "Handbook > Installing > Limits"  # where the table stands
+    assert section_of(doc, "Disk: 10 GB") == "Handbook > Installing > Limits"  # where the table stands
 
 
 def _pdf_with_outline(path, with_outline: bool):
