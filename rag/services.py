@@ -11,6 +11,7 @@ from pathlib import Path
 from rag.answering.chain import Assistant
 from rag.embedding import Embedder, make_embedder
 from rag.answering.extractive import ExtractiveAnswerer
+from rag.answering.short_answer import ShortAnswerReader
 from rag.ingest.indexer import check_compatible
 from rag.retrieval.hybrid import HybridRetriever
 from rag.settings import Settings
@@ -71,11 +72,15 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         mode=settings.retrieval_mode,
         mmr=settings.mmr,
         mmr_lambda=settings.mmr_lambda,
+        weights=tuple(settings.fusion_weights),
+        identifier_boost=settings.identifier_boost,
     )
     answerers = {
         "extractive": ExtractiveAnswerer(embedder, index.get, settings.abstain_threshold,
                                          settings.max_answer_sentences, settings.answer_weights,
-                                         settings.abstain_weights),
+                                         settings.abstain_weights,
+                                         ShortAnswerReader(settings.short_answer_weights,
+                                                           settings.short_answer_threshold)),
     }
     if settings.llm_base_url:
         from rag.answering.llm import LLMAnswerer  # noqa: PLC0415 - optional mode, imported only when configured

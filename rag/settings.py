@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank fusion constant.")
     retrieval_mode: str = Field("hybrid", description="hybrid, dense or bm25.")
     mmr: bool = Field(False, description="Diversify the fused list with maximal marginal relevance.")
+    fusion_weights: list[float] = Field(
+        [1.0, 1.5, 2.0], min_length=3, max_length=3,
+        description="Reciprocal-rank fusion weight of each list: dense, BM25, passages holding the question's "
+        "identifiers verbatim (rag.retrieval.identifiers). Chosen on dev splits (docs/EVAL.md).")
+    identifier_boost: int = Field(1, ge=0, le=10, description="Extra BM25 weight of the question's identifier "
+                                  "terms (backticked, camelCase, snake_case, dotted, --flags, quoted phrases).")
     mmr_lambda: float = Field(0.7, ge=0.0, le=1.0)
 
     # Extractive answerer and abstention (fitted values; see `rag calibrate`)
@@ -57,16 +63,24 @@ class Settings(BaseSettings):
         0.4753, description="Answer confidence below this abstains. Fitted by `rag calibrate` (eval/calibration.json)."
     )
     answer_weights: list[float] = Field(
-        [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0],
-        description="Logistic weights of the extractive sentence scorer: bias, then one per feature in "
+        [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0, 2.0],
+        description="Logistic weights of the extractive unit scorer: bias, then one per feature in "
         "rag.answering.extractive.FEATURES. Hand-set: the weights `rag calibrate` fitted scored worse on held-out data "
         "(eval/calibration.json).",
     )
     abstain_weights: list[float] | None = Field(
         None,
-        description="Logistic weights of the abstention model (bias, then rag.answering.extractive.ABSTAIN_FEATURES); "
-        "unset: the best sentence's probability is the confidence. Fitted by `rag calibrate`.",
+        description="Logistic weights of the abstention model (bias, then rag.answering.abstention.ABSTAIN_FEATURES); "
+        "unset: the best unit's probability is the confidence. Fitted by `rag calibrate` on several corpora.",
     )
+    short_answer_weights: list[float] = Field(
+        [-6.0, 2.8, 1.5, 0.8, 0.7, 0.8, 0.5, 1.7, 0.5, 0.3, 0.9, 0.0, 0.8, 0.2, 0.1, 0.1, 0.5],
+        description="Logistic weights of the short-answer span scorer: bias, then one per feature in "
+        "rag.answering.short_answer.SPAN_FEATURES. Fitted by `rag calibrate`.",
+    )
+    short_answer_threshold: float = Field(
+        0.0, ge=0.0, le=1.0, description="Best span probability needed to give a short answer. Fitted by "
+        "`rag calibrate`.")
     max_answer_sentences: int = Field(2, ge=1, le=5)
 
     # Answer mode and LLM

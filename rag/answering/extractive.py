@@ -22,21 +22,33 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rag.answering.abstention import ABSTAIN_FEATURES, abstain_signals
 from rag.answering.answer_type import has_answer_type, question_type
+from rag.answering.short_answer import Reading, ShortAnswerReader
+from rag.answering.units import answer_spans, continuation
 from rag.cite.citations import cite
+from rag.retrieval.identifiers import contains_identifier, question_identifiers
 from rag.embedding import Embedder
 from rag.store.snapshot import IndexSnapshot
 from rag.text import content_terms
-from rag.types import Answer, Passage
+from rag.types import Answer, Passage, ShortAnswer
 
 ABSTAIN_TEXT = "The documents don't contain an answer to this."
 SENTENCE_CACHE_SIZE = 20_000  # about 30 MB of 384-d float32 vectors; the oldest entries go first
-FEATURES = ("dense", "idf_coverage", "coverage", "type_match", "rank_prior", "passage_dense")
-# The abstention model sees the best sentence: its probability, and its features that say "on topic, but does it
-# hold the kind of answer asked for, and does its passage mention every rare word of the question?" (Unanswerable
-# questions often hinge on one word the text never uses: a swapped entity, a negation, a detail it never gives.)
-ABSTAIN_FEATURES = ("best_probability", "type_match", "idf_coverage", "dense", "passage_dense",
-                    "passage_coverage", "missing_idf")
+FEATURES = ("dense", "idf_coverage", "coverage", "type_match", "rank_prior", "passage_dense", "identifiers")
+__all__ = ["ABSTAIN_FEATURES", "FEATURES", "ExtractiveAnswerer"]
+
+
+@dataclass
+class Decision:
+    """What the answerer decided for one question, before it is written up as an Answer."""
+
+    ranked: list[Candidate]
+    best: Candidate | None = None
+    span: tuple[int, int] = (0, 0)  # the cited unit (the best unit, with its continuation when it has one)
+    reading: Reading | None = None
+    signals: list[float] = field(default_factory=list)
+    confidence: float = 0.0
 
 
 @dataclass
@@ -86,13 +98,14 @@ class ExtractiveAnswerer:
 
     def __init__(self, embedder: Embedder, snapshot_getter: Callable[[], IndexSnapshot], threshold: float,
                  max_sentences: int = 2, weights: Sequence[float] | None = None,
-                 abstain_weights: Sequence[float] | None = None):
+                 abstain_weights: Sequence[float] | None = None, reader: ShortAnswerReader | None = None):
         self.embedder = embedder
         self.snapshot_getter = snapshot_getter
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.weights = list(weights) if weights is not None else None
         self.abstain_weights = list(abstain_weights) if abstain_weights else None  # [] = no model
+        self.reader = reader
         self._vector_cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
         for values, names in ((self.weights, FEATURES), (self.abstain_weights, ABSTAIN_FEATURES)):
@@ -105,8 +118,7 @@ class ExtractiveAnswerer:
         out: list[Candidate] = []
         for passage in passages:
             doc = snapshot.document(passage.chunk.source)
-            spans = passage.chunk.sentences or ((passage.chunk.start, passage.chunk.end),)
-            for start, end in spans:
+            for start, end in answer_spans(passage.chunk, doc):
                 key = (doc.source, start, end)
                 if key in seen:
                     continue
@@ -153,6 +165,7 @@ class ExtractiveAnswerer:
         idf = {t: weights.idf(t) for t in terms}
         idf_total = sum(idf.values()) or 1.0
         kind = question_type(question)
+        identifiers = question_identifiers(question)
         qv = question_vector if question_vector is not None else self.embedder.embed_array([question])[0]
         dense = self.sentence_vectors(candidates) @ qv
         max_idf = max(idf.values(), default=1.0) or 1.0
@@ -179,6 +192,8 @@ class ExtractiveAnswerer:
                 "passage_dense": float(cand.passage.dense_score or 0.0),
                 "passage_coverage": passage_coverage,
                 "missing_idf": missing_idf,
+                "identifiers": (sum(contains_identifier(cand.text, i) for i in identifiers) / len(identifiers)
+                                if identifiers else 0.0),
             }
             cand.score = self.probability(cand.vector())
 
@@ -186,44 +201,62 @@ class ExtractiveAnswerer:
         """P(this sentence answers the question) under the sentence model."""
         return _logistic(self.weights, vector)
 
-    @staticmethod
-    def abstain_vector(best: Candidate) -> list[float]:
-        f = best.features
-        return [best.score, *(f[name] for name in ABSTAIN_FEATURES[1:])]
-
-    def confidence(self, best: Candidate) -> float:
-        """P(the question is answerable from these passages), from the best sentence; compared to the threshold."""
-        if self.abstain_weights is None:
-            return best.score
-        return _logistic(self.abstain_weights, self.abstain_vector(best))
-
-    def answer(self, question: str, passages: list[Passage], question_vector: np.ndarray | None = None) -> Answer:
+    def decide(self, question: str, passages: list[Passage], question_vector: np.ndarray | None = None) -> Decision:
+        """Rank the units, extend the best one over its continuation, read its short answer, and score whether
+        to answer at all (``confidence``, compared to the threshold)."""
         candidates = self.candidates(question, passages)
         self.featurize(question, candidates, question_vector)
-        if not candidates:
-            return Answer(question=question, answer=ABSTAIN_TEXT, abstained=True, passages=passages)
         ranked = sorted(candidates, key=lambda c: -c.score)
+        if not ranked:
+            return Decision(ranked)
         best = ranked[0]
-        confidence = self.confidence(best)
-        if confidence < self.threshold:
+        snapshot = self.snapshot_getter()
+        doc = snapshot.document(best.passage.chunk.source)
+        span = continuation(question, doc, (best.start, best.end), *_next_unit(best))
+        reading = None
+        if self.reader is not None:
+            weights = TermWeights.of(snapshot)
+            idf = {t: weights.idf(t) for t in content_terms(question)}
+            reading = self.reader.read(question, doc.text[span[0]:span[1]], idf)
+        others = [c.score for c in ranked[1:] if (c.start, c.end) != (best.start, best.end)]
+        signals = abstain_signals(question, best.features, best.score, max(others, default=0.0), best.passage,
+                                  min(passages, key=lambda p: p.rank), reading)
+        confidence = _logistic(self.abstain_weights, signals) if self.abstain_weights else best.score
+        return Decision(ranked, best, span, reading, signals, confidence)
+
+    def answer(self, question: str, passages: list[Passage], question_vector: np.ndarray | None = None) -> Answer:
+        decision = self.decide(question, passages, question_vector)
+        if decision.best is None or decision.confidence < self.threshold:
             return Answer(question=question, answer=ABSTAIN_TEXT, abstained=True, passages=passages,
-                          confidence=confidence)
-        chosen = [best]
-        for other in ranked[1:]:
+                          confidence=decision.confidence)
+        best = decision.best
+        chosen = [(best, decision.span)]
+        for other in decision.ranked[1:]:
             if len(chosen) >= self.max_sentences:
                 break
             same_doc = other.passage.chunk.source == best.passage.chunk.source
-            if same_doc and _gap(best, other) <= 2 and other.score >= max(self.threshold, 0.8 * best.score):
-                chosen.append(other)
-        chosen.sort(key=lambda c: (c.passage.chunk.source, c.start))
+            if (same_doc and _gap(best, other) <= 2 and not _overlaps(decision.span, other)
+                    and other.score >= max(self.threshold, 0.8 * best.score)):
+                chosen.append((other, (other.start, other.end)))
+        chosen.sort(key=lambda item: (item[0].passage.chunk.source, item[1][0]))
         snapshot = self.snapshot_getter()
+        doc = snapshot.document(best.passage.chunk.source)
         citations = []
         parts = []
-        for n, cand in enumerate(chosen, start=1):
-            citations.append(cite(n, cand.passage, cand.start, cand.end, cand.score, snapshot))
-            parts.append(f"{cand.text} [{n}]")
+        for n, (cand, (start, end)) in enumerate(chosen, start=1):
+            citations.append(cite(n, cand.passage, start, end, cand.score, snapshot))
+            parts.append(f"{doc.text[start:end] if cand is best else cand.text} [{n}]")
         return Answer(question=question, answer=" ".join(parts), abstained=False, citations=citations,
-                      passages=passages, confidence=confidence)
+                      passages=passages, confidence=decision.confidence,
+                      short_answer=self._short_answer(decision, doc.source))
+
+    def _short_answer(self, decision: Decision, source: str) -> ShortAnswer | None:
+        reading = decision.reading
+        if reading is None or reading.span is None or reading.probability < self.reader.threshold:
+            return None
+        doc = self.snapshot_getter().document(source)
+        start, end = decision.span[0] + reading.span.start, decision.span[0] + reading.span.end
+        return ShortAnswer(doc.text[start:end], start, end, source)
 
     def stream(self, question: str, passages: list[Passage], question_vector=None) -> Iterator[str | Answer]:
         answer = self.answer(question, passages, question_vector)
@@ -236,6 +269,20 @@ def _logistic(weights: list[float] | None, vector: list[float]) -> float:
         return 0.0
     bias, *w = weights
     return sigmoid(bias + sum(a * b for a, b in zip(w, vector)))
+
+
+def _next_unit(cand: Candidate) -> tuple[tuple[int, int] | None, tuple[str, str] | None]:
+    """The unit after ``cand`` in its chunk, and both units' kinds when ingestion recorded them."""
+    spans = list(cand.passage.chunk.sentences)
+    kinds = tuple(getattr(cand.passage.chunk, "unit_kinds", ()) or ())
+    for i, (start, end) in enumerate(spans[:-1]):
+        if (start, end) == (cand.start, cand.end):
+            return spans[i + 1], (kinds[i], kinds[i + 1]) if len(kinds) == len(spans) else None
+    return None, None
+
+
+def _overlaps(span: tuple[int, int], cand: Candidate) -> bool:
+    return cand.start < span[1] and span[0] < cand.end
 
 
 def _gap(a: Candidate, b: Candidate) -> int:

@@ -1,0 +1,81 @@
+"""Answer units: what an extractive answer may quote, and a sentence extended by the one that continues it."""
+
+from __future__ import annotations
+
+from rag.answering.units import answer_spans, continuation
+from rag.ingest.chunking import chunk_document
+from rag.types import Document
+
+MARKDOWN = """---
+title: Rolling updates
+weight: 20
+---
+
+## Rolling update settings {#rolling}
+
+{{< note >}}
+Rolling updates replace Pods gradually.
+{{< /note >}}
+
+- `surgeLimit` - Sets how many extra Pods may run during an update. Defaults to `25%`.
+- `pauseSeconds` - Sets how long to wait between batches.
+
+The controller keeps the old Pods until the new ones are ready.
+It checks them every 10 seconds.
+
+Other text. It has 3 parts.
+"""
+
+
+def _doc(text: str) -> Document:
+    return Document("guide.md", text, "sha")
+
+
+def _spans(text: str):
+    doc = _doc(text)
+    chunks = chunk_document(doc, 2000, 0)
+    return doc, chunks, [doc.text[s:e] for c in chunks for s, e in answer_spans(c, doc)]
+
+
+def test_headings_front_matter_and_shortcodes_are_never_units():
+    _doc_, _chunks, texts = _spans(MARKDOWN)
+    assert not any(t.startswith(("#", "{{", "---", "title:", "weight:")) for t in texts)
+    assert "Rolling updates replace Pods gradually." in texts
+    assert any(t.startswith("- `surgeLimit`") for t in texts)
+
+
+def _unit(doc, text):
+    start = doc.text.index(text)
+    return start, start + len(text)
+
+
+def test_the_sentence_that_holds_the_default_continues_the_unit():
+    doc, chunks, _texts = _spans(MARKDOWN)
+    first = _unit(doc, "- `surgeLimit` - Sets how many extra Pods may run during an update.")
+    after = _unit(doc, "Defaults to `25%`.")
+    question = "What is the default surgeLimit?"
+    start, end = continuation(question, doc, first, after)
+    assert doc.text[start:end] == "- `surgeLimit` - Sets how many extra Pods may run during an update. Defaults to `25%`."
+    # a question that asks for no value keeps the one sentence
+    assert continuation("Why are extra Pods allowed?", doc, first, after) == first
+
+
+def test_no_continuation_across_list_items_or_paragraphs():
+    doc, _chunks, _texts = _spans(MARKDOWN)
+    last_item = _unit(doc, "- `pauseSeconds` - Sets how long to wait between batches.")
+    paragraph = _unit(doc, "The controller keeps the old Pods until the new ones are ready.")
+    same_paragraph = _unit(doc, "It checks them every 10 seconds.")
+    next_paragraph = _unit(doc, "Other text.")
+    question = "How long is the default wait?"
+    assert continuation(question, doc, last_item, paragraph) == last_item  # blank line between
+    assert continuation(question, doc, paragraph, same_paragraph) == (paragraph[0], same_paragraph[1])
+    assert continuation(question, doc, same_paragraph, next_paragraph) == same_paragraph
+
+
+def test_structure_aware_units_are_kept_whole():
+    doc, _chunks, _texts = _spans(MARKDOWN)
+    first = _unit(doc, "The controller keeps the old Pods until the new ones are ready.")
+    after = _unit(doc, "It checks them every 10 seconds.")
+    question = "How often are the Pods checked by default?"
+    assert continuation(question, doc, first, after, ("list_item", "sentence")) == first
+    assert continuation(question, doc, first, after, ("sentence", "sentence")) == (first[0], after[1])
