@@ -93,3 +93,21 @@ def test_stored_sentence_vectors_answer_like_live_embedding(seeds_index_dir, rea
         a, b = stored.ask(question), live.ask(question)
         assert b.answer == a.answer and [c.quote for c in b.citations] == [c.quote for c in a.citations]
         assert_citations_verbatim(b, seed_text)
+
+
+@pytest.mark.parametrize("question", ["Where did Kim welcome Putin?", "Which missile has North Korea likely provided "
+                                      "to Russia?", "How much aid has Japan provided to Ukraine?"])
+def test_short_answer_is_a_verbatim_span_inside_a_citation(seeds_services, seed_text, question):
+    answer = seeds_services.assistant.ask(question)
+    assert not answer.abstained and answer.short_answer is not None
+    short = answer.short_answer
+    assert seed_text[short.start:short.end] == short.text
+    assert any(c.source == short.source and c.start <= short.start and short.end <= c.end for c in answer.citations)
+    data = answer.to_json()["short_answer"]
+    assert data == {"text": short.text, "start": short.start, "end": short.end, "source": short.source}
+
+
+def test_no_short_answer_when_abstaining_or_for_a_why_question(seeds_services):
+    assert seeds_services.assistant.ask("What is the boiling point of water?").to_json()["short_answer"] is None
+    why = seeds_services.assistant.ask("Why does Japan look to NATO?")
+    assert why.short_answer is None

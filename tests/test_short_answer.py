@@ -87,3 +87,11 @@ def test_no_short_answer_for_a_why_question():
     reader = ShortAnswerReader(settings.short_answer_weights, settings.short_answer_threshold)
     reading = reader.read("Why was the bridge built?", "The bridge was built to carry the railway into Cornwall.")
     assert reading.span is None and reading.kind == NONE
+
+
+@pytest.mark.slow
+def test_link_targets_and_urls_are_never_candidates():
+    text = "Traces go to the [IANA port](https://www.iana.org/ports?search=otel), 4317, see <https://example.org/x_y>."
+    spans = [text[c.start:c.end] for c in span_candidates(text, parse(text))]
+    assert "4317" in spans
+    assert not any("iana.org" in s or "search" in s or "example.org" in s for s in spans)

@@ -79,3 +79,34 @@ def test_structure_aware_units_are_kept_whole():
     question = "How often are the Pods checked by default?"
     assert continuation(question, doc, first, after, ("list_item", "sentence")) == first
     assert continuation(question, doc, first, after, ("sentence", "sentence")) == (first[0], after[1])
+
+
+WRAPPED = """# Probes
+
+By default, the probe sends a request every
+`10` seconds to the container's port and gives up
+after three failures.
+- An item that is
+  wrapped over two lines.
+- Another item.
+"""
+
+
+def test_a_hard_wrapped_sentence_is_one_unit_and_list_items_stay_apart():
+    _doc_, _chunks, texts = _spans(WRAPPED)
+    assert texts[0] == ("By default, the probe sends a request every\n`10` seconds to the container's port and gives "
+                        "up\nafter three failures.")
+    assert "- An item that is\n  wrapped over two lines." in texts
+    assert "- Another item." in texts
+
+
+def test_units_recorded_by_ingestion_are_used_as_they_are():
+    from types import SimpleNamespace
+
+    from rag.answering.units import answer_units
+
+    doc = _doc("Intro line\n- item one\n| a | b |")
+    chunk = SimpleNamespace(sentences=((0, 10), (11, 21), (22, 31)), unit_kinds=("text", "list_item", "table_row"),
+                            start=0, end=31)
+    units = answer_units(chunk, doc)
+    assert [(u.start, u.end, u.kind) for u in units] == [(0, 10, "text"), (11, 21, "list_item"), (22, 31, "table_row")]

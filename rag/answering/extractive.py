@@ -25,7 +25,7 @@ import numpy as np
 from rag.answering.abstention import ABSTAIN_FEATURES, abstain_signals
 from rag.answering.answer_type import has_answer_type, question_type
 from rag.answering.short_answer import Reading, ShortAnswerReader
-from rag.answering.units import answer_spans, continuation
+from rag.answering.units import answer_units, continuation
 from rag.cite.citations import cite
 from rag.retrieval.identifiers import contains_identifier, question_identifiers
 from rag.embedding import Embedder
@@ -59,6 +59,9 @@ class Candidate:
     text: str
     features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
+    parts: tuple[tuple[int, int], ...] = ()  # the stored spans the unit is made of (rag.answering.units)
+    next_span: tuple[int, int] | None = None  # the unit after it in its chunk
+    kinds: tuple[str, str] | None = None  # its and the next unit's kinds, when ingestion records them
 
     def vector(self) -> list[float]:
         return [self.features[name] for name in FEATURES]
@@ -118,12 +121,33 @@ class ExtractiveAnswerer:
         out: list[Candidate] = []
         for passage in passages:
             doc = snapshot.document(passage.chunk.source)
-            for start, end in answer_spans(passage.chunk, doc):
-                key = (doc.source, start, end)
+            units = answer_units(passage.chunk, doc)
+            for i, unit in enumerate(units):
+                key = (doc.source, unit.start, unit.end)
                 if key in seen:
                     continue
                 seen.add(key)
-                out.append(Candidate(passage, start, end, doc.text[start:end]))
+                following = units[i + 1] if i + 1 < len(units) else None
+                out.append(Candidate(passage, unit.start, unit.end, doc.text[unit.start:unit.end], parts=unit.parts,
+                                     next_span=(following.start, following.end) if following else None,
+                                     kinds=(unit.kind, following.kind) if following and unit.kind else None))
+        return out
+
+    def unit_vectors(self, candidates: list[Candidate]) -> np.ndarray:
+        """Unit embeddings: a unit made of several stored spans (the lines of a wrapped sentence) gets the
+        length-weighted mean of their vectors, as a chunk does (rag.store.sentence_table.chunk_vectors)."""
+        if all(len(c.parts) <= 1 for c in candidates):
+            return self.sentence_vectors(candidates)
+        pieces = [Candidate(c.passage, s, e, "") for c in candidates for s, e in (c.parts or ((c.start, c.end),))]
+        vectors = self.sentence_vectors(pieces)
+        out = np.empty((len(candidates), vectors.shape[1]), np.float32)
+        row = 0
+        for i, c in enumerate(candidates):
+            parts = c.parts or ((c.start, c.end),)
+            weights = np.array([e - s for s, e in parts], np.float32)
+            mean = weights @ vectors[row:row + len(parts)]
+            out[i] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+            row += len(parts)
         return out
 
     def sentence_vectors(self, candidates: list[Candidate]) -> np.ndarray:
@@ -167,7 +191,7 @@ class ExtractiveAnswerer:
         kind = question_type(question)
         identifiers = question_identifiers(question)
         qv = question_vector if question_vector is not None else self.embedder.embed_array([question])[0]
-        dense = self.sentence_vectors(candidates) @ qv
+        dense = self.unit_vectors(candidates) @ qv
         max_idf = max(idf.values(), default=1.0) or 1.0
         by_passage: dict[str, tuple[float, float]] = {}
         for cand in candidates:
@@ -212,7 +236,7 @@ class ExtractiveAnswerer:
         best = ranked[0]
         snapshot = self.snapshot_getter()
         doc = snapshot.document(best.passage.chunk.source)
-        span = continuation(question, doc, (best.start, best.end), *_next_unit(best))
+        span = continuation(question, doc, (best.start, best.end), best.next_span, best.kinds)
         reading = None
         if self.reader is not None:
             weights = TermWeights.of(snapshot)
@@ -269,16 +293,6 @@ def _logistic(weights: list[float] | None, vector: list[float]) -> float:
         return 0.0
     bias, *w = weights
     return sigmoid(bias + sum(a * b for a, b in zip(w, vector)))
-
-
-def _next_unit(cand: Candidate) -> tuple[tuple[int, int] | None, tuple[str, str] | None]:
-    """The unit after ``cand`` in its chunk, and both units' kinds when ingestion recorded them."""
-    spans = list(cand.passage.chunk.sentences)
-    kinds = tuple(getattr(cand.passage.chunk, "unit_kinds", ()) or ())
-    for i, (start, end) in enumerate(spans[:-1]):
-        if (start, end) == (cand.start, cand.end):
-            return spans[i + 1], (kinds[i], kinds[i + 1]) if len(kinds) == len(spans) else None
-    return None, None
 
 
 def _overlaps(span: tuple[int, int], cand: Candidate) -> bool:

@@ -173,14 +173,18 @@ class SpanCandidate:
         return [self.features[name] for name in SPAN_FEATURES]
 
 
+_LINK_TARGET = re.compile(r"\]\([^)\s]*\)|<?https?://[^\s)>]+>?|\{\s*#[\w-]+\s*\}")
 _TRIM = " \t\n,;:.(\"'“”"
 
 
 def span_candidates(text: str, doc) -> list[SpanCandidate]:
     """Spans of ``text`` (one unit) that could be a short answer; ``doc`` is spaCy's parse of ``text``."""
     found: dict[tuple[int, int], SpanCandidate] = {}
+    hidden = [m.span() for m in _LINK_TARGET.finditer(text)]  # URLs and Markdown link targets are not answers
 
     def add(start: int, end: int, kind: str) -> None:
+        if any(a < end and start < b for a, b in hidden):
+            return
         while start < end and text[start] in _TRIM:
             start += 1
         while end > start and text[end - 1] in _TRIM.replace(")", "").replace("(", "") + ")":

@@ -14,6 +14,7 @@ verbatim span.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from rag.answering.short_answer import COUNT, QUANTITY, TIME, VALUE, expected_type
 from rag.types import Chunk, Document
@@ -32,15 +33,50 @@ _NEW_ITEM = re.compile(r"\s*(?:[-*+]|\d+[.)])\s")
 _VALUE_KINDS = {VALUE, COUNT, QUANTITY, TIME}
 
 
-def answer_spans(chunk: Chunk, doc: Document) -> list[tuple[int, int]]:
-    """The chunk's units that may be quoted as an answer (all of them once ingestion records unit kinds)."""
+MAX_UNIT_CHARS = 600
+_ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]*]*$")
+
+
+@dataclass(frozen=True)
+class Unit:
+    start: int
+    end: int
+    parts: tuple[tuple[int, int], ...]  # the chunk's spans it is made of (one, or the lines of a wrapped sentence)
+    kind: str | None = None
+
+
+def answer_units(chunk: Chunk, doc: Document) -> list[Unit]:
+    """The chunk's units that may be quoted as an answer, in document order. With structure-aware ingestion
+    (``chunk.unit_kinds``) they are the chunk's spans as they are. Before it, the spans are pysbd sentences cut at
+    line ends, so a sentence of a hard-wrapped Markdown paragraph arrives in pieces: a piece that does not end a
+    sentence is joined with the line that continues it (same paragraph, not a new list item), and lines that are
+    never answer text (headings, front matter, shortcodes, comments, rules, fences) are dropped."""
     spans = list(chunk.sentences or ((chunk.start, chunk.end),))
-    if getattr(chunk, "unit_kinds", ()):
-        return spans
+    kinds = tuple(getattr(chunk, "unit_kinds", ()) or ())
+    if kinds:
+        return [Unit(s, e, ((s, e),), k) for (s, e), k in zip(spans, kinds)]
     front = _FRONT_MATTER.match(doc.text)
     front_end = front.end() if front else 0
     kept = [(s, e) for s, e in spans if s >= front_end and not _NOT_ANSWER.fullmatch(doc.text[s:e].strip())]
-    return kept or spans
+    units: list[Unit] = []
+    for start, end in kept or spans:
+        last = units[-1] if units else None
+        if last is not None and _continues(doc.text, last, start, end):
+            units[-1] = Unit(last.start, end, (*last.parts, (start, end)))
+        else:
+            units.append(Unit(start, end, ((start, end),)))
+    return units
+
+
+def _continues(text: str, unit: Unit, start: int, end: int) -> bool:
+    between = text[unit.end:start]
+    return (between.count("\n") == 1 and not between.strip() and end - unit.start <= MAX_UNIT_CHARS
+            and not _ENDS_SENTENCE.search(text[unit.start:unit.end]) and not _NEW_ITEM.match(text[start:end]))
+
+
+def answer_spans(chunk: Chunk, doc: Document) -> list[tuple[int, int]]:
+    """The (start, end) of each answer unit of the chunk."""
+    return [(u.start, u.end) for u in answer_units(chunk, doc)]
 
 
 def continuation(question: str, doc: Document, span: tuple[int, int], next_span: tuple[int, int] | None,
