@@ -4,9 +4,10 @@
    decision (rag.answering.extractive.ExtractiveAnswerer.decide: the best unit with its continuation), the same
    code `rag ask` runs. The unit scorer keeps the configured (hand-set) weights.
 2. Reader: each span candidate of the cited unit of an answerable factoid question is positive when its SQuAD F1
-   with a gold answer is >= 0.5; a logistic model over rag.answering.short_answer.SPAN_FEATURES is fitted, every
-   corpus weighing the same. Its threshold is the one that maximises the mean dev F1 over the corpora (below it
-   the whole unit is the answer scored).
+   with a short gold answer (at most 6 words; long-form answers such as ClapNQ's train nothing here) is >= 0.5;
+   a logistic model over rag.answering.short_answer.SPAN_FEATURES is fitted, every corpus weighing the same.
+   Its threshold is the one that maximises the mean dev F1 over the corpora (below it the whole unit is the
+   answer scored).
 3. Abstention: with that reader, each question's abstention signals (rag.answering.abstention.ABSTAIN_FEATURES)
    train one logistic model, answerable vs unanswerable, every corpus weighing the same. Its one threshold is the
    highest whose false-refusal rate stays within --max-false-refusal on the dev answerable questions of every
@@ -28,6 +29,8 @@ import numpy as np
 
 from eval.cli import reports_errors
 from eval.metrics import share
+
+SHORT_GOLD_WORDS = 6
 
 
 @dataclass
@@ -95,19 +98,21 @@ def _span_rows(rows: list[Row], reader, idf_of):
     out = []
     for row in rows:
         decision = row.decision
-        if not row.item.answerable or decision.best is None:
+        # Long-form gold answers (ClapNQ's, explanations) are not short answers: those items do not train the reader.
+        golds = [g for g in row.item.answers if len(g.split()) <= SHORT_GOLD_WORDS]
+        if not golds or decision.best is None:
             continue
         text = _unit_text(row)
         candidates = reader.candidates(row.state["query"], text, idf_of(row))
         if candidates:
-            f1s = [max(compute_f1(g, text[c.start:c.end]) for g in row.item.answers) for c in candidates]
-            unit_f1 = max(compute_f1(g, text) for g in row.item.answers)
+            f1s = [max(compute_f1(g, text[c.start:c.end]) for g in golds) for c in candidates]
+            unit_f1 = max(compute_f1(g, text) for g in golds)
             out.append((row, candidates, f1s, unit_f1))
     return out
 
 
 def fit_reader(rows: list[Row], idf_of) -> tuple[list[float], float, dict]:
-    from rag.answering.short_answer import ShortAnswerReader, SPAN_FEATURES
+    from rag.answering.short_answer import SPAN_FEATURES, ShortAnswerReader
 
     probe = ShortAnswerReader([0.0] * (len(SPAN_FEATURES) + 1), 0.0)
     spans = _span_rows(rows, probe, idf_of)
@@ -211,7 +216,7 @@ def _idf_of(row: Row) -> dict[str, float]:
 
 def _fit_all(rows: list[Row], max_false_refusal: float, paths, split, write_to) -> None:
     from rag.answering.abstention import ABSTAIN_FEATURES, logistic
-    from rag.answering.short_answer import ShortAnswerReader, SPAN_FEATURES
+    from rag.answering.short_answer import SPAN_FEATURES, ShortAnswerReader
 
     reader_weights, reader_threshold, reader_dev = fit_reader(rows, _idf_of)
     for row in rows:  # re-decide with the fitted reader: the abstention signals include its probability

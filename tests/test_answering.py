@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.errors import QuestionError
 from rag.answering.extractive import ABSTAIN_TEXT
+from rag.errors import QuestionError
 
 pytestmark = pytest.mark.slow
 

@@ -55,7 +55,8 @@ def test_the_sentence_that_holds_the_default_continues_the_unit():
     after = _unit(doc, "Defaults to `25%`.")
     question = "What is the default surgeLimit?"
     start, end = continuation(question, doc, first, after)
-    assert doc.text[start:end] == "- `surgeLimit` - Sets how many extra Pods may run during an update. Defaults to `25%`."
+    assert doc.text[start:end] == ("- `surgeLimit` - Sets how many extra Pods may run during an update. "
+                                   "Defaults to `25%`.")
     # a question that asks for no value keeps the one sentence
     assert continuation("Why are extra Pods allowed?", doc, first, after) == first
 

@@ -1,14 +1,17 @@
-"""The default answerer: no LLM. It picks the sentence(s) of the retrieved passages that answer the question.
+"""The default answerer: no LLM. It picks the unit of the retrieved passages that answers the question.
 
-Every whole sentence of the top passages (verbatim from the document) is a candidate, described by a few
-features (``FEATURES``): semantic similarity to the question, IDF-weighted and plain coverage of the question's
-content terms, whether it holds a token of the expected answer type (rag.answering.answer_type), the passage's retrieval
-rank and dense score. A logistic model over them scores each sentence (settings ``answer_weights``); the
-abstention threshold (``abstain_threshold``) is fitted on a development split by `rag calibrate`, which can also
-fit the weights and an abstention model (``abstain_weights``); eval/calibration.json records which fits were
-kept. The best sentence is the answer, with a neighbour added only when it also scores close to the best; below
-the threshold the answerer abstains. Sentence vectors come from the index (rag.store.sentence_table), so answering
-needs no model call beyond the question's embedding, which the retrieval step already made.
+Every answer unit of the top passages (verbatim from the document; rag.answering.units: sentences, list items,
+table rows, a wrapped sentence's lines joined) is a candidate, described by a few features (``FEATURES``): semantic
+similarity to the question, IDF-weighted and plain coverage of the question's content terms, whether it holds a
+token of the expected answer type (rag.answering.answer_type), the passage's retrieval rank and dense score, and
+the share of the question's identifiers it contains verbatim. A logistic model over them scores each unit
+(settings ``answer_weights``, hand-set). The best unit is the answer, extended over the sentence that continues
+it when that holds the value asked for, with a neighbour added only when it also scores close to the best. For
+factoid questions the reader (rag.answering.short_answer) picks the short answer inside it. Whether to answer at
+all is one logistic model over transferable signals (rag.answering.abstention; ``abstain_weights`` and
+``abstain_threshold``, fitted by `rag calibrate` on several corpora, eval/calibration.json). Unit vectors come
+from the index (rag.store.sentence_table), so answering needs no model call beyond the question's embedding,
+which the retrieval step already made; spaCy parses only the cited unit and the question.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ from rag.answering.answer_type import has_answer_type, question_type
 from rag.answering.short_answer import Reading, ShortAnswerReader
 from rag.answering.units import answer_units, continuation
 from rag.cite.citations import cite
-from rag.retrieval.identifiers import contains_identifier, question_identifiers
 from rag.embedding import Embedder
+from rag.retrieval.identifiers import contains_identifier, question_identifiers
 from rag.store.snapshot import IndexSnapshot
 from rag.text import content_terms
 from rag.types import Answer, Passage, ShortAnswer

@@ -27,8 +27,8 @@ PERSON, TIME, PLACE, COUNT, QUANTITY, VALUE, ENTITY, NONE = (
     "person", "time", "place", "count", "quantity", "value", "entity", "none")
 FACTOID = (PERSON, TIME, PLACE, COUNT, QUANTITY, VALUE, ENTITY)
 
-SPAN_FEATURES = ("type_fit", "novel", "near", "window", "proximity", "dep", "focus", "role", "verb", "verb_near", "tree_near", "tree_verb", "is_entity", "is_chunk",
-                 "is_literal", "length")
+SPAN_FEATURES = ("type_fit", "novel", "near", "window", "proximity", "dep", "focus", "role", "verb", "verb_near",
+                 "tree_near", "tree_verb", "is_entity", "is_chunk", "is_literal", "length")
 
 _TIME_FOCUS = set("year years century centuries date day days month months decade decades period era time age "
                   "season".split())

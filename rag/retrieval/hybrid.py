@@ -73,7 +73,7 @@ class HybridRetriever(BaseRetriever):
     mode: str = "hybrid"
     mmr: bool = False
     mmr_lambda: float = 0.7
-    weights: tuple[float, float, float] = (1.0, 1.0, 1.0)  # fusion weights (settings.fusion_weights): dense, BM25, exact identifier matches
+    weights: tuple[float, float, float] = (1.0, 1.0, 1.0)  # fusion: dense, BM25, exact identifier matches
     identifier_boost: int = 0  # extra BM25 weight of the question's identifier terms
 
     def retrieve(self, query: str, k: int | None = None, query_vector: np.ndarray | None = None) -> list[Passage]:
