@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.answering.chain import Assistant
+from rag.embedding import Embedder, make_embedder
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.short_answer import ShortAnswerReader
-from rag.embedding import Embedder, make_embedder
 from rag.ingest.indexer import check_compatible
 from rag.retrieval.hybrid import HybridRetriever
 from rag.settings import Settings

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from rag.answering.extractive import ABSTAIN_TEXT
-from rag.answering.prompt import PromptPassage, build_messages, condense_messages, trim_passages
 from rag.cite.citations import cite
-from rag.cite.verify import MarkerRenumberer, Verdict, is_abstention, parse_citations, verify
 from rag.embedding import Embedder
+from rag.answering.extractive import ABSTAIN_TEXT
 from rag.retrieval.followup import contextual_query, is_elliptical
+from rag.answering.prompt import PromptPassage, build_messages, condense_messages, trim_passages
 from rag.settings import Settings
 from rag.store.snapshot import IndexSnapshot
 from rag.timelimit import iterate_with_timeout
 from rag.types import Answer, Citation, Passage
+from rag.cite.verify import MarkerRenumberer, Verdict, is_abstention, parse_citations, verify
 
 CONDENSE_MAX_TOKENS = 64
 # Rewriting a follow-up happens before retrieval, on top of the answer's own timeout, so it gets a small slice.
