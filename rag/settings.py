@@ -60,7 +60,7 @@ class Settings(BaseSettings):
 
     # Extractive answerer and abstention (fitted values; see `rag calibrate`)
     abstain_threshold: float = Field(
-        0.3005, description="Answer confidence below this abstains. Fitted by `rag calibrate` (eval/calibration.json)."
+        0.2891, description="Answer confidence below this abstains. Fitted by `rag calibrate` (eval/calibration.json)."
     )
     answer_weights: list[float] = Field(
         [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0, 2.0],
@@ -69,19 +69,18 @@ class Settings(BaseSettings):
         "(eval/calibration.json).",
     )
     abstain_weights: list[float] | None = Field(
-        [-4.3448, 0.8773, 3.5727, -1.2122, -0.4566, 1.7487, 0.0716, 0.7839, 0.0, 0.2496, -0.2974, 0.2692,
-         0.3735],
+        [-4.3706, 0.885, 3.573, -1.2264, -0.4701, 1.6915, 0.0802, 0.7833, 0.0, 0.3183, -0.3367, 0.1672,
+         0.7604],
         description="Logistic weights of the abstention model (bias, then rag.answering.abstention.ABSTAIN_FEATURES); "
         "unset: the best unit's probability is the confidence. Fitted by `rag calibrate` on several corpora.",
     )
     short_answer_weights: list[float] = Field(
-        [-6.7324, 3.0429, 1.5097, 2.8643, -0.0889, 0.3472, -0.1281, 2.1924, 0.516, -0.649, 2.0169, 0.4926, 2.2752,
-         0.3041, 0.382, 0.825, 0.2588],
+        [-6.6396, 3.282, 1.5686, 3.0629, 0.5525, 0.0586, 1.959, -0.1082, 0.1868, 0.1655, 0.7819, 0.526],
         description="Logistic weights of the short-answer span scorer: bias, then one per feature in "
         "rag.answering.short_answer.SPAN_FEATURES. Fitted by `rag calibrate`.",
     )
     short_answer_threshold: float = Field(
-        0.048, ge=0.0, le=1.0, description="Best span probability needed to give a short answer. Fitted by "
+        0.011, ge=0.0, le=1.0, description="Best span probability needed to give a short answer. Fitted by "
         "`rag calibrate`.")
     max_answer_sentences: int = Field(2, ge=1, le=5)
 

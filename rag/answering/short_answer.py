@@ -4,11 +4,11 @@
    a time, a place, a count, a quantity, a value (an option, a default, a port, a field...), any entity ("what
    river ..."), or none (why / how-to / yes-no / definitions: no short answer).
 2. ``span_candidates`` lists the spans of one unit that could be that answer: spaCy entities and noun phrases
-   (en_core_web_sm, run on this one unit only), inline code spans, quoted values, numbers with their units,
-   identifiers (camelCase, snake_case, dotted, --flags, paths).
+   (en_core_web_sm's tagger and entity recogniser, run on this one unit only), inline code spans, quoted values,
+   numbers with their units, identifiers (camelCase, snake_case, dotted, --flags, paths).
 3. ``span_features`` describes each span by transferable signals (does its kind fit the expected type, is it new
-   to the question, how close does it sit to the question's words, is it an argument of a verb the question
-   uses); a logistic model over them (settings ``short_answer_weights``, fitted by `rag calibrate`) scores it.
+   to the question, how close does it sit to the question's words and verbs, does it name the question's focus
+   noun); a logistic model over them (settings ``short_answer_weights``, fitted by `rag calibrate`) scores it.
 The best span is the short answer when its score reaches ``short_answer_threshold``; offsets are absolute, so
 ``doc.text[start:end] == text``.
 """
@@ -27,8 +27,8 @@ PERSON, TIME, PLACE, COUNT, QUANTITY, VALUE, ENTITY, NONE = (
     "person", "time", "place", "count", "quantity", "value", "entity", "none")
 FACTOID = (PERSON, TIME, PLACE, COUNT, QUANTITY, VALUE, ENTITY)
 
-SPAN_FEATURES = ("type_fit", "novel", "near", "window", "proximity", "dep", "focus", "role", "verb", "verb_near",
-                 "tree_near", "tree_verb", "is_entity", "is_chunk", "is_literal", "length")
+SPAN_FEATURES = ("type_fit", "novel", "near", "window", "proximity", "focus", "verb_near", "is_entity", "is_chunk",
+                 "is_literal", "length")
 
 _TIME_FOCUS = set("year years century centuries date day days month months decade decades period era time age "
                   "season".split())
@@ -178,7 +178,7 @@ _TRIM = " \t\n,;:.(\"'“”"
 
 
 def span_candidates(text: str, doc) -> list[SpanCandidate]:
-    """Spans of ``text`` (one unit) that could be a short answer; ``doc`` is spaCy's parse of ``text``."""
+    """Spans of ``text`` (one unit) that could be a short answer; ``doc`` is spaCy's tagging of ``text``."""
     found: dict[tuple[int, int], SpanCandidate] = {}
     hidden = [m.span() for m in _LINK_TARGET.finditer(text)]  # URLs and Markdown link targets are not answers
 
@@ -208,100 +208,56 @@ def span_candidates(text: str, doc) -> list[SpanCandidate]:
         between = text[a.end_char:b.start_char]
         if a.label_ == b.label_ and re.fullmatch(r"\s*(,|and|or|, and|, or)\s*", between):
             add(a.start_char, b.end_char, a.label_)
-    for chunk in doc.noun_chunks:
-        add(chunk.start_char, chunk.end_char, "chunk")
-        if chunk[0].pos_ in {"DET", "PRON"} and len(chunk) > 1:
-            add(chunk[1].idx, chunk.end_char, "chunk")
-        subtree = list(chunk.root.subtree)
-        if 1 < len(subtree) <= 10 and subtree[-1].i > chunk.end - 1:  # the noun phrase with its attachments
-            add(subtree[0].idx, subtree[-1].idx + len(subtree[-1]), "chunk")
+    for lo, hi in noun_phrases(doc):
+        add(doc[lo].idx, doc[hi - 1].idx + len(doc[hi - 1]), "chunk")
     return list(found.values())
 
 
-_SUBJ = {"nsubj", "nsubjpass", "csubj", "expl"}
-_OBJ = {"dobj", "pobj", "attr", "dative", "oprd", "obj", "appos", "npadvmod"}
+_NP_BODY = {"ADJ", "NOUN", "PROPN", "NUM"}
+_NP_HEAD = {"NOUN", "PROPN"}
 
 
-def _role(token) -> str:
-    dep = token.dep_
-    if dep in _SUBJ:
-        return "subj"
-    if dep in _OBJ:
-        return "obj"
-    if dep == "pobj" and token.head.dep_ == "agent":  # "patronised by Robert": the agent is the active subject
-        return "subj"
-    if dep in _OBJ:
-        return "obj"
-    if dep in {"compound", "amod", "nmod", "poss", "conj"}:
-        return _role(token.head) if token.head.i != token.i else "other"
-    return "other"
-
-
-def _same_verb(lemma: str, other: str) -> bool:
-    """Lemmas of one verb, allowing spelling and derivation variants (patronize/patronise, marry/marriage)."""
-    return lemma == other or (len(lemma) >= 5 and len(other) >= 5 and lemma[:5] == other[:5])
-
-
-def _governing_verbs(token, limit: int = 3) -> list:
-    """The verbs a token hangs from, nearest first (through prepositions, agents and noun heads)."""
-    out = []
-    node = token
-    for _ in range(limit):
-        if node.head.i == node.i:
-            break
-        node = node.head
-        if node.pos_ in {"VERB", "AUX"}:
-            out.append(node)
+def noun_phrases(doc) -> list[tuple[int, int]]:
+    """Noun phrases from the part-of-speech tags alone (no parser: it would cost as much again as tagging and
+    entities together): maximal runs of adjectives, nouns and numbers ending in a noun, with and without a
+    leading determiner, and two of them joined by "of" ("the first half of the 10th century")."""
+    tokens = list(doc)
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(tokens):
+        if tokens[i].pos_ in _NP_BODY or (tokens[i].pos_ == "DET" and i + 1 < len(tokens)):
+            j = i + 1 if tokens[i].pos_ == "DET" else i
+            while j < len(tokens) and (tokens[j].pos_ in _NP_BODY or tokens[j].text in {"-", "'s", "’s"}):
+                j += 1
+            last = j - 1
+            while last >= i and tokens[last].pos_ not in _NP_HEAD:
+                last -= 1
+            if last >= i and last >= (i + 1 if tokens[i].pos_ == "DET" else i):
+                runs.append((i, last + 1))
+                if tokens[i].pos_ == "DET":
+                    runs.append((i + 1, last + 1))
+                i = max(j, i + 1)
+                continue
+        i += 1
+    out = list(runs)
+    for (a, b), (c, d) in zip(runs, runs[1:]):
+        if c == b + 1 and tokens[b].lower_ == "of" and d - a <= 10:
+            out.append((a, d))
     return out
 
 
-def question_role(qdoc) -> tuple[str | None, str | None]:
-    """The grammatical role of the question's wh-phrase ("Who ruled X?" -> subj) and the lemma of its verb."""
-    wh = next((t for t in qdoc if t.tag_ in {"WP", "WP$", "WDT", "WRB"}), None)
-    if wh is None:
-        return None, None
-    node = wh.head if wh.dep_ in {"det", "poss"} else wh
-    verb = node.head
-    while verb.pos_ not in {"VERB", "AUX"} and verb.head.i != verb.i:
-        verb = verb.head
-    lemma = verb.lemma_.lower() if verb.pos_ in {"VERB", "AUX"} else None
-    return _role(node), None if lemma in {"be", "have", "do"} else lemma
-
-
-def _tree_distances(doc, sources: list[int]) -> list[float]:
-    """Distance of every token to the nearest source token along the dependency tree (inf when none)."""
-    dist = [float("inf")] * len(doc)
-    queue = list(sources)
-    for i in sources:
-        dist[i] = 0
-    while queue:
-        nxt = []
-        for i in queue:
-            token = doc[i]
-            for other in (token.head, *token.children):
-                if dist[other.i] > dist[i] + 1:
-                    dist[other.i] = dist[i] + 1
-                    nxt.append(other.i)
-        queue = nxt
-    return dist
-
-
 def span_features(info: QuestionInfo, text: str, doc, candidates: list[SpanCandidate],
-                  idf: dict[str, float] | None = None, qdoc=None) -> None:
-    """Fill each candidate's features (SPAN_FEATURES). ``idf`` weighs the question's terms (default: equally);
-    ``qdoc`` is spaCy's parse of the question (for the wh-phrase's role and verb)."""
-    q_role, q_verb = question_role(qdoc) if qdoc is not None else (None, None)
+                  idf: dict[str, float] | None = None) -> None:
+    """Fill each candidate's features (SPAN_FEATURES). ``idf`` weighs the question's terms (default: equally)."""
     tokens = list(doc)
     stems = [stem(fold(t.text)) for t in tokens]
     weight = {t: (idf or {}).get(t, 1.0) for t in info.terms}
     total = sum(weight.values()) or 1.0
     matches = [i for i, s in enumerate(stems) if s in weight]
+    verbs = [i for i in matches if tokens[i].pos_ == "VERB"]  # the question's verbs, as the unit uses them
     fits = _FIT.get(info.kind, {})
     ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
     focus = stem(info.focus) if info.focus else None
-    verb_at = [t.i for t in tokens if q_verb and _same_verb(t.lemma_.lower(), q_verb)]
-    tree = _tree_distances(doc, matches)
-    tree_verb = _tree_distances(doc, verb_at)
     for cand in candidates:
         span = doc.char_span(cand.start, cand.end, alignment_mode="expand")
         lo, hi = (span.start, span.end) if span is not None else (0, len(tokens))
@@ -314,14 +270,10 @@ def span_features(info: QuestionInfo, text: str, doc, candidates: list[SpanCandi
         for i in outside:
             d = lo - i if i < lo else i - hi + 1
             closeness[stems[i]] = max(closeness.get(stems[i], 0.0), math.exp(-d / 4.0))
-        head = span.root.head if span is not None else None
-        heads = {head, head.head} if head is not None else set()
-        dep = any(h.i not in range(lo, hi) and stem(fold(h.text)) in weight for h in heads)
+        verb_distance = min((lo - i if i < lo else i - hi + 1) for i in verbs if i < lo or i >= hi) \
+            if any(i < lo or i >= hi for i in verbs) else None
         around = set(stems[max(0, lo - 3):lo]) | set(stems[hi:hi + 1])
         inner = [lab for s, e, lab in ents if s >= cand.start and e <= cand.end]
-        root = span.root if span is not None else None
-        governing = {t.i for t in _governing_verbs(root)} if root is not None else set()
-        verb_distance = min((abs(lo - i) if i < lo else abs(i - hi + 1)) for i in verb_at) if verb_at else None
         type_fit = max([fits.get(k, 0.0) for k in cand.kinds] + [0.9 * fits.get(lab, 0.0) for lab in inner])
         cand.features = {
             "type_fit": type_fit,
@@ -329,13 +281,8 @@ def span_features(info: QuestionInfo, text: str, doc, candidates: list[SpanCandi
             "near": 1.0 / (1.0 + distance) if distance is not None else 0.0,
             "window": sum(weight[t] for t in near_terms) / total,
             "proximity": sum(weight[t] * c for t, c in closeness.items()) / total,
-            "dep": 1.0 if dep else 0.0,
             "focus": 1.0 if focus and (focus in span_terms or focus in around) else 0.0,
-            "role": 1.0 if root is not None and q_role and _role(root) == q_role else 0.0,
-            "verb": 1.0 if governing & set(verb_at) else 0.0,
             "verb_near": 1.0 / (1.0 + verb_distance) if verb_distance is not None else 0.0,
-            "tree_near": _tree_score(tree, root, lo, hi),
-            "tree_verb": _tree_score(tree_verb, root, lo, hi),
             "is_entity": 1.0 if cand.kinds & _ENTITY_KINDS or inner else 0.0,
             "is_chunk": 1.0 if cand.kinds == {"chunk"} else 0.0,
             "is_literal": 1.0 if cand.kinds & _LITERAL_KINDS else 0.0,
@@ -343,23 +290,13 @@ def span_features(info: QuestionInfo, text: str, doc, candidates: list[SpanCandi
         }
 
 
-def _tree_score(dist: list[float], root, lo: int, hi: int) -> float:
-    """1 / (1 + dependency distance from the span's root to the nearest source token outside the span)."""
-    if root is None:
-        return 0.0
-    inside = [dist[i] for i in range(lo, hi)]
-    if any(d == 0 for d in inside):  # a source inside the span: measure from the root's own position
-        return 0.0
-    d = dist[root.i]
-    return 1.0 / (1.0 + d) if d != float("inf") else 0.0
-
-
 @lru_cache(maxsize=2048)
 def parse(text: str):
-    """spaCy's parse of one unit or question (cached: the same units come back across questions)."""
+    """spaCy's tagging and entities of one unit (cached: the same units come back across questions); the parser
+    and the lemmatizer are skipped, which halves the cost."""
     from rag.nlp import nlp
 
-    return nlp()(text)
+    return nlp()(text, disable=["parser", "lemmatizer"])
 
 
 @dataclass
@@ -392,7 +329,7 @@ class ShortAnswerReader:
             return []
         doc = parse(text)
         found = span_candidates(text, doc)
-        span_features(info, text, doc, found, idf, parse(question))
+        span_features(info, text, doc, found, idf)
         bias, *w = self.weights
         for cand in found:
             cand.score = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, bias + sum(
