@@ -95,3 +95,14 @@ def test_link_targets_and_urls_are_never_candidates():
     spans = [text[c.start:c.end] for c in span_candidates(text, parse(text))]
     assert "4317" in spans
     assert not any("iana.org" in s or "search" in s or "example.org" in s for s in spans)
+
+
+@pytest.mark.slow
+def test_a_long_unit_is_read_around_the_question_terms_with_offsets_into_the_whole_unit():
+    settings = Settings(_env_file=None)
+    reader = ShortAnswerReader(settings.short_answer_weights, settings.short_answer_threshold)
+    filler = "The valley was quiet and the fields were green for many miles around the old mill. " * 6
+    unit = filler + "The stone bridge over the Tamar was designed by Isambard Kingdom Brunel in 1853. " + filler
+    reading = reader.read("Who designed the stone bridge over the Tamar?", unit)
+    assert reading.span is not None
+    assert unit[reading.span.start:reading.span.end] == "Isambard Kingdom Brunel"

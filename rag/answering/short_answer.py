@@ -290,6 +290,28 @@ def span_features(info: QuestionInfo, text: str, doc, candidates: list[SpanCandi
         }
 
 
+WINDOW_CHARS = 360
+
+
+def reading_window(text: str, terms: frozenset[str]) -> tuple[int, int]:
+    """The part of a long unit the reader tags: the WINDOW_CHARS-character stretch (cut at spaces) holding the
+    most question terms. spaCy's cost grows with the text and answers sit next to the question's words; a unit of a
+    few sentences or a long list item would otherwise cost more than the rest of the answer."""
+    if len(text) <= WINDOW_CHARS:
+        return 0, len(text)
+    hits = [m.start() for m in re.finditer(r"[^\W_]+(?:[-'’][^\W_]+)*", text)
+            if content_terms(m.group()) and content_terms(m.group())[0] in terms]
+    best, start = -1, 0
+    for anchor in hits or [0]:
+        lo = max(0, min(anchor - WINDOW_CHARS // 2, len(text) - WINDOW_CHARS))
+        count = sum(lo <= h < lo + WINDOW_CHARS for h in hits)
+        if count > best:
+            best, start = count, lo
+    lo = text.rfind(" ", 0, start) + 1 if start > 0 else 0
+    hi = text.find(" ", lo + WINDOW_CHARS)
+    return lo, hi if hi >= 0 else len(text)
+
+
 @lru_cache(maxsize=2048)
 def parse(text: str):
     """spaCy's tagging and entities of one unit (cached: the same units come back across questions); the parser
@@ -327,11 +349,14 @@ class ShortAnswerReader:
         info = expected_type(question)
         if info.kind == NONE or not text.strip():
             return []
-        doc = parse(text)
-        found = span_candidates(text, doc)
-        span_features(info, text, doc, found, idf)
+        lo, hi = reading_window(text, info.terms)
+        window = text[lo:hi]
+        doc = parse(window)
+        found = span_candidates(window, doc)
+        span_features(info, window, doc, found, idf)
         bias, *w = self.weights
         for cand in found:
+            cand.start, cand.end = cand.start + lo, cand.end + lo
             cand.score = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, bias + sum(
                 a * b for a, b in zip(w, cand.vector()))))))
         return found
