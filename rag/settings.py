@@ -60,7 +60,7 @@ class Settings(BaseSettings):
 
     # Extractive answerer and abstention (fitted values; see `rag calibrate`)
     abstain_threshold: float = Field(
-        0.2891, description="Answer confidence below this abstains. Fitted by `rag calibrate` (eval/calibration.json)."
+        0.2427, description="Answer confidence below this abstains. Fitted by `rag calibrate` (eval/calibration.json)."
     )
     answer_weights: list[float] = Field(
         [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0, 2.0],
