@@ -289,5 +289,6 @@ def _fit_threshold_only(rows: list[Row], settings, max_false_refusal, paths, spl
         "abstain_threshold": threshold,
         "fit_on": {"gold": [str(p) for p in paths], "split": split, "questions": len(rows)},
         "dev": _dev_rates(pooled_a, pooled_u, threshold),
+        "dev_per_corpus": {c: _dev_rates(a, u, threshold) for c, (a, u) in groups.items()},
     }
     _emit(result, write_to)
