@@ -111,3 +111,11 @@ def test_units_recorded_by_ingestion_are_used_as_they_are():
                             start=0, end=31)
     units = answer_units(chunk, doc)
     assert [(u.start, u.end, u.kind) for u in units] == [(0, 10, "text"), (11, 21, "list_item"), (22, 31, "table_row")]
+
+
+def test_answer_text_of_a_unit_reads_as_one_line_with_a_marker_per_sentence():
+    from rag.answering.extractive import cited_text
+
+    quote = "The probe sends a request every\n`10` seconds. Defaults to `3`\nfailures."
+    assert cited_text(quote, 2) == "The probe sends a request every `10` seconds. [2] Defaults to `3` failures. [2]"
+    assert cited_text("One sentence only.", 1) == "One sentence only. [1]"

@@ -17,6 +17,7 @@ which the retrieval step already made; spaCy parses only the cited unit and the 
 from __future__ import annotations
 
 import math
+import re
 import threading
 import weakref
 from collections import OrderedDict
@@ -272,7 +273,7 @@ class ExtractiveAnswerer:
         parts = []
         for n, (cand, (start, end)) in enumerate(chosen, start=1):
             citations.append(cite(n, cand.passage, start, end, cand.score, snapshot))
-            parts.append(f"{doc.text[start:end] if cand is best else cand.text} [{n}]")
+            parts.append(cited_text(doc.text[start:end], n))
         return Answer(question=question, answer=" ".join(parts), abstained=False, citations=citations,
                       passages=passages, confidence=decision.confidence,
                       short_answer=self._short_answer(decision, doc.source))
@@ -296,6 +297,16 @@ def _logistic(weights: list[float] | None, vector: list[float]) -> float:
         return 0.0
     bias, *w = weights
     return sigmoid(bias + sum(a * b for a, b in zip(w, vector)))
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"“(\[`*A-Z0-9])")
+
+
+def cited_text(quote: str, n: int) -> str:
+    """A unit as answer text: its line breaks as spaces (a wrapped Markdown sentence reads as one line), and the
+    marker [n] after each of its sentences, so every sentence of a multi-sentence unit carries its citation."""
+    flat = " ".join(quote.split())
+    return " ".join(f"{piece} [{n}]" for piece in _SENTENCE_BREAK.split(flat) if piece)
 
 
 def _overlaps(span: tuple[int, int], cand: Candidate) -> bool:
