@@ -70,3 +70,22 @@ def test_weighted_fusion():
     assert rrf_fuse([[1, 2], [2, 1]], 60)[0][0] == 1
     assert rrf_fuse([[1, 2], [2, 1]], 60, [1.0, 1.5])[0][0] == 2
     assert rrf_fuse([[1, 2], [2, 1], [3]], 60, [1.0, 1.0, 0.0])[-1] == (3, 0.0)
+
+
+def test_the_passage_naming_the_identifier_is_retrieved_first(make_settings, fake_embedder, tmp_path):
+    from rag.ingest.indexer import index_paths
+    from rag.services import build_services
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    filler = "The scheduler places workloads on nodes and the controller keeps replicas running. " * 3
+    (corpus / "a.md").write_text(filler + "Rolling updates replace replicas gradually to keep the service up.\n")
+    (corpus / "b.md").write_text(filler + "The surgeLimitPercent field caps extra replicas during rolling updates.\n")
+    (corpus / "c.md").write_text(filler + "Replicas are replaced during updates; the rollout is gradual.\n")
+    settings = make_settings(chunk_size=400, chunk_overlap=40)
+    index_paths([corpus], settings, embedder=fake_embedder)
+    services = build_services(settings, embedder=fake_embedder)
+    passages = services.assistant.retrieve("What does surgeLimitPercent cap during rolling updates of replicas?")
+    assert passages[0].chunk.source.endswith("b.md")
+    assert passages[0].bm25_rank == 1 and passages[0].dense_rank is not None
+    assert all(p.dense_rank is None or p.dense_rank >= 1 for p in passages)
