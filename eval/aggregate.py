@@ -13,7 +13,7 @@ from typing import Any
 from eval.metrics import mean, percentile, share
 
 RETRIEVAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")
-ANSWER_KEYS = ("exact_match", "f1", "contains")
+ANSWER_KEYS = ("exact_match", "f1", "contains", "text_f1")
 
 
 def summarize(records: Sequence[dict[str, Any]], depth: int = 10) -> dict[str, Any]:

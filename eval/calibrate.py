@@ -1,22 +1,28 @@
-"""`rag calibrate`: fit the extractive answerer's sentence scorer and its abstention model on a dev split.
+"""`rag calibrate`: fit the short-answer reader and the abstention model on the dev splits of several corpora.
 
-1. For every dev question, the chain's own retrieval gives the passages and the answerer its candidate sentences
-   and features (the same code `rag ask` runs). A candidate is positive when it contains a gold answer (SQuAD
-   normalisation) — that trains the sentence model (logistic regression over rag.answering.extractive.FEATURES).
-2. With that model, each question's best sentence gives the abstention features (ABSTAIN_FEATURES in
-   rag.answering.extractive);
-   answerable vs unanswerable trains the abstention model.
-3. The threshold is the one that refuses the most unanswerable dev questions while keeping false refusals on the
-   answerable dev questions at or under --max-false-refusal.
-The fitted numbers are printed as RAG_* settings (and written with --write), to be put in rag/settings.py.
+1. For every dev question of every gold set, the chain's own retrieval gives the passages and the answerer its
+   decision (rag.answering.extractive.ExtractiveAnswerer.decide: the best unit with its continuation), the same
+   code `rag ask` runs. The unit scorer keeps the configured (hand-set) weights.
+2. Reader: each span candidate of the cited unit of an answerable factoid question is positive when its SQuAD F1
+   with a short gold answer (at most 6 words; long-form answers such as ClapNQ's train nothing here) is >= 0.5;
+   a logistic model over rag.answering.short_answer.SPAN_FEATURES is fitted, every corpus weighing the same.
+   Its threshold is the one that maximises the mean dev F1 over the corpora (below it the whole unit is the
+   answer scored).
+3. Abstention: with that reader, each question's abstention signals (rag.answering.abstention.ABSTAIN_FEATURES)
+   train one logistic model, answerable vs unanswerable, every corpus weighing the same. Its one threshold is the
+   highest whose false-refusal rate stays within --max-false-refusal on the dev answerable questions of every
+   corpus. No per-corpus threshold.
+The fitted numbers are printed as RAG_* settings (and written with --write), to be put in rag/settings.py;
+eval/calibration.json records the fits.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 
 import click
 import numpy as np
@@ -24,122 +30,224 @@ import numpy as np
 from eval.cli import reports_errors
 from eval.metrics import share
 
+SHORT_GOLD_WORDS = 6
 
-def collect(services, items):
-    """Per question: (item, candidate sentences with their features, labels 1 = holds a gold answer)."""
-    from eval.squad import normalize_answer
 
+@dataclass
+class Row:
+    corpus: str
+    item: object  # eval.gold_io.GoldItem
+    state: dict  # the chain's state after retrieval (query, query_vector, passages)
+    decision: object = None  # rag.answering.extractive.Decision
+    snapshot: object = None  # the index the question was answered from
+    answerer: object = None  # its extractive answerer
+
+
+def collect(services, items, corpus: str) -> list[Row]:
+    """One prepare + retrieval per question, as the chain runs it, then the answerer's decision."""
     answerer = services.assistant.answerers["extractive"]
-    questions = []
+    rows = []
     for item in items:
-        # One prepare + retrieval, as the chain runs it: the same (possibly rewritten) query and its vector.
         state = services.assistant.retrieve_state(item.question, history=item.history)
-        candidates = answerer.candidates(state.query, state.passages)
-        answerer.featurize(state.query, candidates, state.query_vector)
-        golds = [normalize_answer(a) for a in item.answers if normalize_answer(a)]
-        labels = [int(any(g in normalize_answer(c.text) for g in golds)) for c in candidates]
-        questions.append((item, candidates, labels))
-    return questions
+        rows.append(Row(corpus, item, state, answerer.decide(state.query, state.passages,
+                                                             state.query_vector)))
+    return rows
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = 1.0, balanced: bool = False) -> list[float]:
-    """Logistic regression; unbalanced keeps the outputs calibrated probabilities (the sentence model's scores
-    are compared with each other and with the threshold), balanced suits the abstention model, whose threshold
-    is chosen afterwards anyway."""
+def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = 1.0, balanced: bool = False,
+                 weight: np.ndarray | None = None) -> list[float]:
+    """Logistic regression: [bias, *weights]; ``balanced`` weighs the classes equally, ``weight`` the samples."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced" if balanced else None)
-    model.fit(x, y)
+    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced" if balanced else None)
+    model.fit(x, y, sample_weight=weight)
     # sklearn ships no annotations; pyright infers intercept_ as ndarray | float from liblinear's no-intercept
     # branch, but with fit_intercept (the default) it is an ndarray of shape (1,).
     intercept = model.intercept_[0]  # pyright: ignore[reportIndexIssue]
     return [round(float(intercept), 4), *[round(float(w), 4) for w in model.coef_[0]]]
 
 
-def _no_store_view() -> NoReturn:
-    """The store getter of the scorers below: they only score features already computed (probability,
-    abstain_vector, confidence), which never read the store."""
-    raise RuntimeError("the calibration scorer reads no store view; its features come from collect()")
-
-
 def choose_threshold(conf_answerable: list[float], conf_unanswerable: list[float], max_false_refusal: float) -> float:
     """The highest threshold whose false-refusal rate on answerable questions stays within the budget."""
-    candidates = sorted(set(conf_answerable) | set(conf_unanswerable) | {0.0})
+    return choose_joint_threshold({"all": (conf_answerable, conf_unanswerable)}, max_false_refusal)
+
+
+def choose_joint_threshold(groups: dict[str, tuple[list[float], list[float]]], max_false_refusal: float) -> float:
+    """One threshold for several corpora: the highest whose false-refusal rate stays within the budget on the
+    answerable questions of every corpus, moved halfway down to the next lower answerable confidence."""
+    answerable = [c for a, _ in groups.values() for c in a]
+    candidates = sorted(set(answerable) | {c for _, u in groups.values() for c in u} | {0.0})
     best = 0.0
     for t in candidates:
-        false_refusal = np.mean([c < t for c in conf_answerable]) if conf_answerable else 0.0
-        if false_refusal <= max_false_refusal:
+        if all(np.mean([c < t for c in a]) <= max_false_refusal for a, _ in groups.values() if a):
             best = t
-    # halfway to the next lower answerable confidence, so the boundary is not on a training point
-    lower = [c for c in conf_answerable if c < best]
+    lower = [c for c in answerable if c < best]
     return round((best + max(lower)) / 2, 4) if lower else round(best, 4)
+
+
+def _corpus_weights(rows: list[Row], keep) -> np.ndarray:
+    """Sample weights under which every corpus weighs the same, whatever its size."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        if keep(row):
+            counts[row.corpus] = counts.get(row.corpus, 0) + 1
+    return np.array([1.0 / counts[row.corpus] for row in rows if keep(row)]) * len(rows)
+
+
+def _span_rows(rows: list[Row], reader, idf_of):
+    """(row, unit text, span candidates, F1 of each with the gold answers) for answerable factoid questions."""
+    from eval.squad import compute_f1
+
+    out = []
+    for row in rows:
+        decision = row.decision
+        # Long-form gold answers (ClapNQ's, explanations) are not short answers: those items do not train the reader.
+        golds = [g for g in row.item.answers if len(g.split()) <= SHORT_GOLD_WORDS]
+        if not golds or decision.best is None:
+            continue
+        text = _unit_text(row)
+        candidates = reader.candidates(row.state.query, text, idf_of(row))
+        if candidates:
+            f1s = [max(compute_f1(g, text[c.start:c.end]) for g in golds) for c in candidates]
+            unit_f1 = max(compute_f1(g, text) for g in golds)
+            out.append((row, candidates, f1s, unit_f1))
+    return out
+
+
+def fit_reader(rows: list[Row], idf_of) -> tuple[list[float], float, dict]:
+    from rag.answering.short_answer import SPAN_FEATURES, ShortAnswerReader
+
+    probe = ShortAnswerReader([0.0] * (len(SPAN_FEATURES) + 1), 0.0)
+    spans = _span_rows(rows, probe, idf_of)
+    x, y, w = [], [], []
+    per_corpus: dict[str, int] = {}
+    for row, _cands, _f1s, _ in spans:
+        per_corpus[row.corpus] = per_corpus.get(row.corpus, 0) + 1
+    for row, cands, f1s, _ in spans:
+        for cand, f1 in zip(cands, f1s):
+            x.append(cand.vector())
+            y.append(int(f1 >= 0.5))
+            w.append(1.0 / (per_corpus[row.corpus] * len(cands)))
+    weights = fit_logistic(np.array(x), np.array(y), weight=np.array(w) * len(x))
+    reader = ShortAnswerReader(weights, 0.0)
+    scored = []
+    for row, _cands, f1s, unit_f1 in spans:
+        fresh = reader.candidates(row.state.query, _unit_text(row), idf_of(row))
+        best = max(range(len(fresh)), key=lambda i: (fresh[i].score, -(fresh[i].end - fresh[i].start)))
+        scored.append((row.corpus, fresh[best].score, f1s[best], unit_f1))
+    thresholds = sorted({0.0} | {round(p, 3) for _, p, _, _ in scored})
+    corpora = sorted({c for c, *_ in scored})
+
+    def mean_f1(t: float) -> float:
+        return float(np.mean([np.mean([f1 if p >= t else unit for c2, p, f1, unit in scored if c2 == c])
+                              for c in corpora]))
+
+    threshold = max(thresholds, key=lambda t: (round(mean_f1(t), 4), -t))
+    dev = {c: round(float(np.mean([f1 if p >= threshold else unit for c2, p, f1, unit in scored if c2 == c])), 4)
+           for c in corpora}
+    return weights, threshold, {"answered_factoid_f1": dev, "questions": len(spans), "candidates": len(x),
+                                "positives": int(sum(y))}
+
+
+def _unit_text(row: Row) -> str:
+    doc = row.snapshot.document(row.decision.best.passage.chunk.source)
+    return doc.text[row.decision.span[0]:row.decision.span[1]]
 
 
 @click.command("calibrate")
 @click.argument("gold", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--corpus", "corpora", nargs=2, multiple=True, type=click.Path(path_type=Path),
+              metavar="GOLD PATH", help="Index PATH for the gold file GOLD (repeatable; cached under --cache-dir).")
 @click.option("--split", type=click.Choice(["dev", "test", "all"]), default="dev", show_default=True)
 @click.option("--max-false-refusal", type=click.FloatRange(0, 1), default=0.08, show_default=True,
-              help="False-refusal budget on the dev answerable questions.")
+              help="False-refusal budget on the dev answerable questions of every corpus.")
 @click.option("--write", "write_to", type=click.Path(path_type=Path), help="Also write the fitted values as JSON.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Dataset corpus cache (as rag eval).")
 @click.option("--threshold-only", is_flag=True,
               help="Keep the configured weights; fit only the abstention threshold.")
 @reports_errors
-def calibrate(gold, split, max_false_refusal, write_to, cache_dir, threshold_only):
-    """Fit answer-sentence and abstention weights on the dev split of GOLD (default: seeds + SQuAD v2 slice)."""
-    from eval.session import DEFAULT_CACHE, default_gold_files, prepare_index, read_datasets, select
-    from rag.answering.extractive import ABSTAIN_FEATURES, FEATURES
+def calibrate(gold, corpora, split, max_false_refusal, write_to, cache_dir, threshold_only):
+    """Fit the short-answer reader and the abstention model jointly on the dev split of every GOLD
+    (default: seeds + SQuAD v2 slice)."""
+    from eval.session import DEFAULT_CACHE, default_gold_files
     from rag.embedding import make_embedder
     from rag.runtime import configure
-    from rag.services import build_services
     from rag.settings import load_settings
 
     settings = load_settings()
     configure(settings)
     paths = list(gold) or [p for p in default_gold_files() if p.name == "seeds.jsonl"] + _squad_default()
+    extra = {Path(g).resolve(): Path(c) for g, c in corpora}
     embedder = make_embedder(settings)
-    rows = []
-    for path in paths:
-        with contextlib.ExitStack() as stack:
-            datasets = read_datasets([path], cache_dir or DEFAULT_CACHE)
-            items = select([i for d in datasets for i in d.items], split)
-            run_settings = prepare_index(stack, settings, embedder, datasets, [], None, False)
-            services = build_services(run_settings, embedder=embedder)
-            rows.extend(collect(services, items))
-            click.echo(f"{path}: {len(items)} {split} questions", err=True)
+    rows: list[Row] = []
+    with contextlib.ExitStack() as stack:
+        for path in paths:
+            rows.extend(_rows_for(stack, path, extra.get(Path(path).resolve()), settings, embedder, split,
+                                  Path(cache_dir or DEFAULT_CACHE)))
+        if threshold_only:
+            _fit_threshold_only(rows, settings, max_false_refusal, paths, split, write_to)
+            return
+        _fit_all(rows, max_false_refusal, paths, split, write_to)
 
-    if threshold_only:
-        _fit_threshold_only(rows, settings, embedder, max_false_refusal, paths, split, write_to)
-        return
-    x = np.array([c.vector() for item, cands, _labels in rows if item.answerable for c in cands])
-    y = np.array([label for item, _cands, labels in rows if item.answerable for label in labels])
-    sentence_weights = fit_logistic(x, y)
 
-    from rag.answering.extractive import ExtractiveAnswerer
+def _rows_for(stack, path: Path, corpus: Path | None, settings, embedder, split: str, cache: Path) -> list[Row]:
+    from eval.session import index_key, prepare_index, read_datasets, select
+    from rag.services import build_services
 
-    scorer = ExtractiveAnswerer(embedder, _no_store_view, 0.0, weights=sentence_weights)
-    bests = []
-    for item, cands, _ in rows:
-        if not cands:
-            continue
-        for c in cands:
-            c.score = scorer.probability(c.vector())
-        bests.append((item, max(cands, key=lambda c: c.score)))
-    abstain_weights = fit_logistic(np.array([scorer.abstain_vector(best) for _, best in bests]),
-                                   np.array([int(item.answerable) for item, _ in bests]), balanced=True)
-    scorer.abstain_weights = abstain_weights
-    answerable = [scorer.confidence(best) for item, best in bests if item.answerable]
-    unanswerable = [scorer.confidence(best) for item, best in bests if not item.answerable]
-    threshold = choose_threshold(answerable, unanswerable, max_false_refusal)
+    datasets = read_datasets([path], cache)
+    items = select([i for d in datasets for i in d.items], split)
+    index_dir = None
+    if corpus is not None:
+        digest = hashlib.sha256(str(corpus.resolve()).encode()).hexdigest()[:12]
+        index_dir = cache / f"corpus-{digest}" / f"index-{index_key(settings, embedder.model_id)}"
+    run_settings = prepare_index(stack, settings, embedder, datasets, [corpus] if corpus else [], index_dir, False)
+    services = build_services(run_settings, embedder=embedder)
+    rows = collect(services, items, Path(path).stem)
+    snapshot = services.view()
+    for row in rows:
+        row.snapshot = snapshot
+        row.answerer = services.assistant.answerers["extractive"]
+    click.echo(f"{path}: {len(items)} {split} questions", err=True)
+    return rows
+
+
+def _idf_of(row: Row) -> dict[str, float]:
+    from rag.answering.extractive import TermWeights
+    from rag.text import content_terms
+
+    weights = TermWeights.of(row.snapshot)
+    return {t: weights.idf(t) for t in content_terms(row.state.query)}
+
+
+def _fit_all(rows: list[Row], max_false_refusal: float, paths, split, write_to) -> None:
+    from rag.answering.abstention import ABSTAIN_FEATURES, logistic
+    from rag.answering.short_answer import SPAN_FEATURES, ShortAnswerReader
+
+    reader_weights, reader_threshold, reader_dev = fit_reader(rows, _idf_of)
+    for row in rows:  # re-decide with the fitted reader: the abstention signals include its probability
+        row.answerer.reader = ShortAnswerReader(reader_weights, reader_threshold)
+        row.decision = row.answerer.decide(row.state.query, row.state.passages, row.state.query_vector)
+    decided = [r for r in rows if r.decision.best is not None]
+    x = np.array([r.decision.signals for r in decided])
+    y = np.array([int(r.item.answerable) for r in decided])
+    abstain_weights = fit_logistic(x, y, balanced=True, weight=_corpus_weights(decided, lambda r: True))
+    groups: dict[str, tuple[list[float], list[float]]] = {}
+    for row in decided:
+        confidence = logistic(abstain_weights, row.decision.signals)
+        answerable, unanswerable = groups.setdefault(row.corpus, ([], []))
+        (answerable if row.item.answerable else unanswerable).append(confidence)
+    threshold = choose_joint_threshold(groups, max_false_refusal)
     result = {
-        "answer_weights": sentence_weights,
+        "short_answer_weights": reader_weights,
+        "short_answer_threshold": reader_threshold,
         "abstain_weights": abstain_weights,
         "abstain_threshold": threshold,
-        "features": list(FEATURES),
+        "span_features": list(SPAN_FEATURES),
         "abstain_features": list(ABSTAIN_FEATURES),
         "fit_on": {"gold": [str(p) for p in paths], "split": split, "questions": len(rows),
-                   "candidates": int(len(y)), "positives": int(y.sum())},
-        "dev": _dev_rates(answerable, unanswerable, threshold),
+                   "per_corpus": {c: len(a) + len(u) for c, (a, u) in groups.items()}},
+        "dev": {c: _dev_rates(a, u, threshold) for c, (a, u) in groups.items()},
+        "reader_dev": reader_dev,
     }
     _emit(result, write_to)
 
@@ -156,8 +264,8 @@ def _dev_rates(answerable: list[float], unanswerable: list[float], threshold: fl
 def _emit(result: dict, write_to) -> None:
     """Print the fit as JSON and as the RAG_* settings to put in rag/settings.py; write it with --write."""
     click.echo(json.dumps(result, indent=2))
-    if "features" in result:  # a full fit; --threshold-only keeps the configured weights
-        for name in ("answer_weights", "abstain_weights"):
+    for name in ("short_answer_weights", "short_answer_threshold", "abstain_weights"):
+        if name in result and "span_features" in result:
             click.echo(f"RAG_{name.upper()}='{json.dumps(result[name])}'", err=True)
     click.echo(f"RAG_ABSTAIN_THRESHOLD={result['abstain_threshold']}", err=True)
     if write_to:
@@ -170,23 +278,22 @@ def _squad_default() -> list[Path]:
     return [squad] if squad.exists() else []
 
 
-def _fit_threshold_only(rows, settings, embedder, max_false_refusal, paths, split, write_to) -> None:
-    from rag.answering.extractive import ExtractiveAnswerer
-
-    scorer = ExtractiveAnswerer(embedder, _no_store_view, 0.0, weights=settings.answer_weights,
-                                abstain_weights=settings.abstain_weights)
-    answerable, unanswerable = [], []
-    for item, cands, _labels in rows:
-        if not cands:
+def _fit_threshold_only(rows: list[Row], settings, max_false_refusal, paths, split, write_to) -> None:
+    groups: dict[str, tuple[list[float], list[float]]] = {}
+    for row in rows:
+        if row.decision.best is None:
             continue
-        best = max(cands, key=lambda c: c.score)
-        (answerable if item.answerable else unanswerable).append(scorer.confidence(best))
-    threshold = choose_threshold(answerable, unanswerable, max_false_refusal)
+        answerable, unanswerable = groups.setdefault(row.corpus, ([], []))
+        (answerable if row.item.answerable else unanswerable).append(row.decision.confidence)
+    threshold = choose_joint_threshold(groups, max_false_refusal)
+    pooled_a = [c for a, _ in groups.values() for c in a]
+    pooled_u = [c for _, u in groups.values() for c in u]
     result = {
         "answer_weights": settings.answer_weights,
         "abstain_weights": settings.abstain_weights,
         "abstain_threshold": threshold,
         "fit_on": {"gold": [str(p) for p in paths], "split": split, "questions": len(rows)},
-        "dev": _dev_rates(answerable, unanswerable, threshold),
+        "dev": _dev_rates(pooled_a, pooled_u, threshold),
+        "dev_per_corpus": {c: _dev_rates(a, u, threshold) for c, (a, u) in groups.items()},
     }
     _emit(result, write_to)

@@ -73,17 +73,21 @@ def contains_answer(gold: str, prediction: str) -> bool:
     return f" {gold_norm} " in f" {normalize_answer(prediction)} "
 
 
-def answer_scores(golds: Sequence[str], prediction: str) -> dict[str, float]:
+def answer_scores(golds: Sequence[str], prediction: str, short: str | None = None) -> dict[str, float]:
     """exact_match, f1 (max over gold answers, SQuAD v2) and contains for one answerable question.
 
     ``prediction`` is the answer text with citation markers already stripped; an abstention is scored as "".
+    ``short`` is the short answer when there is one: exact_match and f1 are computed on it (DESIGN.md), contains
+    on the answer text; ``text_f1`` is always the F1 of the answer text.
     Gold answers that normalise to nothing are dropped, as in the official script.
     """
     usable = [g for g in golds if normalize_answer(g)] or [""]
+    scored = prediction if short is None else short
     return {
-        "exact_match": float(max(compute_exact(g, prediction) for g in usable)),
-        "f1": float(max(compute_f1(g, prediction) for g in usable)),
+        "exact_match": float(max(compute_exact(g, scored) for g in usable)),
+        "f1": float(max(compute_f1(g, scored) for g in usable)),
         "contains": 1.0 if any(contains_answer(g, prediction) for g in usable) else 0.0,
+        "text_f1": float(max(compute_f1(g, prediction) for g in usable)),
     }
 
 

@@ -51,6 +51,7 @@ def score_question(
         "gold_evidence": item.evidence,
         "gold_source": item.source,
         "answer": answer.answer if answer else "",
+        "short_answer": answer.short_answer.to_json() if answer and answer.short_answer else None,
         "abstained": bool(answer and answer.abstained),
         "mode": answer.mode if answer else None,
         "confidence": round(float(answer.confidence), 4) if answer else None,
@@ -68,7 +69,8 @@ def score_question(
             record["n_relevant"] = n_relevant
             scores.update(metrics.retrieval_scores(flags, n_relevant, depth))
         prediction = "" if record["abstained"] else metrics.strip_citation_markers(record["answer"])
-        scores.update(metrics.answer_scores(item.answers, prediction))
+        short = record["short_answer"]["text"] if record["short_answer"] and not record["abstained"] else None
+        scores.update(metrics.answer_scores(item.answers, prediction, short))
 
     citations, sentences = _check_citations(answer, judge, embed) if answer else ([], [])
     record["citations"] = citations

@@ -186,6 +186,8 @@ def llm_server_cmd(host, port, n_ctx, model, threads):
 
 def render_sources(answer) -> str:
     lines = []
+    if answer.short_answer is not None and not answer.abstained:
+        lines.append(f"Short answer: {answer.short_answer.text}")
     if answer.notice:
         lines.append(f"note: {answer.notice}")
     if answer.citations:

@@ -63,3 +63,8 @@ def _flat(text: str) -> str:
 
 def parse(text: str, entities: bool = True):
     return parse_many([text], entities)[0]
+
+
+def nlp():
+    """The shared pipeline (the name the answering side uses; the same object as ``load()``)."""
+    return load()

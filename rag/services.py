@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rag.answering.chain import Answerer, Assistant
 from rag.answering.extractive import ExtractiveAnswerer
+from rag.answering.short_answer import ShortAnswerReader
 from rag.embedding import Embedder, make_embedder
 from rag.errors import RagError
 from rag.ingest.indexer import check_compatible
@@ -87,11 +88,15 @@ def build_services(settings: Settings, embedder: Embedder | None = None, store: 
         mode=settings.retrieval_mode,
         mmr=settings.mmr,
         mmr_lambda=settings.mmr_lambda,
+        weights=tuple(settings.fusion_weights),
+        identifier_boost=settings.identifier_boost,
     )
     answerers: dict[str, Answerer] = {
         "extractive": ExtractiveAnswerer(embedder, view, settings.abstain_threshold,
                                          settings.max_answer_sentences, settings.answer_weights,
-                                         settings.abstain_weights),
+                                         settings.abstain_weights,
+                                         ShortAnswerReader(settings.short_answer_weights,
+                                                           settings.short_answer_threshold)),
     }
     if settings.llm_base_url:
         from rag.answering.llm import LLMAnswerer  # noqa: PLC0415 - optional mode, imported only when configured

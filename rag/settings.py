@@ -73,23 +73,38 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank fusion constant.")
     retrieval_mode: RetrievalMode = Field("hybrid", description="hybrid, dense or bm25.")
     mmr: bool = Field(False, description="Diversify the fused list with maximal marginal relevance.")
+    fusion_weights: Annotated[list[float], NoDecode] = Field(
+        [1.0, 1.5, 2.0], min_length=3, max_length=3,
+        description="Reciprocal-rank fusion weight of each list: dense, BM25, passages holding the question's "
+        "identifiers verbatim (rag.retrieval.identifiers). Chosen on dev splits (docs/EVAL.md).")
+    identifier_boost: int = Field(1, ge=0, le=10, description="Extra BM25 weight of the question's identifier "
+                                  "terms (backticked, camelCase, snake_case, dotted, --flags, quoted phrases).")
     mmr_lambda: float = Field(0.7, ge=0.0, le=1.0)
 
     # Extractive answerer and abstention (fitted values; see `rag calibrate`)
     abstain_threshold: float = Field(
-        0.4753, description="Answer confidence below this abstains. Fitted by `rag calibrate` (eval/calibration.json)."
+        0.2427, description="Answer confidence below this abstains. Fitted by `rag calibrate` (eval/calibration.json)."
     )
     answer_weights: Annotated[list[float], NoDecode] = Field(
-        [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0],
-        description="Logistic weights of the extractive sentence scorer: bias, then one per feature in "
+        [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0, 2.0],
+        description="Logistic weights of the extractive unit scorer: bias, then one per feature in "
         "rag.answering.extractive.FEATURES. Hand-set: the weights `rag calibrate` fitted scored worse on held-out data "
         "(eval/calibration.json).",
     )
     abstain_weights: Annotated[list[float] | None, NoDecode] = Field(
-        None,
-        description="Logistic weights of the abstention model (bias, then rag.answering.extractive.ABSTAIN_FEATURES); "
-        "unset: the best sentence's probability is the confidence. Fitted by `rag calibrate`.",
+        [-4.3706, 0.885, 3.573, -1.2264, -0.4701, 1.6915, 0.0802, 0.7833, 0.0, 0.3183, -0.3367, 0.1672,
+         0.7604],
+        description="Logistic weights of the abstention model (bias, then rag.answering.abstention.ABSTAIN_FEATURES); "
+        "unset: the best unit's probability is the confidence. Fitted by `rag calibrate` on several corpora.",
     )
+    short_answer_weights: Annotated[list[float], NoDecode] = Field(
+        [-6.6396, 3.282, 1.5686, 3.0629, 0.5525, 0.0586, 1.959, -0.1082, 0.1868, 0.1655, 0.7819, 0.526],
+        description="Logistic weights of the short-answer span scorer: bias, then one per feature in "
+        "rag.answering.short_answer.SPAN_FEATURES. Fitted by `rag calibrate`.",
+    )
+    short_answer_threshold: float = Field(
+        0.011, ge=0.0, le=1.0, description="Best span probability needed to give a short answer. Fitted by "
+        "`rag calibrate`.")
     max_answer_sentences: int = Field(2, ge=1, le=5)
 
     # Answer mode and LLM
@@ -121,7 +136,7 @@ class Settings(BaseSettings):
                                        "beyond loopback or with a chat login).")
     concurrency_limit: int = Field(4, ge=1)
 
-    @field_validator("answer_weights", "abstain_weights", mode="before")
+    @field_validator("answer_weights", "abstain_weights", "short_answer_weights", "fusion_weights", mode="before")
     @classmethod
     def _parse_weights(cls, value):
         """A list, or the text of one from the environment: JSON ``[1, 2, ...]`` or comma-separated ``1,2,...``."""
@@ -137,14 +152,19 @@ class Settings(BaseSettings):
                 raise ValueError("is not a JSON list of numbers") from None
         return [part.strip() for part in text.split(",")]
 
-    @field_validator("answer_weights", "abstain_weights")
+    @field_validator("answer_weights", "abstain_weights", "short_answer_weights")
     @classmethod
     def _check_weights(cls, value, info):
         if value is None:
             return value
-        from rag.answering.extractive import ABSTAIN_FEATURES, FEATURES  # noqa: PLC0415 - only for a non-default value
+        # Only for a value that is not the default (pydantic does not validate defaults): the feature lists live
+        # with the models that use them.
+        from rag.answering.abstention import ABSTAIN_FEATURES  # noqa: PLC0415
+        from rag.answering.extractive import FEATURES  # noqa: PLC0415
+        from rag.answering.short_answer import SPAN_FEATURES  # noqa: PLC0415
 
-        names = FEATURES if info.field_name == "answer_weights" else ABSTAIN_FEATURES
+        names = {"answer_weights": FEATURES, "abstain_weights": ABSTAIN_FEATURES,
+                 "short_answer_weights": SPAN_FEATURES}[info.field_name]
         if len(value) != len(names) + 1 and not (info.field_name == "abstain_weights" and not value):
             raise ValueError(f"needs {len(names) + 1} numbers (bias, then {', '.join(names)}), not {len(value)}")
         if not all(abs(v) < float("inf") for v in value):

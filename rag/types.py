@@ -115,6 +115,8 @@ class Passage:
     rank: int
     dense_score: float | None = None
     bm25_score: float | None = None
+    dense_rank: int | None = None  # 1-based rank in each retriever's own list (None: not in it)
+    bm25_rank: int | None = None
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,19 @@ class SentenceCheck:
         return data
 
 
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The short answer to a factoid question: ``doc.text[start:end] == text``, inside a cited span."""
+
+    text: str
+    start: int
+    end: int
+    source: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "start": self.start, "end": self.end, "source": self.source}
+
+
 @dataclass
 class Answer:
     question: str
@@ -219,12 +234,14 @@ class Answer:
     confidence: float = 0.0
     sentences: list[SentenceCheck] = field(default_factory=list)
     notice: str | None = None
+    short_answer: ShortAnswer | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "question": self.question,
             "answer": self.answer,
             "abstained": self.abstained,
+            "short_answer": self.short_answer.to_json() if self.short_answer else None,
             "citations": [c.to_json() for c in self.citations],
             "timings_ms": {k: round(float(v), 3) for k, v in self.timings_ms.items()},
             "mode": self.mode,

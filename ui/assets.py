@@ -14,6 +14,7 @@ CSS = """
 /* answers */
 .rag-answer { line-height: 1.6; }
 .rag-answer .answer-text { font-size: 1.0rem; }
+.rag-answer .short-answer { font-size: 1.05rem; margin-bottom: 0.3rem; }
 .cite-chip { display: inline-flex; align-items: center; justify-content: center; min-width: 1.35em;
   height: 1.35em; padding: 0 5px; margin: 0 1px 0 3px; border-radius: 999px; border: none;
   font-size: 0.72em; font-weight: 700; vertical-align: super; line-height: 1; cursor: pointer;

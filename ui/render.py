@@ -152,6 +152,8 @@ def answer_html(answer: Answer, turn: int) -> str:
             cursor = end
         parts.append(_inline(answer.answer[cursor:], turn, known, markup))
         body = f'<div class="answer-text">{"".join(parts)}</div>'
+        if answer.short_answer is not None:
+            body = f'<div class="short-answer"><strong>{escape(answer.short_answer.text)}</strong></div>{body}'
     notice = f'<div class="notice">{escape(answer.notice)}</div>' if answer.notice else ""
     flagged = sum(1 for s in answer.sentences if not s.supported)
     warn = (f'<div class="notice warn">{flagged} sentence{"s" if flagged > 1 else ""} not supported by the '

@@ -1,40 +1,56 @@
-"""The default answerer: no LLM. It picks the sentence(s) of the retrieved passages that answer the question.
+"""The default answerer: no LLM. It picks the unit of the retrieved passages that answers the question.
 
-Every whole sentence of the top passages (verbatim from the document) is a candidate, described by a few
-features (``FEATURES``): semantic similarity to the question, IDF-weighted and plain coverage of the question's
-content terms, whether it holds a token of the expected answer type (rag.answering.answer_type), the passage's retrieval
-rank and dense score. A logistic model over them scores each sentence (settings ``answer_weights``); the
-abstention threshold (``abstain_threshold``) is fitted on a development split by `rag calibrate`, which can also
-fit the weights and an abstention model (``abstain_weights``); eval/calibration.json records which fits were
-kept. The best sentence is the answer, with a neighbour added only when it also scores close to the best; below
-the threshold the answerer abstains. Sentence vectors come from the index (rag.store.sentence_table), so answering
-needs no model call beyond the question's embedding, which the retrieval step already made.
+Every answer unit of the top passages (verbatim from the document; rag.answering.units: sentences, list items,
+table rows, a wrapped sentence's lines joined) is a candidate, described by a few features (``FEATURES``): semantic
+similarity to the question, IDF-weighted and plain coverage of the question's content terms, whether it holds a
+token of the expected answer type (rag.answering.answer_type), the passage's retrieval rank and dense score, and
+the share of the question's identifiers it contains verbatim. A logistic model over them scores each unit
+(settings ``answer_weights``, hand-set). The best unit is the answer, extended over the sentence that continues
+it when that holds the value asked for, with a neighbour added only when it also scores close to the best. For
+factoid questions the reader (rag.answering.short_answer) picks the short answer inside it. Whether to answer at
+all is one logistic model over transferable signals (rag.answering.abstention; ``abstain_weights`` and
+``abstain_threshold``, fitted by `rag calibrate` on several corpora, eval/calibration.json). Unit vectors come
+from the index (rag.store.sentence_table), so answering needs no model call beyond the question's embedding,
+which the retrieval step already made; spaCy parses only the cited unit and the question.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from rag.answering.abstention import ABSTAIN_FEATURES, abstain_signals
 from rag.answering.answer_type import has_answer_type, question_type
+from rag.answering.short_answer import Reading, ShortAnswerReader
+from rag.answering.units import answer_units, continuation
 from rag.cite.citations import cite
 from rag.embedding import Embedder
 from rag.retrieval.followup import contextual_query
+from rag.retrieval.identifiers import contains_identifier, question_identifiers
 from rag.store import StoreView
 from rag.text import content_terms
-from rag.types import Answer, Passage
+from rag.types import Answer, Passage, ShortAnswer
 
 ABSTAIN_TEXT = "The documents don't contain an answer to this."
-FEATURES = ("dense", "idf_coverage", "coverage", "type_match", "rank_prior", "passage_dense")
-# The abstention model sees the best sentence: its probability, and its features that say "on topic, but does it
-# hold the kind of answer asked for, and does its passage mention every rare word of the question?" (Unanswerable
-# questions often hinge on one word the text never uses: a swapped entity, a negation, a detail it never gives.)
-ABSTAIN_FEATURES = ("best_probability", "type_match", "idf_coverage", "dense", "passage_dense",
-                    "passage_coverage", "missing_idf")
+FEATURES = ("dense", "idf_coverage", "coverage", "type_match", "rank_prior", "passage_dense", "identifiers")
+__all__ = ["ABSTAIN_FEATURES", "FEATURES", "ExtractiveAnswerer"]
+
+
+@dataclass
+class Decision:
+    """What the answerer decided for one question, before it is written up as an Answer."""
+
+    ranked: list[Candidate]
+    best: Candidate | None = None
+    span: tuple[int, int] = (0, 0)  # the cited unit (the best unit, with its continuation when it has one)
+    reading: Reading | None = None
+    signals: list[float] = field(default_factory=list)
+    confidence: float = 0.0
 
 
 @dataclass
@@ -45,6 +61,9 @@ class Candidate:
     text: str
     features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
+    parts: tuple[tuple[int, int], ...] = ()  # the stored spans the unit is made of (rag.answering.units)
+    next_span: tuple[int, int] | None = None  # the unit after it in its chunk
+    kinds: tuple[str, str] | None = None  # its and the next unit's kinds, when ingestion records them
 
     def vector(self) -> list[float]:
         return [self.features[name] for name in FEATURES]
@@ -80,13 +99,14 @@ class ExtractiveAnswerer:
 
     def __init__(self, embedder: Embedder, snapshot_getter: Callable[[], StoreView], threshold: float,
                  max_sentences: int = 2, weights: Sequence[float] | None = None,
-                 abstain_weights: Sequence[float] | None = None):
+                 abstain_weights: Sequence[float] | None = None, reader: ShortAnswerReader | None = None):
         self.embedder = embedder
         self.snapshot_getter = snapshot_getter
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.weights = list(weights) if weights is not None else None
         self.abstain_weights = list(abstain_weights) if abstain_weights else None  # [] = no model
+        self.reader = reader
         for values, names in ((self.weights, FEATURES), (self.abstain_weights, ABSTAIN_FEATURES)):
             if values is not None and len(values) != len(names) + 1:
                 raise ValueError(f"weights need {len(names) + 1} numbers (bias + {', '.join(names)}), not {values}")
@@ -97,13 +117,33 @@ class ExtractiveAnswerer:
         out: list[Candidate] = []
         for passage in passages:
             doc = snapshot.document(passage.chunk.source)
-            spans = passage.chunk.sentences or ((passage.chunk.start, passage.chunk.end),)
-            for start, end in spans:
-                key = (doc.source, start, end)
+            units = answer_units(passage.chunk, doc)
+            for i, unit in enumerate(units):
+                key = (doc.source, unit.start, unit.end)
                 if key in seen:
                     continue
                 seen.add(key)
-                out.append(Candidate(passage, start, end, doc.text[start:end]))
+                following = units[i + 1] if i + 1 < len(units) else None
+                out.append(Candidate(passage, unit.start, unit.end, doc.text[unit.start:unit.end], parts=unit.parts,
+                                     next_span=(following.start, following.end) if following else None,
+                                     kinds=(unit.kind, following.kind) if following and unit.kind else None))
+        return out
+
+    def unit_vectors(self, candidates: list[Candidate]) -> np.ndarray:
+        """Unit embeddings: a unit made of several stored spans (the lines of a wrapped sentence) gets the
+        length-weighted mean of their vectors, as a chunk does (rag.store.sentence_table.chunk_vectors)."""
+        if all(len(c.parts) <= 1 for c in candidates):
+            return self.sentence_vectors(candidates)
+        pieces = [Candidate(c.passage, s, e, "") for c in candidates for s, e in (c.parts or ((c.start, c.end),))]
+        vectors = self.sentence_vectors(pieces)
+        out = np.empty((len(candidates), vectors.shape[1]), np.float32)
+        row = 0
+        for i, c in enumerate(candidates):
+            parts = c.parts or ((c.start, c.end),)
+            weights = np.array([e - s for s, e in parts], np.float32)
+            mean = weights @ vectors[row:row + len(parts)]
+            out[i] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+            row += len(parts)
         return out
 
     def sentence_vectors(self, candidates: list[Candidate]) -> np.ndarray:
@@ -125,8 +165,9 @@ class ExtractiveAnswerer:
         idf = {t: weights.idf(t) for t in terms}
         idf_total = sum(idf.values()) or 1.0
         kind = question_type(question)
+        identifiers = question_identifiers(question)
         qv = question_vector if question_vector is not None else self.embedder.embed_array([question])[0]
-        dense = self.sentence_vectors(candidates) @ qv
+        dense = self.unit_vectors(candidates) @ qv
         max_idf = max(idf.values(), default=1.0) or 1.0
         by_passage: dict[str, tuple[float, float]] = {}
         for cand in candidates:
@@ -151,6 +192,8 @@ class ExtractiveAnswerer:
                 "passage_dense": float(cand.passage.dense_score or 0.0),
                 "passage_coverage": passage_coverage,
                 "missing_idf": missing_idf,
+                "identifiers": (sum(contains_identifier(cand.text, i) for i in identifiers) / len(identifiers)
+                                if identifiers else 0.0),
             }
             cand.score = self.probability(cand.vector())
 
@@ -158,44 +201,62 @@ class ExtractiveAnswerer:
         """P(this sentence answers the question) under the sentence model."""
         return _logistic(self.weights, vector)
 
-    @staticmethod
-    def abstain_vector(best: Candidate) -> list[float]:
-        f = best.features
-        return [best.score, *(f[name] for name in ABSTAIN_FEATURES[1:])]
-
-    def confidence(self, best: Candidate) -> float:
-        """P(the question is answerable from these passages), from the best sentence; compared to the threshold."""
-        if self.abstain_weights is None:
-            return best.score
-        return _logistic(self.abstain_weights, self.abstain_vector(best))
-
-    def answer(self, question: str, passages: list[Passage], question_vector: np.ndarray | None = None) -> Answer:
+    def decide(self, question: str, passages: list[Passage], question_vector: np.ndarray | None = None) -> Decision:
+        """Rank the units, extend the best one over its continuation, read its short answer, and score whether
+        to answer at all (``confidence``, compared to the threshold)."""
         candidates = self.candidates(question, passages)
         self.featurize(question, candidates, question_vector)
-        if not candidates:
-            return Answer(question=question, answer=ABSTAIN_TEXT, abstained=True, passages=passages)
         ranked = sorted(candidates, key=lambda c: -c.score)
+        if not ranked:
+            return Decision(ranked)
         best = ranked[0]
-        confidence = self.confidence(best)
-        if confidence < self.threshold:
+        snapshot = self.snapshot_getter()
+        doc = snapshot.document(best.passage.chunk.source)
+        span = continuation(question, doc, (best.start, best.end), best.next_span, best.kinds)
+        reading = None
+        if self.reader is not None:
+            weights = TermWeights.of(snapshot)
+            idf = {t: weights.idf(t) for t in content_terms(question)}
+            reading = self.reader.read(question, doc.text[span[0]:span[1]], idf)
+        others = [c.score for c in ranked[1:] if (c.start, c.end) != (best.start, best.end)]
+        signals = abstain_signals(question, best.features, best.score, max(others, default=0.0), best.passage,
+                                  min(passages, key=lambda p: p.rank), reading)
+        confidence = _logistic(self.abstain_weights, signals) if self.abstain_weights else best.score
+        return Decision(ranked, best, span, reading, signals, confidence)
+
+    def answer(self, question: str, passages: list[Passage], question_vector: np.ndarray | None = None) -> Answer:
+        decision = self.decide(question, passages, question_vector)
+        if decision.best is None or decision.confidence < self.threshold:
             return Answer(question=question, answer=ABSTAIN_TEXT, abstained=True, passages=passages,
-                          confidence=confidence)
-        chosen = [best]
-        for other in ranked[1:]:
+                          confidence=decision.confidence)
+        best = decision.best
+        chosen = [(best, decision.span)]
+        for other in decision.ranked[1:]:
             if len(chosen) >= self.max_sentences:
                 break
             same_doc = other.passage.chunk.source == best.passage.chunk.source
-            if same_doc and _gap(best, other) <= 2 and other.score >= max(self.threshold, 0.8 * best.score):
-                chosen.append(other)
-        chosen.sort(key=lambda c: (c.passage.chunk.source, c.start))
+            if (same_doc and _gap(best, other) <= 2 and not _overlaps(decision.span, other)
+                    and other.score >= max(self.threshold, 0.8 * best.score)):
+                chosen.append((other, (other.start, other.end)))
+        chosen.sort(key=lambda item: (item[0].passage.chunk.source, item[1][0]))
         snapshot = self.snapshot_getter()
+        doc = snapshot.document(best.passage.chunk.source)
         citations = []
         parts = []
-        for n, cand in enumerate(chosen, start=1):
-            citations.append(cite(n, cand.passage, cand.start, cand.end, cand.score, snapshot))
-            parts.append(f"{cand.text} [{n}]")
+        for n, (cand, (start, end)) in enumerate(chosen, start=1):
+            citations.append(cite(n, cand.passage, start, end, cand.score, snapshot))
+            parts.append(cited_text(doc.text[start:end], n))
         return Answer(question=question, answer=" ".join(parts), abstained=False, citations=citations,
-                      passages=passages, confidence=confidence)
+                      passages=passages, confidence=decision.confidence,
+                      short_answer=self._short_answer(decision, doc.source))
+
+    def _short_answer(self, decision: Decision, source: str) -> ShortAnswer | None:
+        reading = decision.reading
+        if reading is None or reading.span is None or reading.probability < self.reader.threshold:
+            return None
+        doc = self.snapshot_getter().document(source)
+        start, end = decision.span[0] + reading.span.start, decision.span[0] + reading.span.end
+        return ShortAnswer(doc.text[start:end], start, end, source)
 
     def condense(self, question: str, history: list[dict] | None) -> str:
         """A follow-up gets the previous question's terms by the keyword heuristic (no model here)."""
@@ -212,6 +273,20 @@ def _logistic(weights: list[float] | None, vector: list[float]) -> float:
         return 0.0
     bias, *w = weights
     return sigmoid(bias + sum(a * b for a, b in zip(w, vector)))
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"“(\[`*A-Z0-9])")
+
+
+def cited_text(quote: str, n: int) -> str:
+    """A unit as answer text: its line breaks as spaces (a wrapped Markdown sentence reads as one line), and the
+    marker [n] after each of its sentences, so every sentence of a multi-sentence unit carries its citation."""
+    flat = " ".join(quote.split())
+    return " ".join(f"{piece} [{n}]" for piece in _SENTENCE_BREAK.split(flat) if piece)
+
+
+def _overlaps(span: tuple[int, int], cand: Candidate) -> bool:
+    return cand.start < span[1] and span[0] < cand.end
 
 
 def _gap(a: Candidate, b: Candidate) -> int:

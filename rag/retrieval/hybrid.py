@@ -11,16 +11,17 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from rag.embedding import Embedder
+from rag.retrieval.identifiers import boosted_query, exact_matches, question_identifiers
 from rag.store import StoreView
 from rag.types import Passage
 
 
-def rrf_fuse(rankings: list[list[int]], rrf_k: int) -> list[tuple[int, float]]:
-    """Reciprocal-rank fusion (Cormack et al. 2009): score(d) = sum over lists of 1 / (rrf_k + rank)."""
+def rrf_fuse(rankings: list[list[int]], rrf_k: int, weights: list[float] | None = None) -> list[tuple[int, float]]:
+    """Reciprocal-rank fusion (Cormack et al. 2009): score(d) = sum over lists of weight / (rrf_k + rank)."""
     scores: dict[int, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings)):
         for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (rrf_k + rank)
+            scores[item] = scores.get(item, 0.0) + weight / (rrf_k + rank)
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
@@ -72,6 +73,8 @@ class HybridRetriever(BaseRetriever):
     mode: str = "hybrid"
     mmr: bool = False
     mmr_lambda: float = 0.7
+    weights: tuple[float, float, float] = (1.0, 1.0, 1.0)  # fusion: dense, BM25, exact identifier matches
+    identifier_boost: int = 0  # extra BM25 weight of the question's identifier terms
 
     def retrieve(self, query: str, k: int | None = None, query_vector: np.ndarray | None = None) -> list[Passage]:
         k = k or self.k
@@ -84,12 +87,19 @@ class HybridRetriever(BaseRetriever):
             if query_vector is None:
                 query_vector = self.embedder.embed_array([query])[0]
             dense = snapshot.dense_search(query_vector, depth)
-        sparse = snapshot.keyword_search(query, depth) if self.mode in ("hybrid", "bm25") else []
+        identifiers = question_identifiers(query)
+        sparse = (snapshot.keyword_search(boosted_query(query, self.identifier_boost), depth)
+                  if self.mode in ("hybrid", "bm25") else [])
         if dense:
             dense = sentence_rescore(snapshot, query_vector, dense, sparse)
         dense_scores = dict(dense)
         sparse_scores = dict(sparse)
-        fused = rrf_fuse([[i for i, _ in dense], [i for i, _ in sparse]], self.rrf_k)
+        rankings = [[i for i, _ in dense], [i for i, _ in sparse]]
+        if identifiers and self.mode == "hybrid":
+            rankings.append(exact_matches(snapshot, rankings, identifiers))
+        fused = rrf_fuse(rankings, self.rrf_k, list(self.weights) if self.mode == "hybrid" else None)
+        dense_rank = {i: r for r, i in enumerate(rankings[0], start=1)}
+        bm25_rank = {i: r for r, i in enumerate(rankings[1], start=1)}
         order = [i for i, _ in fused]
         if self.mmr and query_vector is not None and len(order) > k:
             pool = order[: max(k * 3, k)]
@@ -102,6 +112,8 @@ class HybridRetriever(BaseRetriever):
                 rank=rank,
                 dense_score=dense_scores.get(i),
                 bm25_score=sparse_scores.get(i),
+                dense_rank=dense_rank.get(i),
+                bm25_rank=bm25_rank.get(i),
             )
             for rank, i in enumerate(order[:k], start=1)
         ]

@@ -39,3 +39,14 @@ def test_threshold_only_run_on_the_seeds_dev_split(tmp_path):
     assert fit["dev"]["false_refusal"] <= 0.08  # the default budget
     assert 0.0 <= fit["dev"]["correct_refusal"] <= 1.0
     assert f"RAG_ABSTAIN_THRESHOLD={fit['abstain_threshold']}" in result.output
+
+
+def test_one_threshold_keeps_every_corpus_within_the_budget():
+    from eval.calibrate import choose_joint_threshold
+
+    groups = {"a": ([0.9, 0.8, 0.7, 0.6], [0.5, 0.1]), "b": ([0.9, 0.4, 0.35, 0.3], [0.2])}
+    threshold = choose_joint_threshold(groups, max_false_refusal=0.25)
+    for answerable, _ in groups.values():
+        assert sum(c < threshold for c in answerable) / len(answerable) <= 0.25
+    # corpus b alone allows no more than 0.35 (one refusal of four); a alone would allow 0.6
+    assert 0.3 < threshold <= 0.35

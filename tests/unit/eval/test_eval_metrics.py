@@ -122,3 +122,12 @@ def test_relevance_by_containment_or_overlap():
     assert is_relevant("Other text. Gamma delta epsilon. More.", 0, 38, None, quotes)
     zeta = DOC.index("Zeta")
     assert not is_relevant(DOC[zeta:], zeta, len(DOC), DOC, quotes)
+
+
+def test_em_and_f1_score_the_short_answer_and_contains_the_answer_text():
+    text = "Rollo, a Viking leader, founded the duchy in 911."
+    scores = metrics.answer_scores(["Rollo"], text, short="Rollo")
+    assert scores["exact_match"] == 1.0 and scores["f1"] == 1.0 and scores["contains"] == 1.0
+    assert scores["text_f1"] == metrics.answer_scores(["Rollo"], text)["f1"] < 0.5
+    wrong = metrics.answer_scores(["Rollo"], text, short="911")
+    assert wrong["exact_match"] == 0.0 and wrong["f1"] == 0.0 and wrong["contains"] == 1.0

@@ -116,7 +116,7 @@ def test_summarize_hand_computed():
     s = summarize(records)
     assert (s["n"], s["n_answerable"], s["n_unanswerable"]) == (4, 2, 2)
     assert s["retrieval"] == {"recall@1": 0.5, "recall@5": 0.5, "recall@10": 0.5, "mrr@10": 0.5, "ndcg@10": 0.5}
-    assert s["answer"] == {"exact_match": 0.5, "f1": 0.5, "contains": 0.5}
+    assert s["answer"] == {"exact_match": 0.5, "f1": 0.5, "contains": 0.5, "text_f1": None}  # no text_f1 given
     assert s["citations"] == {"valid": 2 / 3, "supported": 1 / 3}
     assert s["abstention"] == {"correct_refusal": 0.5, "false_refusal": 0.5}
     assert s["latency_ms"] == {"p50": 25.0, "p95": pytest.approx(38.5)}

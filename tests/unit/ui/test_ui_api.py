@@ -60,7 +60,8 @@ def test_completion_keeps_answer_markers_sources_and_structured_citations(client
     assert expected["citations"], "the fake corpus must answer this question with a citation"
     assert message["citations"] == expected["citations"]
     lines = [f'[{c["n"]}] a.txt (chars {c["start"]}-{c["end"]}): "{c["quote"]}"' for c in expected["citations"]]
-    assert message["content"] == expected["answer"] + "\n\nSources:\n" + "\n".join(lines)
+    short = f'\nShort answer: {expected["short_answer"]["text"]}' if expected.get("short_answer") else ""
+    assert message["content"] == expected["answer"] + short + "\n\nSources:\n" + "\n".join(lines)
     assert "[1]" in expected["answer"]
     assert body["rag"]["answer"] == expected["answer"] and body["rag"]["abstained"] is False
     assert "citations" not in body["rag"]

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from rag.types import Answer, Chunk, Citation, Document, Passage, SentenceCheck
+from rag.types import Answer, Chunk, Citation, Document, Passage, SentenceCheck, ShortAnswer
 from tests.support.html_checks import active_markup
 from ui import render
 
@@ -166,3 +166,18 @@ def test_uncited_answer_is_called_unverified_not_unanswerable():
 
 def test_quotes_are_encoded_once():
     assert html.unescape(render.escape("Kim's \"deal\"")) == "Kim's \"deal\""
+
+
+def test_short_answer_is_bold_above_the_cited_passage_and_escaped():
+    doc = _doc()
+    answer = _answer(doc, "<script>window.__xss=1</script> and")
+    start = doc.text.index("<img")
+    end = doc.text.index("**bold**") - 1
+    answer.short_answer = ShortAnswer(doc.text[start:end], start, end, doc.source)
+    out = render.answer_html(answer, turn=1)
+    _no_live_markup(out)
+    shown = re.search(r'<div class="short-answer"><strong>(.*?)</strong></div>', out)
+    assert shown is not None and out.index("short-answer") < out.index("answer-text")
+    assert html.unescape(shown.group(1)) == doc.text[start:end]
+    answer.short_answer = None
+    assert "short-answer" not in render.answer_html(answer, turn=1)

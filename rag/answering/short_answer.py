@@ -1,0 +1,371 @@
+"""Short answers: the span inside the cited unit that answers a factoid question ("Who ...?" -> "Rollo").
+
+1. ``expected_type`` reads what kind of answer the question asks for from its wh-phrase and focus noun: a person,
+   a time, a place, a count, a quantity, a value (an option, a default, a port, a field...), any entity ("what
+   river ..."), or none (why / how-to / yes-no / definitions: no short answer).
+2. ``span_candidates`` lists the spans of one unit that could be that answer: spaCy entities and noun phrases
+   (en_core_web_sm's tagger and entity recogniser, run on this one unit only), inline code spans, quoted values,
+   numbers with their units, identifiers (camelCase, snake_case, dotted, --flags, paths).
+3. ``span_features`` describes each span by transferable signals (does its kind fit the expected type, is it new
+   to the question, how close does it sit to the question's words and verbs, does it name the question's focus
+   noun); a logistic model over them (settings ``short_answer_weights``, fitted by `rag calibrate`) scores it.
+The best span is the short answer when its score reaches ``short_answer_threshold``; offsets are absolute, so
+``doc.text[start:end] == text``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rag.text import STOPWORDS, content_terms, fold, stem, words
+
+PERSON, TIME, PLACE, COUNT, QUANTITY, VALUE, ENTITY, NONE = (
+    "person", "time", "place", "count", "quantity", "value", "entity", "none")
+FACTOID = (PERSON, TIME, PLACE, COUNT, QUANTITY, VALUE, ENTITY)
+
+SPAN_FEATURES = ("type_fit", "novel", "near", "window", "proximity", "focus", "verb_near", "is_entity", "is_chunk",
+                 "is_literal", "length")
+
+_TIME_FOCUS = set("year years century centuries date day days month months decade decades period era time age "
+                  "season".split())
+_PLACE_FOCUS = set("country countries city cities town region state island islands river rivers continent place "
+                   "location area nation nations province county sea ocean mountain lake village capital border "
+                   "territory kingdom empire".split())
+_PERSON_FOCUS = set("person people leader president king queen emperor minister man woman duke general author "
+                    "writer ruler pope bishop scientist politician commander prince chancellor".split())
+_VALUE_FOCUS = set("option options parameter parameters flag flags field fields setting settings value values port "
+                   "ports version versions annotation annotations label labels key keys command commands default "
+                   "policy mode profile status code effect taint namespace socket path file directory prefix "
+                   "prefixes header endpoint protocol signal format unit limit threshold response argument "
+                   "variable method function class property attribute".split())
+_QUANTITY_WORDS = set("percentage percent proportion amount size range share rate fraction cost price length "
+                      "distance height width depth speed weight duration".split())
+_AUX = set("is are was were am be been can could does do did will would should shall has have had may might must "
+           "isn aren wasn weren doesn don didn won wouldn shouldn hasn haven hadn".split())
+
+_CODE = re.compile(r"`([^`\n]{1,200})`")
+_QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,120})[\"”]")
+_NUMBER = re.compile(r"(?<![\w.])[-+$€£¥]?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|[KMGTP]i?B?|[KMGT]i|ms|s|m|h|d|"
+                     r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|percent|million|billion|thousand|"
+                     r"bytes?|cores?|pods?|nodes?|replicas?|times)\b)?(?:\s?-\s?\d[\d,]*(?:\.\d+)?)?")
+_IDENTIFIER = re.compile(r"(?<![\w./-])(?:--?[a-z][\w-]*(?:=\S+)?|[a-z]+[A-Z]\w*|\w+_\w+|[\w-]+(?:\.[\w-]+)+"
+                         r"(?:/[\w.-]+)*|/[\w.-]+(?:/[\w.-]+)+|[\w.-]+/[\w.-]+)")
+
+# type fit of a candidate kind (spaCy entity label, or chunk/code/quoted/number/identifier) for each expected type
+_FIT: dict[str, dict[str, float]] = {
+    PERSON: {"PERSON": 1.0, "ORG": 0.7, "NORP": 0.6, "GPE": 0.4, "chunk": 0.3},
+    TIME: {"DATE": 1.0, "TIME": 1.0, "EVENT": 0.5, "CARDINAL": 0.3, "number": 0.4},
+    PLACE: {"GPE": 1.0, "LOC": 1.0, "FAC": 0.9, "ORG": 0.5, "NORP": 0.4, "chunk": 0.3},
+    COUNT: {"CARDINAL": 1.0, "QUANTITY": 0.9, "MONEY": 0.6, "PERCENT": 0.6, "number": 1.0, "DATE": 0.3},
+    QUANTITY: {"MONEY": 1.0, "QUANTITY": 1.0, "PERCENT": 1.0, "CARDINAL": 0.8, "DATE": 0.7, "TIME": 0.7,
+               "number": 1.0},
+    VALUE: {"code": 1.0, "quoted": 0.8, "identifier": 0.8, "number": 0.8, "CARDINAL": 0.6, "QUANTITY": 0.7,
+            "PERCENT": 0.7, "chunk": 0.3, "ORG": 0.3, "PRODUCT": 0.4},
+    ENTITY: {"PERSON": 0.7, "ORG": 0.7, "GPE": 0.7, "LOC": 0.7, "NORP": 0.7, "FAC": 0.7, "EVENT": 0.7,
+             "WORK_OF_ART": 0.7, "LAW": 0.7, "PRODUCT": 0.7, "LANGUAGE": 0.7, "DATE": 0.4, "chunk": 0.5,
+             "code": 0.7, "quoted": 0.7, "identifier": 0.6, "number": 0.3, "CARDINAL": 0.3},
+}
+_ENTITY_KINDS = {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
+                 "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"}
+_LITERAL_KINDS = {"code", "quoted", "number", "identifier"}
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    kind: str
+    focus: str | None
+    terms: frozenset[str]  # stemmed content terms
+    folded: str
+
+
+@lru_cache(maxsize=4096)
+def expected_type(question: str) -> QuestionInfo:
+    """The kind of answer ``question`` asks for, and its focus noun ("what river ..." -> river)."""
+    q = fold(question).strip()
+    tokens = words(q)
+    terms = frozenset(content_terms(question))
+    focus = _focus(tokens)
+
+    def info(kind: str) -> QuestionInfo:
+        return QuestionInfo(kind, focus, terms, q)
+
+    if not tokens:
+        return info(NONE)
+    if re.search(r"\bhow (many|much)\b|\bnumber of\b", q):
+        return info(COUNT if "many" in q or "number of" in q else QUANTITY)
+    if re.search(r"\bhow (long|far|big|large|old|often|high|tall|wide|deep|fast|heavy)\b", q):
+        return info(QUANTITY)
+    if tokens[0] in {"why"} or re.search(r"\b(why|explain|describe)\b", q) or re.search(r"^how (do|does|did|can|"
+                                                                                          r"should|is|are|to)\b", q):
+        return info(NONE)
+    if re.search(r"\bwhat happens\b|\bwhat (is|are) the (difference|purpose|role|benefit|advantage)", q):
+        return info(NONE)
+    if re.search(r"\b(default|defaults)\b", q):
+        return info(VALUE)
+    wh = _first_wh(q)
+    if wh == "when":
+        return info(TIME)
+    if wh == "who":
+        return info(PERSON)
+    if wh == "where":
+        return info(PLACE)
+    if focus in _TIME_FOCUS:
+        return info(TIME)
+    if focus in _PLACE_FOCUS:
+        return info(PLACE)
+    if focus in _PERSON_FOCUS:
+        return info(PERSON)
+    if focus in _QUANTITY_WORDS:
+        return info(QUANTITY)
+    if focus in _VALUE_FOCUS:
+        return info(VALUE)
+    if tokens[0] in _AUX or (tokens[0] == "if" and re.search(r",\s*(is|are|does|do|can|will|should)\b", q)):
+        return info(NONE)  # a yes/no question
+    if re.search(r"\bwhat (does|do|did) .* (do|mean)\b", q):
+        return info(NONE)
+    if re.search(r"\b(what|which|name)\b", q):
+        return info(ENTITY)
+    return info(NONE)
+
+
+def _first_wh(q: str) -> str | None:
+    match = re.search(r"\b(who|whom|whose|when|where|what|which)\b", q)
+    if match is None:
+        return None
+    word = match.group(1)
+    return "who" if word in {"whom", "whose"} else word
+
+
+_FOCUS_WORDS = _TIME_FOCUS | _PLACE_FOCUS | _PERSON_FOCUS | _QUANTITY_WORDS | _VALUE_FOCUS
+
+
+def _focus(tokens: Sequence[str]) -> str | None:
+    """The noun after "what/which" ("which U.S. president" -> president; "what sort of pact" -> pact)."""
+    for i, token in enumerate(tokens):
+        if token not in {"what", "which"}:
+            continue
+        rest = tokens[i + 1:i + 5]
+        if len(rest) >= 3 and rest[0] in {"kind", "type", "sort", "form"} and rest[1] == "of":
+            return rest[2]
+        for word in rest[:3]:
+            if word in _FOCUS_WORDS:
+                return word
+            if word in _AUX:
+                break
+        first = rest[0] if rest else None
+        return first if first and first not in _AUX and first not in STOPWORDS else None
+    return None
+
+
+@dataclass
+class SpanCandidate:
+    start: int  # offsets into the unit text
+    end: int
+    kinds: set[str]  # spaCy entity labels, "chunk", "code", "quoted", "number", "identifier"
+    features: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
+
+    def vector(self) -> list[float]:
+        return [self.features[name] for name in SPAN_FEATURES]
+
+
+_LINK_TARGET = re.compile(r"\]\([^)\s]*\)|<?https?://[^\s)>]+>?|\{\s*#[\w-]+\s*\}")
+_TRIM = " \t\n,;:.(\"'“”"
+
+
+def span_candidates(text: str, doc) -> list[SpanCandidate]:
+    """Spans of ``text`` (one unit) that could be a short answer; ``doc`` is spaCy's tagging of ``text``."""
+    found: dict[tuple[int, int], SpanCandidate] = {}
+    hidden = [m.span() for m in _LINK_TARGET.finditer(text)]  # URLs and Markdown link targets are not answers
+
+    def add(start: int, end: int, kind: str) -> None:
+        if any(a < end and start < b for a, b in hidden):
+            return
+        while start < end and text[start] in _TRIM:
+            start += 1
+        while end > start and text[end - 1] in _TRIM.replace(")", "").replace("(", "") + ")":
+            end -= 1
+        if end <= start or end - start > 120:
+            return
+        found.setdefault((start, end), SpanCandidate(start, end, set())).kinds.add(kind)
+
+    for match in _CODE.finditer(text):
+        add(match.start(1), match.end(1), "code")
+    for match in _QUOTED.finditer(text):
+        add(match.start(1), match.end(1), "quoted")
+    for match in _NUMBER.finditer(text):
+        add(match.start(), match.end(), "number")
+    for match in _IDENTIFIER.finditer(text):
+        add(match.start(), match.end(), "identifier")
+    ents = list(doc.ents)
+    for ent in ents:
+        add(ent.start_char, ent.end_char, ent.label_)
+    for a, b in zip(ents, ents[1:]):  # "Denmark, Iceland and Norway", "10th and 11th centuries"
+        between = text[a.end_char:b.start_char]
+        if a.label_ == b.label_ and re.fullmatch(r"\s*(,|and|or|, and|, or)\s*", between):
+            add(a.start_char, b.end_char, a.label_)
+    for lo, hi in noun_phrases(doc):
+        add(doc[lo].idx, doc[hi - 1].idx + len(doc[hi - 1]), "chunk")
+    return list(found.values())
+
+
+_NP_BODY = {"ADJ", "NOUN", "PROPN", "NUM"}
+_NP_HEAD = {"NOUN", "PROPN"}
+
+
+def noun_phrases(doc) -> list[tuple[int, int]]:
+    """Noun phrases from the part-of-speech tags alone (no parser: it would cost as much again as tagging and
+    entities together): maximal runs of adjectives, nouns and numbers ending in a noun, with and without a
+    leading determiner, and two of them joined by "of" ("the first half of the 10th century")."""
+    tokens = list(doc)
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(tokens):
+        if tokens[i].pos_ in _NP_BODY or (tokens[i].pos_ == "DET" and i + 1 < len(tokens)):
+            j = i + 1 if tokens[i].pos_ == "DET" else i
+            while j < len(tokens) and (tokens[j].pos_ in _NP_BODY or tokens[j].text in {"-", "'s", "’s"}):
+                j += 1
+            last = j - 1
+            while last >= i and tokens[last].pos_ not in _NP_HEAD:
+                last -= 1
+            if last >= i and last >= (i + 1 if tokens[i].pos_ == "DET" else i):
+                runs.append((i, last + 1))
+                if tokens[i].pos_ == "DET":
+                    runs.append((i + 1, last + 1))
+                i = max(j, i + 1)
+                continue
+        i += 1
+    out = list(runs)
+    for (a, b), (c, d) in zip(runs, runs[1:]):
+        if c == b + 1 and tokens[b].lower_ == "of" and d - a <= 10:
+            out.append((a, d))
+    return out
+
+
+def span_features(info: QuestionInfo, text: str, doc, candidates: list[SpanCandidate],
+                  idf: dict[str, float] | None = None) -> None:
+    """Fill each candidate's features (SPAN_FEATURES). ``idf`` weighs the question's terms (default: equally)."""
+    tokens = list(doc)
+    stems = [stem(fold(t.text)) for t in tokens]
+    weight = {t: (idf or {}).get(t, 1.0) for t in info.terms}
+    total = sum(weight.values()) or 1.0
+    matches = [i for i, s in enumerate(stems) if s in weight]
+    verbs = [i for i in matches if tokens[i].pos_ == "VERB"]  # the question's verbs, as the unit uses them
+    fits = _FIT.get(info.kind, {})
+    ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+    focus = stem(info.focus) if info.focus else None
+    for cand in candidates:
+        span = doc.char_span(cand.start, cand.end, alignment_mode="expand")
+        lo, hi = (span.start, span.end) if span is not None else (0, len(tokens))
+        span_terms = content_terms(text[cand.start:cand.end])
+        novel = sum(t not in weight for t in span_terms) / len(span_terms) if span_terms else 0.0
+        outside = [i for i in matches if i < lo or i >= hi]
+        distance = min((lo - i if i < lo else i - hi + 1) for i in outside) if outside else None
+        near_terms = {stems[i] for i in outside if lo - 10 <= i < hi + 10}
+        closeness: dict[str, float] = {}
+        for i in outside:
+            d = lo - i if i < lo else i - hi + 1
+            closeness[stems[i]] = max(closeness.get(stems[i], 0.0), math.exp(-d / 4.0))
+        verb_distance = min((lo - i if i < lo else i - hi + 1) for i in verbs if i < lo or i >= hi) \
+            if any(i < lo or i >= hi for i in verbs) else None
+        around = set(stems[max(0, lo - 3):lo]) | set(stems[hi:hi + 1])
+        inner = [lab for s, e, lab in ents if s >= cand.start and e <= cand.end]
+        type_fit = max([fits.get(k, 0.0) for k in cand.kinds] + [0.9 * fits.get(lab, 0.0) for lab in inner])
+        cand.features = {
+            "type_fit": type_fit,
+            "novel": novel,
+            "near": 1.0 / (1.0 + distance) if distance is not None else 0.0,
+            "window": sum(weight[t] for t in near_terms) / total,
+            "proximity": sum(weight[t] * c for t, c in closeness.items()) / total,
+            "focus": 1.0 if focus and (focus in span_terms or focus in around) else 0.0,
+            "verb_near": 1.0 / (1.0 + verb_distance) if verb_distance is not None else 0.0,
+            "is_entity": 1.0 if cand.kinds & _ENTITY_KINDS or inner else 0.0,
+            "is_chunk": 1.0 if cand.kinds == {"chunk"} else 0.0,
+            "is_literal": 1.0 if cand.kinds & _LITERAL_KINDS else 0.0,
+            "length": min(hi - lo, 12) / 12.0,
+        }
+
+
+WINDOW_CHARS = 360
+
+
+def reading_window(text: str, terms: frozenset[str]) -> tuple[int, int]:
+    """The part of a long unit the reader tags: the WINDOW_CHARS-character stretch (cut at spaces) holding the
+    most question terms. spaCy's cost grows with the text and answers sit next to the question's words; a unit of a
+    few sentences or a long list item would otherwise cost more than the rest of the answer."""
+    if len(text) <= WINDOW_CHARS:
+        return 0, len(text)
+    hits = [m.start() for m in re.finditer(r"[^\W_]+(?:[-'’][^\W_]+)*", text)
+            if content_terms(m.group()) and content_terms(m.group())[0] in terms]
+    best, start = -1, 0
+    for anchor in hits or [0]:
+        lo = max(0, min(anchor - WINDOW_CHARS // 2, len(text) - WINDOW_CHARS))
+        count = sum(lo <= h < lo + WINDOW_CHARS for h in hits)
+        if count > best:
+            best, start = count, lo
+    lo = text.rfind(" ", 0, start) + 1 if start > 0 else 0
+    hi = text.find(" ", lo + WINDOW_CHARS)
+    return lo, hi if hi >= 0 else len(text)
+
+
+@lru_cache(maxsize=2048)
+def parse(text: str):
+    """spaCy's tagging and entities of one unit (cached: the same units come back across questions); the parser
+    and the lemmatizer are skipped, which halves the cost."""
+    from rag.nlp import nlp
+
+    return nlp()(text, disable=["parser", "lemmatizer"])
+
+
+@dataclass
+class Reading:
+    """What the reader found in one unit: the best span (offsets into the unit text) and its probability,
+    and whether any span of the expected type that the question does not already contain is there."""
+
+    kind: str
+    span: SpanCandidate | None = None
+    probability: float = 0.0
+    type_present: bool = False
+
+
+class ShortAnswerReader:
+    """Scores the span candidates of one unit with a logistic model (bias, then one weight per SPAN_FEATURES)."""
+
+    def __init__(self, weights: Sequence[float], threshold: float):
+        if len(weights) != len(SPAN_FEATURES) + 1:
+            from rag.errors import ConfigError
+
+            raise ConfigError(f"RAG_SHORT_ANSWER_WEIGHTS needs {len(SPAN_FEATURES) + 1} numbers (bias + "
+                              f"{', '.join(SPAN_FEATURES)}), not {len(weights)}; unset it or refit with "
+                              "`rag calibrate`.")
+        self.weights = list(weights)
+        self.threshold = threshold
+
+    def candidates(self, question: str, text: str, idf: dict[str, float] | None = None) -> list[SpanCandidate]:
+        info = expected_type(question)
+        if info.kind == NONE or not text.strip():
+            return []
+        lo, hi = reading_window(text, info.terms)
+        window = text[lo:hi]
+        doc = parse(window)
+        found = span_candidates(window, doc)
+        span_features(info, window, doc, found, idf)
+        bias, *w = self.weights
+        for cand in found:
+            cand.start, cand.end = cand.start + lo, cand.end + lo
+            cand.score = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, bias + sum(
+                a * b for a, b in zip(w, cand.vector()))))))
+        return found
+
+    def read(self, question: str, text: str, idf: dict[str, float] | None = None) -> Reading:
+        kind = expected_type(question).kind
+        found = self.candidates(question, text, idf)
+        if not found:
+            return Reading(kind)
+        best = max(found, key=lambda c: (c.score, -(c.end - c.start)))
+        present = any(c.features["type_fit"] >= 0.7 and c.features["novel"] >= 0.5 for c in found)
+        return Reading(kind, best, best.score, present)

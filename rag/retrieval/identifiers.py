@@ -1,0 +1,82 @@
+"""Identifiers and exact phrases in a question: the words an answer must contain verbatim.
+
+A developer asks about `imageMaximumGCAge`, `--node-eviction-rate`, `kube-node-lease` or
+`endpointslice.kubernetes.io/managed-by`; a passage that paraphrases without naming the identifier is the wrong
+answer however similar it reads. ``question_identifiers`` finds them (backticked spans, quoted phrases, flags,
+camelCase, snake_case, dotted and slashed names, hyphenated names with more than one hyphen or with digits);
+the retriever weighs their terms more in BM25 and ranks the passages that contain them verbatim as a third list in
+the fusion; the answerer prefers units that contain them and the abstention model sees whether they are there.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rag.text import content_terms
+
+_BACKTICKED = re.compile(r"`([^`\n]{2,200})`")
+_QUOTED = re.compile(r"[\"“]([^\"“”\n]{3,200})[\"”]")
+_TOKEN = re.compile(r"(?<![\w`])(?:--?[A-Za-z][\w-]*(?:=[^\s,;?]+)?"  # --flag, -f, --flag=value
+                    r"|[a-z]+[A-Z][A-Za-z0-9]*"  # camelCase
+                    r"|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+"  # PascalCase with more than one hump
+                    r"|\w+_\w+"  # snake_case
+                    r"|[A-Za-z][\w-]+(?:[./:][A-Za-z0-9][\w-]+)+"  # dotted / slashed / colon names
+                    r"|[a-z0-9]+(?:-[a-z0-9]+){2,}"  # kube-node-lease
+                    r"|[A-Za-z]+-?\d[\w.-]*)")  # KN-23, v1.32, cgroup2
+
+
+@lru_cache(maxsize=4096)
+def question_identifiers(question: str) -> tuple[str, ...]:
+    """Identifiers and quoted phrases of ``question`` as written (no duplicates, in order)."""
+    found: list[str] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in (_BACKTICKED, _QUOTED):
+        for match in pattern.finditer(question):
+            found.append(match.group(1).strip())
+            taken.append(match.span())
+    for match in _TOKEN.finditer(question):
+        if any(a <= match.start() < b for a, b in taken):
+            continue
+        token = match.group().rstrip(".:/-")
+        if len(token) >= 3 and not token.isdigit():
+            found.append(token)
+    return tuple(dict.fromkeys(t for t in found if t))
+
+
+def identifier_terms(question: str) -> list[str]:
+    """The BM25 terms (rag.text.content_terms) of the question's identifiers and quoted phrases."""
+    return [t for ident in question_identifiers(question) for t in content_terms(ident)]
+
+
+def contains_identifier(text: str, identifier: str) -> bool:
+    """``identifier`` occurs in ``text``, case-insensitively, not as part of a longer word."""
+    pattern = _compiled(identifier)
+    return pattern.search(text) is not None
+
+
+@lru_cache(maxsize=4096)
+def _compiled(identifier: str) -> re.Pattern:
+    return re.compile(r"(?<![\w-])" + re.escape(identifier) + r"(?![\w-])", re.IGNORECASE)
+
+
+def identifier_coverage(text: str, identifiers: tuple[str, ...]) -> float:
+    """Share of ``identifiers`` that ``text`` contains verbatim (1.0 when there are none)."""
+    if not identifiers:
+        return 1.0
+    return sum(contains_identifier(text, i) for i in identifiers) / len(identifiers)
+
+
+def boosted_query(query: str, boost: int) -> str:
+    """``query`` with its identifier terms repeated ``boost`` more times: BM25 sums a term once per occurrence
+    in the query, so this weighs them (1 + boost) times."""
+    terms = identifier_terms(query)
+    return " ".join([query, *(terms * boost)]) if terms and boost > 0 else query
+
+
+def exact_matches(snapshot, rankings: list[list[int]], identifiers: tuple[str, ...]) -> list[int]:
+    """The pooled candidates (positions in ``rankings``) whose text contains a question identifier verbatim,
+    most identifiers first, then in pool order: a third ranked list for the fusion."""
+    pool = list(dict.fromkeys(i for ranking in rankings for i in ranking))
+    counts = {i: sum(contains_identifier(snapshot.chunk(i).text, ident) for ident in identifiers) for i in pool}
+    return sorted((i for i in pool if counts[i]), key=lambda i: -counts[i])

@@ -1,0 +1,108 @@
+"""Short answers: the expected answer type of a question, the span candidates of a unit, and the reader."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answering.short_answer import (
+    COUNT,
+    ENTITY,
+    NONE,
+    PERSON,
+    PLACE,
+    QUANTITY,
+    TIME,
+    VALUE,
+    ShortAnswerReader,
+    expected_type,
+    parse,
+    span_candidates,
+)
+from rag.settings import Settings
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who founded the abbey?", PERSON),
+        ("Whose ships reached the island first?", PERSON),
+        ("When did the abbey burn down?", TIME),
+        ("In what year was the bridge finished?", TIME),
+        ("Where did the council meet?", PLACE),
+        ("Which city hosted the council?", PLACE),
+        ("How many bridges cross the river?", COUNT),
+        ("How long is the tunnel?", QUANTITY),
+        ("What percentage of the vote did she win?", QUANTITY),
+        ("What is the default timeout of the probe?", VALUE),
+        ("Which flag turns on verbose logging?", VALUE),
+        ("What material was the roof made of?", ENTITY),
+        ("Why did the abbey burn down?", NONE),
+        ("How do I rotate the keys?", NONE),
+        ("Can a probe run more than once?", NONE),
+    ],
+)
+def test_expected_type(question, kind):
+    assert expected_type(question).kind == kind
+
+
+def test_the_focus_noun_after_what_or_which():
+    assert expected_type("Which Roman emperor built the wall?").focus == "emperor"
+    assert expected_type("What kind of stone was used?").focus == "stone"
+
+
+@pytest.mark.slow
+def test_candidates_hold_code_spans_numbers_and_entities():
+    text = "Set `probeTimeout` to 30 seconds; Ada Lovelace chose that value in London in 1843."
+    kinds = {text[c.start:c.end]: c.kinds for c in span_candidates(text, parse(text))}
+    assert "code" in kinds["probeTimeout"]
+    assert "number" in kinds["30 seconds"]
+    assert "PERSON" in kinds["Ada Lovelace"]
+    assert "GPE" in kinds["London"]
+    assert kinds["1843"] & {"DATE", "number"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "unit", "answer"),
+    [
+        ("Who designed the bridge?", "The bridge over the Tamar was designed by Isambard Kingdom Brunel in 1853.",
+         "Isambard Kingdom Brunel"),
+        ("When was the bridge over the Tamar designed?",
+         "The bridge over the Tamar was designed by Isambard Kingdom Brunel in 1853.", "1853"),
+        ("What is the default value of maxRetries?",
+         "The maxRetries field sets how often a job is retried; it defaults to `6`.", "6"),
+    ],
+)
+def test_the_fitted_reader_finds_the_short_answer(question, unit, answer):
+    settings = Settings(_env_file=None)
+    reader = ShortAnswerReader(settings.short_answer_weights, settings.short_answer_threshold)
+    reading = reader.read(question, unit)
+    assert reading.span is not None and reading.type_present
+    assert unit[reading.span.start:reading.span.end] == answer
+
+
+@pytest.mark.slow
+def test_no_short_answer_for_a_why_question():
+    settings = Settings(_env_file=None)
+    reader = ShortAnswerReader(settings.short_answer_weights, settings.short_answer_threshold)
+    reading = reader.read("Why was the bridge built?", "The bridge was built to carry the railway into Cornwall.")
+    assert reading.span is None and reading.kind == NONE
+
+
+@pytest.mark.slow
+def test_link_targets_and_urls_are_never_candidates():
+    text = "Traces go to the [IANA port](https://www.iana.org/ports?search=otel), 4317, see <https://example.org/x_y>."
+    spans = [text[c.start:c.end] for c in span_candidates(text, parse(text))]
+    assert "4317" in spans
+    assert not any("iana.org" in s or "search" in s or "example.org" in s for s in spans)
+
+
+@pytest.mark.slow
+def test_a_long_unit_is_read_around_the_question_terms_with_offsets_into_the_whole_unit():
+    settings = Settings(_env_file=None)
+    reader = ShortAnswerReader(settings.short_answer_weights, settings.short_answer_threshold)
+    filler = "The valley was quiet and the fields were green for many miles around the old mill. " * 6
+    unit = filler + "The stone bridge over the Tamar was designed by Isambard Kingdom Brunel in 1853. " + filler
+    reading = reader.read("Who designed the stone bridge over the Tamar?", unit)
+    assert reading.span is not None
+    assert unit[reading.span.start:reading.span.end] == "Isambard Kingdom Brunel"

@@ -1,0 +1,121 @@
+"""Answer units: what an extractive answer may quote, and a sentence extended by the one that continues it."""
+
+from __future__ import annotations
+
+from rag.answering.units import answer_spans, continuation
+from rag.ingest.chunking import chunk_document
+from rag.types import Document
+
+MARKDOWN = """---
+title: Rolling updates
+weight: 20
+---
+
+## Rolling update settings {#rolling}
+
+{{< note >}}
+Rolling updates replace Pods gradually.
+{{< /note >}}
+
+- `surgeLimit` - Sets how many extra Pods may run during an update. Defaults to `25%`.
+- `pauseSeconds` - Sets how long to wait between batches.
+
+The controller keeps the old Pods until the new ones are ready.
+It checks them every 10 seconds.
+
+Other text. It has 3 parts.
+"""
+
+
+def _doc(text: str) -> Document:
+    return Document("guide.md", text, "sha")
+
+
+def _spans(text: str):
+    doc = _doc(text)
+    chunks = chunk_document(doc, 2000, 0)
+    return doc, chunks, [doc.text[s:e] for c in chunks for s, e in answer_spans(c, doc)]
+
+
+def test_headings_front_matter_and_shortcodes_are_never_units():
+    _doc_, _chunks, texts = _spans(MARKDOWN)
+    assert not any(t.startswith(("#", "{{", "---", "title:", "weight:")) for t in texts)
+    assert "Rolling updates replace Pods gradually." in texts
+    assert any(t.startswith("`surgeLimit` - Sets") for t in texts)  # the list item, without its marker
+
+
+def _unit(doc, text):
+    start = doc.text.index(text)
+    return start, start + len(text)
+
+
+def test_the_sentence_that_holds_the_default_continues_the_unit():
+    doc, chunks, _texts = _spans(MARKDOWN)
+    first = _unit(doc, "- `surgeLimit` - Sets how many extra Pods may run during an update.")
+    after = _unit(doc, "Defaults to `25%`.")
+    question = "What is the default surgeLimit?"
+    start, end = continuation(question, doc, first, after)
+    assert doc.text[start:end] == ("- `surgeLimit` - Sets how many extra Pods may run during an update. "
+                                   "Defaults to `25%`.")
+    # a question that asks for no value keeps the one sentence
+    assert continuation("Why are extra Pods allowed?", doc, first, after) == first
+
+
+def test_no_continuation_across_list_items_or_paragraphs():
+    doc, _chunks, _texts = _spans(MARKDOWN)
+    last_item = _unit(doc, "- `pauseSeconds` - Sets how long to wait between batches.")
+    paragraph = _unit(doc, "The controller keeps the old Pods until the new ones are ready.")
+    same_paragraph = _unit(doc, "It checks them every 10 seconds.")
+    next_paragraph = _unit(doc, "Other text.")
+    question = "How long is the default wait?"
+    assert continuation(question, doc, last_item, paragraph) == last_item  # blank line between
+    assert continuation(question, doc, paragraph, same_paragraph) == (paragraph[0], same_paragraph[1])
+    assert continuation(question, doc, same_paragraph, next_paragraph) == same_paragraph
+
+
+def test_structure_aware_units_are_kept_whole():
+    doc, _chunks, _texts = _spans(MARKDOWN)
+    first = _unit(doc, "The controller keeps the old Pods until the new ones are ready.")
+    after = _unit(doc, "It checks them every 10 seconds.")
+    question = "How often are the Pods checked by default?"
+    assert continuation(question, doc, first, after, ("list_item", "sentence")) == first
+    assert continuation(question, doc, first, after, ("sentence", "sentence")) == (first[0], after[1])
+
+
+WRAPPED = """# Probes
+
+By default, the probe sends a request every
+`10` seconds to the container's port and gives up
+after three failures.
+- An item that is
+  wrapped over two lines.
+- Another item.
+"""
+
+
+def test_a_hard_wrapped_sentence_is_one_unit_and_list_items_stay_apart():
+    _doc_, _chunks, texts = _spans(WRAPPED)
+    assert texts[0] == ("By default, the probe sends a request every\n`10` seconds to the container's port and gives "
+                        "up\nafter three failures.")
+    assert "An item that is\n  wrapped over two lines." in texts
+    assert "Another item." in texts  # list items without their markers (rag.ingest.structure)
+
+
+def test_units_recorded_by_ingestion_are_used_as_they_are():
+    from types import SimpleNamespace
+
+    from rag.answering.units import answer_units
+
+    doc = _doc("Intro line\n- item one\n| a | b |")
+    chunk = SimpleNamespace(sentences=((0, 10), (11, 21), (22, 31)), unit_kinds=("text", "list_item", "table_row"),
+                            start=0, end=31)
+    units = answer_units(chunk, doc)
+    assert [(u.start, u.end, u.kind) for u in units] == [(0, 10, "text"), (11, 21, "list_item"), (22, 31, "table_row")]
+
+
+def test_answer_text_of_a_unit_reads_as_one_line_with_a_marker_per_sentence():
+    from rag.answering.extractive import cited_text
+
+    quote = "The probe sends a request every\n`10` seconds. Defaults to `3`\nfailures."
+    assert cited_text(quote, 2) == "The probe sends a request every `10` seconds. [2] Defaults to `3` failures. [2]"
+    assert cited_text("One sentence only.", 1) == "One sentence only. [1]"

@@ -1,0 +1,96 @@
+"""Identifiers and exact phrases in a question weigh in BM25 and in the fusion (rag.retrieval.identifiers)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.retrieval.hybrid import rrf_fuse
+from rag.retrieval.identifiers import (
+    boosted_query,
+    contains_identifier,
+    exact_matches,
+    identifier_coverage,
+    question_identifiers,
+)
+from rag.text import content_terms
+from rag.types import Chunk
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What does `spec.maxSkew` limit?", ("spec.maxSkew",)),
+        ("Which flag, --max-pods or --pods-per-core, caps pods?", ("--max-pods", "--pods-per-core")),
+        ("What does the maxUnavailable field do?", ("maxUnavailable",)),
+        ("When is retry_count reset?", ("retry_count",)),
+        ("Who owns the cluster-autoscaler-status config map?", ("cluster-autoscaler-status",)),
+        ("What does app.kubernetes.io/name identify?", ("app.kubernetes.io/name",)),
+        ('What did they call the "rolling restart" feature?', ("rolling restart",)),
+        ("Which missile, the Hwasong-18, was tested?", ("Hwasong-18",)),
+    ],
+)
+def test_identifiers_are_found_as_written(question, expected):
+    assert question_identifiers(question) == expected
+
+
+@pytest.mark.parametrize("question", ["How many missiles did North Korea send?", "Who met the U.S. president?",
+                                      "What is the capital of France?", "Why did the well-known plan fail?"])
+def test_plain_prose_has_no_identifiers(question):
+    assert question_identifiers(question) == ()
+
+
+def test_identifier_terms_are_repeated_in_the_bm25_query():
+    query = "What does maxUnavailable limit?"
+    assert content_terms(boosted_query(query, 2)).count("maxunavailable") == 3
+    assert boosted_query(query, 0) == query
+    assert boosted_query("How many pods?", 3) == "How many pods?"
+
+
+def test_verbatim_containment_respects_word_boundaries():
+    assert contains_identifier("Set `maxSurge` to 25%.", "maxsurge")
+    assert not contains_identifier("Set maxSurgeLimit instead.", "maxSurge")
+    assert not contains_identifier("use --max-pods-x", "--max-pods")
+    assert identifier_coverage("maxSurge and maxUnavailable", ("maxSurge", "minReadySeconds")) == 0.5
+    assert identifier_coverage("anything", ()) == 1.0
+
+
+class _Snapshot:
+    """What exact_matches reads of a StoreView: chunks by key."""
+
+    def __init__(self, texts):
+        self.chunks = [Chunk(str(i), "s", "h", 0, len(t), t) for i, t in enumerate(texts)]
+
+    def chunk(self, key: int) -> Chunk:
+        return self.chunks[key]
+
+
+def test_exact_matches_rank_passages_holding_more_identifiers_first():
+    snapshot = _Snapshot(["about maxSurge only", "nothing here", "maxSurge and maxUnavailable", "maxUnavailable"])
+    ranked = exact_matches(snapshot, [[1, 0, 3], [2, 0]], ("maxSurge", "maxUnavailable"))
+    assert ranked == [2, 0, 3]
+
+
+def test_weighted_fusion():
+    # Without weights both lists count the same; weighting the second list lets its first item win.
+    assert rrf_fuse([[1, 2], [2, 1]], 60)[0][0] == 1
+    assert rrf_fuse([[1, 2], [2, 1]], 60, [1.0, 1.5])[0][0] == 2
+    assert rrf_fuse([[1, 2], [2, 1], [3]], 60, [1.0, 1.0, 0.0])[-1] == (3, 0.0)
+
+
+def test_the_passage_naming_the_identifier_is_retrieved_first(make_settings, fake_embedder, tmp_path):
+    from rag.ingest.indexer import index_paths
+    from rag.services import build_services
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    filler = "The scheduler places workloads on nodes and the controller keeps replicas running. " * 3
+    (corpus / "a.md").write_text(filler + "Rolling updates replace replicas gradually to keep the service up.\n")
+    (corpus / "b.md").write_text(filler + "The surgeLimitPercent field caps extra replicas during rolling updates.\n")
+    (corpus / "c.md").write_text(filler + "Replicas are replaced during updates; the rollout is gradual.\n")
+    settings = make_settings(chunk_size=400, chunk_overlap=40)
+    index_paths([corpus], settings, embedder=fake_embedder)
+    services = build_services(settings, embedder=fake_embedder)
+    passages = services.assistant.retrieve("What does surgeLimitPercent cap during rolling updates of replicas?")
+    assert passages[0].chunk.source.endswith("b.md")
+    assert passages[0].bm25_rank == 1 and passages[0].dense_rank is not None
+    assert all(p.dense_rank is None or p.dense_rank >= 1 for p in passages)
