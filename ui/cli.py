@@ -11,23 +11,24 @@ import click
 @click.option("--host", help="Address to bind (default 127.0.0.1, RAG_HOST); non-loopback needs RAG_AUTH_*.")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port (default 7860, RAG_PORT).")
 @click.option("--index-dir", type=click.Path(path_type=Path), help="Index folder (default: index/, RAG_INDEX_DIR).")
-def serve(host, port, index_dir):
+@click.option("--store-url", help="PostgreSQL URL of a shared store (default: RAG_STORE_URL; unset: the index folder).")
+def serve(host, port, index_dir, store_url):
     """Serve the browser chat (and the /ask API) on http://HOST:PORT."""
     from rag.services import build_services, ensure_default_index
     from rag.settings import load_settings
     from ui.documents import current_manifest, index_status
     from ui.launch import auth_pair
 
-    settings = load_settings(host=host, port=port, index_dir=index_dir)
+    settings = load_settings(host=host, port=port, index_dir=index_dir, store_url=store_url)
     auth_pair(settings)  # refuse an unsafe bind before loading anything heavy
     ensure_default_index(settings, echo=lambda line: click.echo(line, err=True))
     services = build_services(settings)
     manifest = current_manifest(services)
     if manifest is None:
-        click.echo(f"No index in {settings.index_dir} yet; add documents from the Documents tab.", err=True)
+        click.echo(f"No index in {services.store.location} yet; add documents from the Documents tab.", err=True)
     else:
-        click.echo(f"Index {settings.index_dir}: {index_status(manifest, services.assistant.effective_mode())}",
-                   err=True)
+        click.echo(f"Index {services.store.location}: "
+                   f"{index_status(manifest, services.assistant.effective_mode())}", err=True)
     services.embedder.embed_array(["warm up"])  # load the model now, not on the first question
 
     from ui.app import create_app
