@@ -11,32 +11,11 @@ import uuid
 
 import pytest
 
-from rag.cli import main
 from tests.conftest import SEED_FILE, SEEDS
+from tests.pg_server import admin, rag
 
 QUESTIONS = ["Which missile has North Korea likely provided to Russia?", "Where did Kim welcome Putin?",
              "Who represented Australia at the IP4 meeting?", "What did the treaty promise?"]
-
-
-def rag(args, capsys) -> tuple[int, str, str]:
-    """Run `rag ARGS` in-process as the console script does; (exit code, stdout, stderr)."""
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exit_info:
-        code = exit_info.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def admin(sql: str, params=None, url: str | None = None):
-    import psycopg
-
-    from tests.pg_server import admin_url
-
-    with psycopg.connect(url or admin_url(), autocommit=True) as conn:
-        cursor = conn.execute(sql, params)
-        return cursor.fetchall() if cursor.description else None
 
 
 def tables_in(url: str) -> list[str]:
