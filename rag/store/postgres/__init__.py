@@ -10,6 +10,8 @@ keyword search is BM25 from term-statistics tables (keyword.py). The layout is i
 from __future__ import annotations
 
 import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -28,8 +30,25 @@ FROM rag.state s
 """
 
 
+# Writes committed by this process, per store URL: a reader in the same process sees them at once.
+_LOCAL_WRITES: Counter[str] = Counter()
+_LOCAL_WRITES_LOCK = threading.Lock()
+
+
+def note_local_write(url: str) -> None:
+    with _LOCAL_WRITES_LOCK:
+        _LOCAL_WRITES[url] += 1
+
+
 class PostgresStore:
-    """``Store`` over the database at ``url``; ``settings`` carries the pg_hnsw_* settings."""
+    """``Store`` over the database at ``url``; ``settings`` carries the pg_hnsw_* settings.
+
+    ``view()`` asks the database for the committed version at most once per FRESH_S per thread: answering one
+    question calls ``view()`` five times (retriever, answerer), and on a loaded machine every round trip to
+    the server risks a scheduler delay of milliseconds. So a write by another process is seen by questions
+    that start more than FRESH_S after its commit; a write by this process, at once."""
+
+    FRESH_S = 0.05
 
     def __init__(self, url: str, settings=None):
         check_url(url)
@@ -44,6 +63,7 @@ class PostgresStore:
         self._view = None
         self._view_lock = threading.Lock()
         self._dense_info: dict[int, dict] = {}
+        self._checked = threading.local()
 
     def connect(self, purpose: str = "rag"):
         """A new autocommit connection with pgvector's types (StoreUnavailableError when impossible)."""
@@ -78,6 +98,13 @@ class PostgresStore:
                                                     "is back.") from None
 
     def _committed_version(self) -> int | None:
+        checked, writes, now = self._checked, _LOCAL_WRITES[self.url], time.monotonic()
+        if getattr(checked, "writes", None) == writes and now - checked.at < self.FRESH_S:
+            return checked.version
+        checked.version, checked.at, checked.writes = self._query_version(), now, writes
+        return checked.version
+
+    def _query_version(self) -> int | None:
         import psycopg
 
         def version(conn):

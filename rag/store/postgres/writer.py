@@ -88,6 +88,9 @@ class PostgresWriter:
                 conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
                 create_hnsw_index(conn, dim, self.store.hnsw_m, self.store.hnsw_ef_construction)
             conn.execute(STATE_SQL, {"manifest": _jsonb(config), "dim": dim})
+        from rag.store.postgres import note_local_write
+
+        note_local_write(self.store.url)
         changed = n_dropped + batch.total_chunks
         if changed and changed >= MAINTAIN_FRACTION * max(n_before, 1):
             # Sets the visibility map (index-only BM25 scans), clears deleted rows out of the HNSW graph and
