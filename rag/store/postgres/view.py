@@ -24,7 +24,8 @@ from rag.store.postgres.keyword import SEARCH_SQL, query_terms, search_params
 from rag.store.postgres.schema import dense_expression
 from rag.types import Chunk, Document
 
-CHUNK_COLUMNS = "c.key, c.doc_key, c.chunk_id, c.span_start, c.span_end, c.page, c.text, c.metadata"
+CHUNK_COLUMNS = "c.key, c.doc_key, c.chunk_id, c.span_start, c.span_end, c.page, c.text, c.metadata, c.embedding"
+ROW_COLUMNS = CHUNK_COLUMNS.replace("c.embedding", "NULL::vector")  # for scans that should not fill the cache
 
 
 class DocumentInfo:
@@ -83,7 +84,7 @@ class PostgresView:
         import psycopg
 
         try:
-            return self._conn.execute(sql, params).fetchall()
+            return self._conn.execute(sql, params, binary=True).fetchall()
         except psycopg.OperationalError as err:
             self.broken = True
             raise StoreUnavailableError(f"Lost the connection to the store at {where(self.store.url)} "
@@ -91,12 +92,15 @@ class PostgresView:
                                         "retry once the server is back.") from None
 
     def _chunk_from_row(self, row) -> tuple[int, Chunk]:
-        key, doc_key, cid, start, end, page, text, metadata = row
+        """A CHUNK_COLUMNS row as a Chunk; the row and its vector go to the process's cache."""
+        key, doc_key, cid, start, end, page, text, metadata, embedding = row
         doc = self.by_key[doc_key]
         meta = metadata if isinstance(metadata, dict) else json.loads(metadata)
         chunk = Chunk(cid, doc.source, doc.sha256, start, end, text, page,
                       tuple(tuple(s) for s in meta.get("sentences", ())))
         self.store.cache.put_chunk(key, chunk)
+        if embedding is not None:
+            self.store.cache.put_vector(("chunk", key), embedding.to_numpy())
         return key, chunk
 
     # -- StoreView ---------------------------------------------------------------------------------------------
@@ -117,7 +121,7 @@ class PostgresView:
     def iter_chunks(self) -> Iterator[tuple[int, Chunk]]:
         last = 0
         while True:  # keyset pagination: each page is one query in the view's snapshot
-            rows = self._rows(f"SELECT {CHUNK_COLUMNS} FROM rag.chunks c WHERE c.key > %s ORDER BY c.key LIMIT 2000",
+            rows = self._rows(f"SELECT {ROW_COLUMNS} FROM rag.chunks c WHERE c.key > %s ORDER BY c.key LIMIT 2000",
                               [last])
             if not rows:
                 return
@@ -162,63 +166,89 @@ class PostgresView:
         terms, mult = query_terms(query)
         if not terms or not self._n_chunks:
             return []
-        self._fill_df(terms)
-        present = [(t, m) for t, m in zip(terms, mult) if self._df.get(t)]
-        if not present:
+        if all(self._df.get(t) == 0 for t in terms):
             return []
-        params = search_params([t for t, _ in present], [m for _, m in present], self._n_chunks, self.total_terms, k)
-        rows = self._rows(f"WITH hits AS ({SEARCH_SQL}) SELECT {CHUNK_COLUMNS}, h.score FROM hits h "
+        # One round trip: the hits with their rows and vectors, and the query terms' document frequencies (for
+        # the answerer's term weights) repeated on each row.
+        params = search_params(terms, mult, self._n_chunks, self.total_terms, k)
+        rows = self._rows(f"WITH hits AS ({SEARCH_SQL}), f AS (SELECT coalesce(array_agg(t.term), '{{}}') AS terms, "
+                          "coalesce(array_agg(t.df), '{}') AS dfs FROM rag.terms t WHERE t.term = ANY(%(terms)s)) "
+                          f"SELECT {CHUNK_COLUMNS}, h.score, f.terms, f.dfs FROM hits h CROSS JOIN f "
                           "JOIN rag.chunks c ON c.key = h.chunk_key ORDER BY h.score DESC, h.chunk_key", params)
-        return [(self._chunk_from_row(row[:-1])[0], float(row[-1])) for row in rows if row[-1] > 0]
+        known = dict(zip(rows[0][-2], rows[0][-1])) if rows else {}  # no rows: no chunk holds any query term
+        self._store_df({t: known.get(t, 0) for t in terms})
+        return [(self._chunk_from_row(row[:-3])[0], float(row[-3])) for row in rows if row[-3] > 0]
 
     def chunk_vectors(self, keys: Sequence[int]) -> np.ndarray:
+        """Mostly from the cache: the searches bring their hits' vectors along."""
         keys = [int(k) for k in keys]
-        if not keys:
-            return np.zeros((0, self.dim), np.float32)
-        found = dict(self._rows("SELECT key, embedding FROM rag.chunks WHERE key = ANY(%s)", [keys]))
+        cache = self.store.cache
+        found = {k: v for k in keys if (v := cache.vector(("chunk", k))) is not None}
         missing = [k for k in keys if k not in found]
         if missing:
-            raise KeyError(f"chunks {missing[:5]} are not in this view")
-        return np.vstack([np.asarray(found[k].to_numpy(), np.float32) for k in keys])
+            for key, vector in self._rows("SELECT key, embedding FROM rag.chunks WHERE key = ANY(%s)", [missing]):
+                found[key] = vector.to_numpy()
+                cache.put_vector(("chunk", key), found[key])
+        if len(found) < len(set(keys)):
+            raise KeyError(f"chunks {[k for k in keys if k not in found][:5]} are not in this view")
+        return np.vstack([found[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, self.dim), np.float32)
 
     def unit_vectors(self, source: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """Mostly from the cache: ``best_unit_scores`` brought the candidate chunks' unit vectors along."""
         info = self.by_source.get(source)
         if info is None:
             raise KeyError(f"{source} is not in this view")
-        starts = [int(s) for s, _ in spans]
-        ends = [int(e) for _, e in spans]
-        rows = self._rows("SELECT u.span_start, u.span_end, u.embedding FROM rag.units u "
-                          "JOIN unnest(%s::int[], %s::int[]) AS s(a, b) ON u.span_start = s.a AND u.span_end = s.b "
-                          "WHERE u.doc_key = %s", [starts, ends, info.doc_key])
-        found = {(a, b): v for a, b, v in rows}
-        out = np.zeros((len(spans), self.dim), np.float32)
-        for i, span in enumerate(zip(starts, ends)):
+        cache = self.store.cache
+        wanted = [(int(a), int(b)) for a, b in spans]
+        found = {s: v for s in wanted if (v := cache.vector(("unit", info.doc_key, *s))) is not None}
+        missing = [s for s in wanted if s not in found]
+        if missing:
+            rows = self._rows("SELECT u.span_start, u.span_end, u.embedding FROM rag.units u "
+                              "JOIN unnest(%s::int[], %s::int[]) AS s(a, b) ON u.span_start = s.a "
+                              "AND u.span_end = s.b WHERE u.doc_key = %s",
+                              [[a for a, _ in missing], [b for _, b in missing], info.doc_key])
+            for a, b, vector in rows:
+                found[(a, b)] = vector.to_numpy()
+                cache.put_vector(("unit", info.doc_key, a, b), found[(a, b)])
+        out = np.zeros((len(wanted), self.dim), np.float32)
+        for i, span in enumerate(wanted):
             if span not in found:
                 raise KeyError(f"{source}: an answer unit has no stored vector")
-            out[i] = found[span].to_numpy()
+            out[i] = found[span]
         return out
 
     def best_unit_scores(self, keys: Sequence[int], query_vector: np.ndarray) -> np.ndarray:
+        """One query brings every answer unit of the chunks (cached: the answerer reads them next)."""
         keys = [int(k) for k in keys]
         out = np.zeros(len(keys), np.float32)
         if not keys:
             return out
-        q = np.asarray(query_vector, dtype=np.float32).reshape(-1)
-        best = dict(self._rows(
-            "SELECT c.key, max(-(u.embedding <#> %s)) FROM rag.chunks c JOIN rag.units u ON u.doc_key = c.doc_key "
-            "AND u.span_start BETWEEN c.unit_lo AND c.unit_hi WHERE c.key = ANY(%s) GROUP BY c.key", [q, keys]))
+        rows = self._rows("SELECT c.key, u.doc_key, u.span_start, u.span_end, u.embedding FROM rag.chunks c "
+                          "JOIN rag.units u ON u.doc_key = c.doc_key AND u.span_start BETWEEN c.unit_lo AND c.unit_hi "
+                          "WHERE c.key = ANY(%s)", [keys])
+        if not rows:
+            return out
+        vectors = np.vstack([row[4].to_numpy() for row in rows]).astype(np.float32)
+        scores = vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        best: dict[int, float] = {}
+        cache = self.store.cache
+        for (key, doc_key, start, end, _), vector, score in zip(rows, vectors, scores):
+            best[key] = max(best.get(key, -np.inf), float(score))
+            cache.put_vector(("unit", doc_key, start, end), vector)
         for i, key in enumerate(keys):
             out[i] = best.get(key, 0.0)
         return out
 
     def _fill_df(self, terms: Sequence[str]) -> None:
         missing = [t for t in terms if t not in self._df]
-        if not missing:
-            return
-        found = dict(self._rows("SELECT term, df FROM rag.terms WHERE term = ANY(%s)", [missing]))
+        if missing:
+            found = dict(self._rows("SELECT term, df FROM rag.terms WHERE term = ANY(%s)", [missing]))
+            self._store_df({t: found.get(t, 0) for t in missing})
+
+    def _store_df(self, dfs: dict) -> None:
         with self._df_lock:
-            for term in missing:
-                self._df[term] = int(found.get(term, 0))
+            for term, df in dfs.items():
+                self._df[term] = int(df)
 
     def term_stats(self) -> PostgresTermStats:
         return PostgresTermStats(self)
