@@ -181,3 +181,21 @@ def test_a_second_writer_is_told_who_holds_the_lock(pg_url, hashed, tmp_path, ca
     (line,) = err.strip().splitlines()
     assert "is being written by rag writer pid" in line and "RAG_STORE_URL=" in line
     assert rag(["index", str(docs), "--store-url", pg_url, "-q"], capsys)[0] == 0
+
+
+def test_documents_of_other_machines_survive_an_upload_here(pg_url, make_settings, fake_embedder, tmp_path):
+    """An upload through a replica must not drop documents whose files exist only where they were indexed."""
+    from rag.ingest.indexer import index_paths
+
+    settings = make_settings(store_url=pg_url)
+    elsewhere, uploads = tmp_path / "elsewhere", tmp_path / "uploads"
+    elsewhere.mkdir()
+    uploads.mkdir()
+    (elsewhere / "a.txt").write_text("Penguins live in Antarctica.\n", encoding="utf-8")
+    index_paths([elsewhere], settings, embedder=fake_embedder)
+    shutil.rmtree(elsewhere)  # as seen from another machine: the file is not here
+    (uploads / "b.txt").write_text("Camels cross the Sahara.\n", encoding="utf-8")
+    report = index_paths([uploads / "b.txt"], settings, embedder=fake_embedder)
+    assert report.removed == [] and report.n_documents == 2
+    report = index_paths([], settings, embedder=fake_embedder, remove=[str((elsewhere / "a.txt").resolve())])
+    assert report.removed == [str((elsewhere / "a.txt").resolve())] and report.n_documents == 1

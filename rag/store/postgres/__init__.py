@@ -49,6 +49,7 @@ class PostgresStore:
     that start more than FRESH_S after its commit; a write by this process, at once."""
 
     FRESH_S = 0.05
+    shared = True  # other machines write here too: a source file missing on this one is not a deleted document
     view_class = None  # PostgresView unless a subclass says otherwise (bench/pg_keyword.py)
 
     def __init__(self, url: str, settings=None):
