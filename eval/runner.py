@@ -51,6 +51,7 @@ def describe(services, k: int | None, mode: str | None, depth: int) -> dict[str,
         "abstain_threshold": settings.abstain_threshold,
         "embedding_model": snapshot.manifest.get("embedding", {}).get("model"),
         "index_dir": str(settings.index_dir),
+        "store": services.store.location,
         "n_documents": len(snapshot.documents()),
         "n_chunks": snapshot.n_chunks,
     }

@@ -47,6 +47,10 @@ def cli():
     """Ask questions about your documents; every answer cites verbatim spans you can check."""
 
 
+STORE_URL_HELP = ("PostgreSQL URL of a shared store, postgresql://user:password@host:port/db (default: "
+                  "RAG_STORE_URL; unset: the index folder).")
+
+
 @cli.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--index-dir", type=click.Path(path_type=Path), help="Index folder (default: index/, RAG_INDEX_DIR).")
@@ -58,9 +62,10 @@ def cli():
               help="Seconds to wait for another writer to finish before giving up.")
 @click.option("--watch", is_flag=True, help="Keep running and update the index whenever a file under PATHS is "
               "added, changed, renamed or deleted (Ctrl+C to stop).")
-def index_cmd(paths, index_dir, rebuild, quiet, check, repair, wait, watch):
+@click.option("--store-url", help=STORE_URL_HELP)
+def index_cmd(paths, index_dir, rebuild, quiet, check, repair, wait, watch, store_url):
     """Index PATHS (files or folders; default: seeds/). Only new or changed files are embedded."""
-    settings = load_settings(index_dir=index_dir)
+    settings = load_settings(index_dir=index_dir, store_url=store_url)
     configure(settings)
     if check or repair:
         _check_or_repair(settings, repair, wait)
@@ -127,7 +132,7 @@ def _check_or_repair(settings, repair: bool, wait: float) -> None:
     for problem in report.problems:
         click.echo(f"problem: {problem}")
     if report.missing:
-        raise IndexMissingError(f"No index in {settings.index_dir}; build one with `rag index [PATH ...]`.")
+        raise IndexMissingError(f"No index in {store.location}; build one with `rag index [PATH ...]`.")
     if not report.ok:
         raise IndexCorruptError(report.summary())
     click.echo(report.summary())
@@ -141,13 +146,14 @@ def _check_or_repair(settings, repair: bool, wait: float) -> None:
 @click.option("--history", "history_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="JSON file with earlier turns: [{\"role\": \"user\"|\"assistant\", \"content\": ...}, ...].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see DESIGN.md).")
-def ask_cmd(question, index_dir, k, mode, history_file, as_json):
+@click.option("--store-url", help=STORE_URL_HELP)
+def ask_cmd(question, index_dir, k, mode, history_file, as_json, store_url):
     """Answer QUESTION from the indexed documents, with numbered citations."""
     from rag.errors import ConfigError
     from rag.services import build_services, ensure_default_index
     from rag.validation import clean_question, read_history_file
 
-    settings = load_settings(index_dir=index_dir)
+    settings = load_settings(index_dir=index_dir, store_url=store_url)
     configure(settings)
     clean_question(question, settings.max_question_chars)  # a bad question fails before the model loads
     history = read_history_file(history_file) if history_file else None

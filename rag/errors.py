@@ -48,6 +48,12 @@ class IndexLockedError(RagError):
     exit_code = 7
 
 
+class StoreUnavailableError(RagError):
+    """The configured store (RAG_STORE_URL) cannot be reached or used."""
+
+    exit_code = 11
+
+
 class LoadError(RagError):
     """One input file could not be loaded; the message names the file and the reason."""
 

@@ -109,8 +109,8 @@ def ensure_default_index(settings: Settings, echo: Callable[[str], None] | None 
     """With the default index location and none built yet, build it from seeds/ so a first `ask` just works."""
     from rag.ingest.indexer import index_paths
 
-    if open_store(settings).manifest() is not None:
-        return
+    if settings.store_url or open_store(settings).manifest() is not None:
+        return  # a shared PostgreSQL store is filled on purpose (`rag index`), never with the seeds by default
     if Path(settings.index_dir) != Settings.model_fields["index_dir"].default or not Path(settings.seeds_dir).is_dir():
         return
     if echo:

@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     faiss_hnsw_m: int = Field(32, ge=4, le=128)
     faiss_hnsw_ef_search: int = Field(512, ge=8, le=4096)
 
+    # Store: the FAISS snapshot folder (index_dir) unless a PostgreSQL URL is given (see docs/SCALING.md).
+    store_url: SecretStr | None = Field(
+        None, description="postgresql://user:password@host:port/db of a shared PostgreSQL + pgvector store "
+        "(RAG_STORE_URL); unset: the FAISS snapshot folder index_dir.")
+    pg_hnsw_m: int = Field(16, ge=4, le=100, description="pgvector HNSW graph degree (fixed when the index is built).")
+    pg_hnsw_ef_construction: int = Field(64, ge=8, le=1000)
+    pg_hnsw_ef_search: int = Field(200, ge=1, le=1000, description="pgvector HNSW search depth (per session).")
+
     max_file_mb: float = Field(32.0, gt=0, description="Largest text file indexed (PDF/.docx may be 4x larger).")
     max_expanded_mb: float | None = Field(
         None, gt=0, description="Most a .docx (any zip-based document) may unpack to, in MB; unset: twice "

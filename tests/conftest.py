@@ -75,3 +75,19 @@ def seeds_services(seeds_index_dir, real_embedder):
     from rag.settings import Settings
 
     return build_services(Settings(_env_file=None, index_dir=seeds_index_dir), embedder=real_embedder)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The tests' private PostgreSQL 16 + pgvector server (pgserver), started once, removed at exit."""
+    from tests.pg_server import server
+
+    return server()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """The URL of a fresh, empty database on the tests' PostgreSQL server."""
+    from tests.pg_server import fresh_database
+
+    return fresh_database()

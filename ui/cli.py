@@ -15,7 +15,8 @@ import click
 @click.option("--watch", "watch", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="Keep this folder indexed while serving: added, changed, renamed and deleted files are picked up "
                    "within seconds (repeatable).")
-def serve(host, port, index_dir, watch):
+@click.option("--store-url", help="PostgreSQL URL of a shared store (default: RAG_STORE_URL; unset: the index folder).")
+def serve(host, port, index_dir, watch, store_url):
     """Serve the browser chat, its /ask endpoint and the HTTP API (/v1, /api, /docs) on http://HOST:PORT."""
     from rag.runtime import configure
     from rag.services import build_services, ensure_default_index
@@ -24,7 +25,7 @@ def serve(host, port, index_dir, watch):
     from ui.documents import current_manifest, index_status
     from ui.launch import auth_pair, check_port_free
 
-    settings = load_settings(host=host, port=port, index_dir=index_dir)
+    settings = load_settings(host=host, port=port, index_dir=index_dir, store_url=store_url)
     configure(settings)
     auth_pair(settings)  # refuse an unsafe bind before loading anything heavy
     api_keys(settings)
@@ -33,10 +34,10 @@ def serve(host, port, index_dir, watch):
     services = build_services(settings)
     manifest = current_manifest(services)
     if manifest is None:
-        click.echo(f"No index in {settings.index_dir} yet; add documents from the Documents tab.", err=True)
+        click.echo(f"No index in {services.store.location} yet; add documents from the Documents tab.", err=True)
     else:
-        click.echo(f"Index {settings.index_dir}: {index_status(manifest, services.assistant.effective_mode())}",
-                   err=True)
+        click.echo(f"Index {services.store.location}: "
+                   f"{index_status(manifest, services.assistant.effective_mode())}", err=True)
     services.embedder.embed_array(["warm up"])  # load the model now, not on the first question
     if watch:
         from rag.ingest.watch import Watcher

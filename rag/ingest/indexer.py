@@ -166,7 +166,9 @@ def index_paths(
             if source in seen or source in reused or source in inner:
                 continue
             inside = any(_is_within(Path(source), root) for root in roots)
-            if source in explicit or inside or not Path(source).exists():
+            # A shared store (PostgreSQL) holds files of other machines too: absent here is not deleted.
+            gone = not getattr(store, "shared", False) and not Path(source).exists()
+            if source in explicit or inside or gone:
                 report.removed.append(source)
             else:
                 reused.add(source)

@@ -13,7 +13,13 @@ __all__ = ["CheckReport", "RepairReport", "Store", "StoreView", "StoreWriter", "
 
 
 def open_store(settings) -> Store:
-    """The store the settings select: the FAISS snapshot folder at ``settings.index_dir``."""
+    """The store the settings select: PostgreSQL when ``settings.store_url`` (RAG_STORE_URL) is set, else the FAISS
+    snapshot folder at ``settings.index_dir``."""
+    url = settings.store_url.get_secret_value() if getattr(settings, "store_url", None) else None
+    if url:
+        from rag.store.postgres import PostgresStore
+
+        return PostgresStore(url, settings)
     from rag.store.faiss_store import FaissStore
 
     return FaissStore(settings.index_dir, settings)

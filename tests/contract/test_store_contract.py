@@ -36,7 +36,14 @@ def faiss_store(tmp_path, settings) -> Store:
     return FaissStore(tmp_path / "index", settings)
 
 
-BACKENDS = {"faiss": faiss_store}
+def postgres_store(tmp_path, settings) -> Store:
+    from rag.store.postgres import PostgresStore
+    from tests.pg_server import fresh_database
+
+    return PostgresStore(fresh_database("contract"), settings)
+
+
+BACKENDS = {"faiss": faiss_store, "postgres": postgres_store}
 
 
 @pytest.fixture(params=sorted(BACKENDS))
