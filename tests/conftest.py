@@ -80,7 +80,7 @@ def seeds_services(seeds_index_dir, real_embedder):
 @pytest.fixture(scope="session")
 def pg_server():
     """The tests' private PostgreSQL 16 + pgvector server (pgserver), started once, removed at exit."""
-    from tests.pg_server import server
+    from tests.support.pg_server import server
 
     return server()
 
@@ -88,6 +88,6 @@ def pg_server():
 @pytest.fixture
 def pg_url(pg_server) -> str:
     """The URL of a fresh, empty database on the tests' PostgreSQL server."""
-    from tests.pg_server import fresh_database
+    from tests.support.pg_server import fresh_database
 
     return fresh_database()

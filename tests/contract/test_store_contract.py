@@ -38,7 +38,7 @@ def faiss_store(tmp_path, settings) -> Store:
 
 def postgres_store(tmp_path, settings) -> Store:
     from rag.store.postgres import PostgresStore
-    from tests.pg_server import fresh_database
+    from tests.support.pg_server import fresh_database
 
     return PostgresStore(fresh_database("contract"), settings)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pg_server import admin, rag
+from tests.support.pg_server import admin, rag
 
 pytestmark = pytest.mark.slow
 
@@ -64,8 +64,7 @@ def lock_held(url: str) -> bool:
 def start_index(folder: Path, url: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env.update(RAG_EMBED_MODEL="hash:256", RAG_CHUNK_SIZE="300", RAG_CHUNK_OVERLAP="30", HF_HUB_OFFLINE="1")
-    rag_script = Path(sys.executable).parent / "rag"
-    return subprocess.Popen([str(rag_script), "index", str(folder), "--store-url", url, "-q"], env=env,
+    return subprocess.Popen([sys.executable, "-m", "rag", "index", str(folder), "--store-url", url, "-q"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

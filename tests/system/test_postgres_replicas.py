@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, SEEDS
-from tests.serve_process import rag_serve
+from tests.support.serve_process import rag_serve
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -35,7 +35,7 @@ QUESTION = "Who refills the cryostat in room 4B?"
 def replicas(tmp_path_factory, real_embedder):
     from rag.ingest.indexer import index_paths
     from rag.settings import Settings
-    from tests.pg_server import fresh_database
+    from tests.support.pg_server import fresh_database
 
     url = fresh_database("replicas")
     index_paths([SEEDS], Settings(_env_file=None, store_url=url), embedder=real_embedder)

@@ -15,7 +15,7 @@ def test_a_scale_point_runs_on_both_stores(tmp_path, pg_server):
         pytest.skip("needs ../shared/datasets (SQuAD slice and ClapNQ) for the bench corpora")
     from bench.run import scale_point
     from rag.settings import Settings
-    from tests.pg_server import admin, admin_url
+    from tests.support.pg_server import admin, admin_url
 
     settings = Settings(_env_file=None, seeds_dir=REPO / "seeds", model_cache_dir=tmp_path / "models")
     questions = ["Where did Kim welcome Putin?", "When did Beyonce become popular?", "What is a pod?"] * 2

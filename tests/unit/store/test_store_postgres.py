@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from tests.conftest import SEED_FILE, SEEDS
-from tests.pg_server import admin, rag
+from tests.support.pg_server import admin, rag
 
 QUESTIONS = ["Which missile has North Korea likely provided to Russia?", "Where did Kim welcome Putin?",
              "Who represented Australia at the IP4 meeting?", "What did the treaty promise?"]
@@ -129,7 +129,7 @@ def test_malformed_or_unreachable_url_is_one_line_without_the_password(hashed, t
 
 
 def test_database_without_pgvector_and_no_right_to_create_it(pg_server, hashed, tmp_path, capsys):
-    from tests.pg_server import admin_url
+    from tests.support.pg_server import admin_url
 
     role, database = f"plain_{uuid.uuid4().hex[:8]}", f"noext_{uuid.uuid4().hex[:8]}"
     admin(f"CREATE ROLE {role} LOGIN PASSWORD 'pw-{role}'")
