@@ -59,7 +59,12 @@ def dataset_cache_dir(cache_dir: Path, fmt: str, files: Sequence[Path]) -> Path:
 
 
 def index_key(settings, model_id: str) -> str:
-    return _digest([model_id.encode(), str(settings.chunk_size).encode(), str(settings.chunk_overlap).encode()])
+    """The cached index's name: everything that makes an index unusable for these settings (model, chunking, the
+    snapshot format), so a cache from another version is never reused."""
+    from rag.store.snapshot import FORMAT_VERSION
+
+    return _digest([model_id.encode(), str(settings.chunk_size).encode(), str(settings.chunk_overlap).encode(),
+                    f"format-{FORMAT_VERSION}".encode()])
 
 
 def read_datasets(paths: Sequence[Path], cache_dir: Path) -> list[Dataset]:
