@@ -117,16 +117,17 @@ def test_exposed_bind_without_login_refuses_to_start(tmp_path, host):
     assert f"Refusing to serve on {host} without a login" in proc.stderr and "Traceback" not in proc.stderr
 
 
-WEIGHTS_7 = "needs 7 numbers (bias, then dense, idf_coverage, coverage, type_match, rank_prior, passage_dense)"
+WEIGHTS_8 = ("needs 8 numbers (bias, then dense, idf_coverage, coverage, type_match, rank_prior, passage_dense, "
+             "identifiers)")
 BAD_SETTINGS = [  # (command, variable, value, the one line after "error: ")
     ("ask", "RAG_ANSWER_WEIGHTS", "1,2",
-     f"Invalid setting RAG_ANSWER_WEIGHTS='1,2': {WEIGHTS_7}, not 2; fix or unset it."),
+     f"Invalid setting RAG_ANSWER_WEIGHTS='1,2': {WEIGHTS_8}, not 2; fix or unset it."),
     ("serve", "RAG_ANSWER_WEIGHTS", "[1,2]",
-     f"Invalid setting RAG_ANSWER_WEIGHTS='[1,2]': {WEIGHTS_7}, not 2; fix or unset it."),
+     f"Invalid setting RAG_ANSWER_WEIGHTS='[1,2]': {WEIGHTS_8}, not 2; fix or unset it."),
     ("index", "RAG_ANSWER_WEIGHTS", "[1, 2",
      "Invalid setting RAG_ANSWER_WEIGHTS='[1, 2': is not a JSON list of numbers; fix or unset it."),
-    ("eval", "RAG_ANSWER_WEIGHTS", "-6,6,3,1,1.5,0.5,nan",
-     "Invalid setting RAG_ANSWER_WEIGHTS='-6,6,3,1,1.5,0.5,nan': must be finite numbers; fix or unset it."),
+    ("eval", "RAG_ANSWER_WEIGHTS", "-6,6,3,1,1.5,0.5,1,nan",
+     "Invalid setting RAG_ANSWER_WEIGHTS='-6,6,3,1,1.5,0.5,1,nan': must be finite numbers; fix or unset it."),
     ("ask", "RAG_ABSTAIN_WEIGHTS", "1,two,3,4,5,6,7,8",
      "Invalid setting RAG_ABSTAIN_WEIGHTS (item 2)='two': input should be a valid number, unable to parse string "
      "as a number; fix or unset it."),
@@ -160,12 +161,12 @@ def test_a_bad_setting_is_one_line_naming_the_variable(tmp_path, command, variab
     assert proc.stderr == f"error: {message}\n"
 
 
-@pytest.mark.parametrize("value", ["-6, 6, 3, 1, 1.5, 0.5, 1", "[-6, 6, 3, 1, 1.5, 0.5, 1]"])
+@pytest.mark.parametrize("value", ["-6, 6, 3, 1, 1.5, 0.5, 1, 2", "[-6, 6, 3, 1, 1.5, 0.5, 1, 2]"])
 def test_weights_are_read_as_json_or_comma_separated(monkeypatch, value):
     monkeypatch.setenv("RAG_ANSWER_WEIGHTS", value)
     monkeypatch.setenv("RAG_ABSTAIN_WEIGHTS", "")
     settings = Settings(_env_file=None)
-    assert settings.answer_weights == [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0] and settings.abstain_weights is None
+    assert settings.answer_weights == [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0, 2.0] and settings.abstain_weights is None
 
 
 def _listening(host: str) -> socket.socket:
