@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml constraints.txt
 # (about 9 minutes on 2 cores); pip's wheel cache makes later installs instant.
 install-llm: $(LLM_STAMP)
 $(LLM_STAMP): $(STAMP)
-	$(PIP) install -q -c constraints.txt -e '.[test,bench,scale,local-llm]'
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) install -q -c constraints.txt -e '.[test,bench,scale,local-llm]'
 	@touch $@
 
 # Debian packages: Chromium for the Playwright browser tests (Playwright's own browser download cannot work

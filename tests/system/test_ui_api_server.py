@@ -63,12 +63,14 @@ def sample_questions() -> list[str]:
 
 
 def expected_content(reference: dict) -> str:
-    """The message content a client must see: the answer, a blank line, the plain Sources list."""
+    """The message content a client must see: the answer, its short answer line when there is one, a blank line,
+    the plain Sources list."""
+    short = f"\nShort answer: {reference['short_answer']['text']}" if reference.get("short_answer") else ""
     lines = []
     for c in reference["citations"]:
         page = f"page {c['page']}, " if c.get("page") else ""
         lines.append(f"[{c['n']}] {Path(c['source']).name} ({page}chars {c['start']}-{c['end']}): \"{c['quote']}\"")
-    return reference["answer"] + ("\n\nSources:\n" + "\n".join(lines) if lines else "")
+    return reference["answer"] + short + ("\n\nSources:\n" + "\n".join(lines) if lines else "")
 
 
 def assert_same_citations(got: list[dict], reference: list[dict], texts: dict[str, str]) -> None:
