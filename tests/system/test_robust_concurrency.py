@@ -44,7 +44,7 @@ def test_second_writer_fails_or_waits_and_readers_keep_answering(tmp_path, make_
         (big / f"b{i:03d}.txt").write_text(prose(rng, 25) + f"Zeppelin number {i} docked here.\n", encoding="utf-8")
     (other / "waiter.txt").write_text("The waiting writer adds this obsidian note.\n", encoding="utf-8")
 
-    settings = make_settings(embed_model=HASH_MODEL)
+    settings = make_settings(embed_model=HASH_MODEL, abstain_threshold=0.0)  # concurrency, not abstention, is tested
     embedder = HashEmbedder(64)
     index_paths([small], settings, embedder=embedder)
     services = build_services(settings, embedder)
