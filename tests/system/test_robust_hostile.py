@@ -345,6 +345,7 @@ def test_a_slow_upload_blocks_neither_questions_nor_the_next_upload(tmp_path, ma
     (docs / "ferry.txt").write_text("The harbour ferry leaves Quarry Point at 7:15 every morning.\n")
     index_paths([docs], settings, embedder=embedder)
     services = build_services(settings, embedder)
+    assert "7:15" in services.assistant.ask("When does the harbour ferry leave?").answer  # warm: models loaded
     slow = tmp_path / "slow.docx"
     slow.write_bytes(empty_paragraphs_docx(875_000))
     fine = tmp_path / "fine.txt"
