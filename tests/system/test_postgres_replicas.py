@@ -11,6 +11,7 @@ data folder for the uploaded files' bytes), nothing else.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -20,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, SEEDS
+from tests.conftest import SEEDS
+from tests.support.load import run_clients, seeds_questions
 from tests.support.serve_process import rag_serve
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
@@ -95,23 +97,22 @@ def test_an_upload_to_one_replica_is_answered_by_the_other_with_the_same_citatio
     assert all(NOTE[c[2]:c[3]] == c[4] for c in citations(from_b) if c[0] == str(stored.resolve()))
 
 
-def gold_questions() -> list[str]:
-    rows = [json.loads(line) for line in (REPO / "eval" / "gold" / "seeds.jsonl").read_text().splitlines() if line]
-    return [row["question"] for row in rows] + [QUESTION]
-
-
 def test_fifty_clients_keep_getting_answers_when_one_replica_is_killed(replicas):
     from gradio_client import Client
 
     urls = {"a": replicas["a"][0], "b": replicas["b"][0]}
     victim = replicas["a"][1]
     seconds = float(os.environ.get("RAG_LOAD_SECONDS", "20"))
-    questions = gold_questions()
+    questions = seeds_questions() + [QUESTION]
     lock = threading.Lock()
     errors: list[str] = []
     answers = {"a": 0, "b": 0, "b_after_kill": 0}
     redirected: list[int] = []
     killed = threading.Event()
+    a_answered = threading.Event()  # replica a has served a client: the kill comes after that
+    rescued: set[int] = set()  # clients of the killed replica answered by the survivor since
+    all_rescued = threading.Event()
+    stop = threading.Event()
     start = threading.Barrier(CLIENTS + 1)
 
     def ask(client, question: str) -> str | None:
@@ -129,9 +130,8 @@ def test_fifty_clients_keep_getting_answers_when_one_replica_is_killed(replicas)
             start.abort()
             return
         start.wait()
-        deadline = time.monotonic() + seconds
         i = number
-        while time.monotonic() < deadline:  # bounded: stops at the deadline
+        while not stop.is_set():  # bounded: the test sets stop, or run_clients fails it after 10 minutes
             question = questions[i % len(questions)]
             try:
                 problem = ask(client, question)
@@ -156,21 +156,31 @@ def test_fifty_clients_keep_getting_answers_when_one_replica_is_killed(replicas)
                 else:
                     answers[target] += 1
                     answers["b_after_kill"] += target == "b" and killed.is_set()
+                    if target == "a":
+                        a_answered.set()
+                    if number in redirected:
+                        rescued.add(number)
+                        if len(rescued) == CLIENTS // 2:
+                            all_rescued.set()
 
-    threads = [threading.Thread(target=client_loop, args=(n,), daemon=True) for n in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    time.sleep(seconds / 2)
-    killed.set()
-    victim.kill()  # SIGKILL: no goodbye to the clients or the database
-    victim.wait(timeout=60)
-    for thread in threads:
-        thread.join(timeout=seconds + 600)
-    assert not any(t.is_alive() for t in threads), "a client is still waiting long after the deadline"
+    def kill_half_way() -> None:
+        try:
+            start.wait()
+            time.sleep(seconds / 2)  # the first half of the load (a duration of load, not a wait for a state)
+            assert a_answered.wait(timeout=600), "replica a never answered before the kill"
+            killed.set()
+            victim.kill()  # SIGKILL: no goodbye to the clients or the database
+            victim.wait(timeout=60)
+            time.sleep(seconds / 2)  # the second half, on the survivor alone
+            all_rescued.wait(timeout=600)  # every client of the killed replica answered by the survivor
+        finally:
+            stop.set()
+
+    run_clients([functools.partial(client_loop, n) for n in range(CLIENTS)], seconds, during=kill_half_way)
     print(f"\nreplicas: {CLIENTS} clients x {seconds:.0f} s, replica a killed at {seconds / 2:.0f} s: "
           f"{answers['a']} answers from a before the kill, {answers['b']} from b ({answers['b_after_kill']} after "
           f"the kill), {len(redirected)} clients redirected to b, {len(errors)} errors")
     assert errors == [], f"{len(errors)} errors, first: {errors[:3]}"
     assert answers["a"] > 0 and answers["b_after_kill"] > 0
     assert sorted(redirected) == list(range(1, CLIENTS, 2))  # every client of the killed replica, once
+    assert rescued == set(redirected)  # ... and each was answered by the survivor afterwards

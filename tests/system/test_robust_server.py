@@ -10,17 +10,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
-import statistics
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.support.load import latency_line, run_clients, seeds_questions
 from tests.support.serve_process import rag_serve
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
@@ -48,17 +48,12 @@ def server(tmp_path_factory, seeds_index_dir, real_embedder):
         yield url, log
 
 
-def gold_questions() -> list[str]:
-    rows = [json.loads(line) for line in (REPO / "eval" / "gold" / "seeds.jsonl").read_text().splitlines() if line]
-    return [row["question"] for row in rows]
-
-
 def test_fifty_concurrent_clients_get_answers_without_errors(server):
     from gradio_client import Client
 
     url, log = server
     seconds = float(os.environ.get("RAG_LOAD_SECONDS", "20"))
-    questions = gold_questions()
+    questions = seeds_questions()
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -93,20 +88,11 @@ def test_fifty_concurrent_clients_get_answers_without_errors(server):
                 else:
                     latencies.append(elapsed)
 
-    threads = [threading.Thread(target=client_loop, args=(n,), daemon=True) for n in range(CLIENTS)]
-    began = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=seconds + 600)
-    wall = time.monotonic() - began
-    assert not any(t.is_alive() for t in threads), "a client is still waiting long after the deadline"
+    wall = run_clients([functools.partial(client_loop, n) for n in range(CLIENTS)], seconds)
     assert errors == [], f"{len(errors)} errors, first: {errors[:3]}"
     assert latencies
-    cuts = statistics.quantiles(latencies, n=100)
     print(f"\nload: {CLIENTS} clients x {seconds:.0f} s: {len(latencies)} answers, 0 errors, "
-          f"{len(latencies) / wall:.1f} answers/s, latency p50 {cuts[49] * 1000:.0f} ms, "
-          f"p95 {cuts[94] * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
+          f"{len(latencies) / wall:.1f} answers/s, latency {latency_line(latencies)}")
 
 
 def _call_ask(url: str, data: list) -> tuple[str, object]:

@@ -7,10 +7,10 @@ RAG_LOAD_SECONDS sets the load test's length (default 20 s; the issue's figure i
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import threading
@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import REPO, SEED_FILE
+from tests.support.load import latency_line, run_clients
 from tests.support.serve_process import rag_serve
 
 openai = pytest.importorskip("openai", reason="the official openai client is in the test extra (make install)")
@@ -383,20 +384,9 @@ def test_fifty_api_clients_while_the_chat_answers(api):
                 (errors.append(f"chat: {problem}") if problem else chat_latencies.append(time.perf_counter() - began))
             i += 7
 
-    threads = [threading.Thread(target=api_loop, args=(n,), daemon=True) for n in range(CLIENTS)]
-    threads.append(threading.Thread(target=chat_loop, daemon=True))
-    began = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=seconds + 600)
-    wall = time.monotonic() - began
-    assert not any(t.is_alive() for t in threads), "a client is still waiting long after the deadline"
+    wall = run_clients([functools.partial(api_loop, n) for n in range(CLIENTS)] + [chat_loop], seconds)
     assert errors == [], f"{len(errors)} errors, first: {errors[:3]}"
     assert latencies and chat_latencies, "both the API clients and the chat must have been answered"
-    cuts = statistics.quantiles(latencies, n=100)
-    chat_p95 = statistics.quantiles(chat_latencies, n=100)[94] if len(chat_latencies) > 1 else chat_latencies[0]
     print(f"\napi load: {CLIENTS} clients x {seconds:.0f} s: {len(latencies)} answers, 0 errors, "
-          f"{len(latencies) / wall:.1f} answers/s, latency p50 {cuts[49] * 1000:.0f} ms, p95 {cuts[94] * 1000:.0f} ms, "
-          f"max {max(latencies) * 1000:.0f} ms; chat /ask meanwhile: {len(chat_latencies)} answers, "
-          f"p95 {chat_p95 * 1000:.0f} ms")
+          f"{len(latencies) / wall:.1f} answers/s, latency {latency_line(latencies)}; chat /ask meanwhile: "
+          f"{len(chat_latencies)} answers, {latency_line(chat_latencies)}")
