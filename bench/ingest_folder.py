@@ -19,7 +19,7 @@ from pathlib import Path
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").strip().splitlines()[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--model", default=None, help="RAG_EMBED_MODEL (default: the bundled model)")
     parser.add_argument("--workers", type=int, default=0, help="RAG_PARSE_WORKERS (0: one per core)")

@@ -214,7 +214,7 @@ def serve_only(settings, questions: list[str]) -> dict:
     assistant = services.assistant
     for q in questions[:3]:
         assistant.ask(q)
-    out = time_steps({"ask": assistant.ask}, questions)
+    out: dict[str, object] = dict(time_steps({"ask": assistant.ask}, questions))
     out["peak_rss_mb"] = round(peak_rss_mb(), 1)
     return out
 

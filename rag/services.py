@@ -79,6 +79,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None, store: 
     embedder = embedder or make_embedder(settings)
     store = store or open_store(settings)
     view = views or CheckedViews(store, settings, embedder.model_id)
+    dense, keyword, exact = settings.fusion_weights  # three, checked by Settings
     retriever = HybridRetriever(
         snapshot_getter=view,
         embedder=embedder,
@@ -88,7 +89,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None, store: 
         mode=settings.retrieval_mode,
         mmr=settings.mmr,
         mmr_lambda=settings.mmr_lambda,
-        weights=tuple(settings.fusion_weights),
+        weights=(dense, keyword, exact),
         identifier_boost=settings.identifier_boost,
     )
     answerers: dict[str, Answerer] = {

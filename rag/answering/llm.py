@@ -93,7 +93,7 @@ class LLMAnswerer:
                 api_key=self.settings.llm_api_key,
                 timeout=self.settings.llm_timeout,
                 max_retries=0,  # a retry would double the time the user waits; the fallback answers instead
-                max_tokens=self.settings.llm_max_tokens,
+                max_completion_tokens=self.settings.llm_max_tokens,  # the field's name (alias of max_tokens)
                 temperature=self.settings.llm_temperature,
                 streaming=True,
             )

@@ -12,6 +12,7 @@ indexer adds, updates and removes those documents together with the message.
 from __future__ import annotations
 
 import re
+from email.message import Message
 
 from rag.errors import LoadError
 from rag.ingest.formats import Extracted, ReadOptions, TextBuilder
@@ -76,7 +77,7 @@ def _attachments(message) -> list[tuple[str, bytes]]:
         if part.get_content_type() == "message/rfc822":
             inner = part.get_payload()
             inner = inner[0] if isinstance(inner, list) and inner else inner
-            data = inner.as_bytes() if hasattr(inner, "as_bytes") else b""
+            data = inner.as_bytes() if isinstance(inner, Message) else b""
             filename = part.get_filename() or "attached-message.eml"
         else:
             filename = part.get_filename()

@@ -59,7 +59,8 @@ def recognise(image, config: OcrConfig, name: str, where: str) -> str:
     try:
         with _command_lock:
             pytesseract.pytesseract.tesseract_cmd = config.command
-            raw = pytesseract.image_to_string(image, lang=config.language, timeout=config.timeout)
+            raw = pytesseract.image_to_string(image, lang=config.language,
+                                              timeout=config.timeout)  # pyright: ignore[reportArgumentType] - any number of seconds
     except pytesseract.TesseractNotFoundError:
         raise LoadError(name, f"is a scanned page/image; {INSTALL}") from None
     except pytesseract.TesseractError as err:
@@ -79,7 +80,8 @@ def read_image(name: str, data: bytes, options: ReadOptions) -> Extracted:
     """An image file read by OCR, one page per frame."""
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
-    config: OcrConfig = options.ocr
+    config = options.ocr
+    assert isinstance(config, OcrConfig)
     try:
         image = Image.open(io.BytesIO(data))
         frames = []

@@ -24,7 +24,7 @@ def read_odt(name: str, data: bytes, options: ReadOptions) -> Extracted:
     try:
         document = load(io.BytesIO(data))
         walker = _Walker(TextBuilder(name, options.max_chars))
-        walker.children(document.text)
+        walker.children(document.text)  # pyright: ignore[reportAttributeAccessIssue] - odfpy sets it at load
     except LoadError:
         raise
     except Exception as err:  # odfpy and the XML parser raise many types on damaged or encrypted files

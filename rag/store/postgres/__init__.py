@@ -154,7 +154,7 @@ class PostgresStore:
         info = self._dense_info.get(dim)
         if info is None:
             options = (hnsw_options(conn, dim) if conn is not None
-                       else self._on_control(lambda c: hnsw_options(c, dim)))
+                       else self._on_control(lambda c: hnsw_options(c, dim))) or {}
             info = {"type": "hnsw", "backend": "pgvector", "m": options.get("m", 16),
                     "ef_construction": options.get("ef_construction", 64), "ef_search": self.ef_search}
             if options:

@@ -52,11 +52,12 @@ def check_url(url: str) -> None:
                           "(or unset RAG_STORE_URL to use the index folder).")
     try:
         import psycopg
+        from psycopg.conninfo import conninfo_to_dict
     except ImportError:
         raise ConfigError("RAG_STORE_URL needs the PostgreSQL driver: install the scale extra "
                           "(`pip install -e '.[scale]'` or `make install`).") from None
     try:
-        params = psycopg.conninfo.conninfo_to_dict(url)
+        params = conninfo_to_dict(url)
     except psycopg.ProgrammingError as err:
         raise ConfigError(f"{where(url)} is not a valid PostgreSQL URL ({_first_line(err, url)}); use "
                           "postgresql://user:password@host:port/database.") from None
