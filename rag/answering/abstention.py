@@ -10,7 +10,11 @@ chosen because they mean the same thing on any corpus, fitted jointly on the dev
 - the section path's overlap with the question (0 before ingestion records sections);
 - retrieval agreement: where the top passage ranks in the dense and in the BM25 list;
 - for factoid questions, the reader's view (rag.answering.short_answer): is a span of the expected type that the
-  question does not already contain in the unit, and how probable is the best span.
+  question does not already contain in the unit, and how probable is the best span;
+- cheaper views of the same question on the unit itself (regular expressions, rag.answering.short_answer.
+  unit_has_type): the best unit lacks anything of the expected type ("What is the default of X?" answered by a
+  sentence that names X but no value), whether any of the three best units has it, and the rarest question term
+  the best unit itself lacks.
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ from rag.text import content_terms
 from rag.types import Passage
 
 ABSTAIN_FEATURES = ("best_probability", "dense", "idf_coverage", "margin", "passage_coverage", "missing_idf",
-                    "identifiers", "section_match", "agreement", "factoid", "type_present", "span_probability")
+                    "identifiers", "section_match", "agreement", "factoid", "type_present", "span_probability",
+                    "unit_type_absent", "unit_missing_idf", "top_units_typed")
 
 
 def abstain_signals(question: str, best_features: dict[str, float], best_score: float, runner_up: float,
-                    passage: Passage, top: Passage, reading: Reading | None) -> list[float]:
+                    passage: Passage, top: Passage, reading: Reading | None,
+                    top_units_typed: bool | None = None) -> list[float]:
     """The abstention features of one question's best unit (see ABSTAIN_FEATURES)."""
     factoid = reading is not None and reading.kind in FACTOID
     section = getattr(passage.chunk, "section", None) or ""
@@ -47,6 +53,9 @@ def abstain_signals(question: str, best_features: dict[str, float], best_score: 
         "factoid": 1.0 if factoid else 0.0,
         "type_present": 1.0 if factoid and reading.type_present else 0.0,
         "span_probability": reading.probability if factoid else 0.0,
+        "unit_type_absent": best_features.get("type_absent", 0.0),
+        "unit_missing_idf": best_features.get("unit_missing_idf", 0.0),
+        "top_units_typed": 1.0 if top_units_typed else 0.0,
     }
     return [values[name] for name in ABSTAIN_FEATURES]
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from rag.answering.abstention import ABSTAIN_FEATURES, abstain_signals
 from rag.answering.answer_type import has_answer_type, question_type
-from rag.answering.short_answer import Reading, ShortAnswerReader
+from rag.answering.short_answer import Reading, ShortAnswerReader, expected_type, unit_has_type
 from rag.answering.units import answer_units, continuation
 from rag.cite.citations import cite
 from rag.embedding import Embedder
@@ -37,7 +37,9 @@ from rag.text import content_terms
 from rag.types import Answer, Passage, ShortAnswer
 
 ABSTAIN_TEXT = "The documents don't contain an answer to this."
-FEATURES = ("dense", "idf_coverage", "coverage", "type_match", "rank_prior", "passage_dense", "identifiers")
+FEATURES = ("dense", "idf_coverage", "coverage", "type_match", "rank_prior", "passage_dense", "identifiers",
+            "rel_dense", "rel_idf", "list_item", "table_row", "code", "section", "short", "length", "colon",
+            "question", "type_present", "type_absent", "context")
 __all__ = ["ABSTAIN_FEATURES", "FEATURES", "ExtractiveAnswerer"]
 
 
@@ -64,6 +66,8 @@ class Candidate:
     parts: tuple[tuple[int, int], ...] = ()  # the stored spans the unit is made of (rag.answering.units)
     next_span: tuple[int, int] | None = None  # the unit after it in its chunk
     kinds: tuple[str, str] | None = None  # its and the next unit's kinds, when ingestion records them
+    kind: str | None = None  # its kind, when ingestion records it (rag.ingest.structure.UNIT_KINDS)
+    previous: str = ""  # the text of the unit before it in its chunk
 
     def vector(self) -> list[float]:
         return [self.features[name] for name in FEATURES]
@@ -124,9 +128,11 @@ class ExtractiveAnswerer:
                     continue
                 seen.add(key)
                 following = units[i + 1] if i + 1 < len(units) else None
+                previous = doc.text[units[i - 1].start:units[i - 1].end] if i > 0 else ""
                 out.append(Candidate(passage, unit.start, unit.end, doc.text[unit.start:unit.end], parts=unit.parts,
                                      next_span=(following.start, following.end) if following else None,
-                                     kinds=(unit.kind, following.kind) if following and unit.kind else None))
+                                     kinds=(unit.kind, following.kind) if following and unit.kind else None,
+                                     kind=unit.kind, previous=previous))
         return out
 
     def unit_vectors(self, candidates: list[Candidate]) -> np.ndarray:
@@ -169,6 +175,8 @@ class ExtractiveAnswerer:
         qv = question_vector if question_vector is not None else self.embedder.embed_array([question])[0]
         dense = self.unit_vectors(candidates) @ qv
         max_idf = max(idf.values(), default=1.0) or 1.0
+        info = expected_type(question)
+        term_set = set(terms)
         by_passage: dict[str, tuple[float, float]] = {}
         for cand in candidates:
             chunk = cand.passage.chunk
@@ -183,6 +191,10 @@ class ExtractiveAnswerer:
             present = set(content_terms(cand.text))
             hits = [t for t in terms if t in present]
             passage_coverage, missing_idf = by_passage[cand.passage.chunk.chunk_id]
+            section = set(content_terms(cand.passage.chunk.section or ""))
+            context = present | section | set(content_terms(cand.previous))
+            stripped = cand.text.strip()
+            typed = unit_has_type(info, cand.text, question)
             cand.features = {
                 "dense": float(sim),
                 "idf_coverage": sum(idf[t] for t in hits) / idf_total,
@@ -192,9 +204,26 @@ class ExtractiveAnswerer:
                 "passage_dense": float(cand.passage.dense_score or 0.0),
                 "passage_coverage": passage_coverage,
                 "missing_idf": missing_idf,
+                "unit_missing_idf": max((idf[t] for t in terms if t not in present), default=0.0) / max_idf,
                 "identifiers": (sum(contains_identifier(cand.text, i) for i in identifiers) / len(identifiers)
                                 if identifiers else 0.0),
+                "list_item": 1.0 if cand.kind == "list_item" else 0.0,
+                "table_row": 1.0 if cand.kind == "table_row" else 0.0,
+                "code": 1.0 if cand.kind == "code" else 0.0,
+                "section": len(term_set & section) / len(term_set) if term_set and section else 0.0,
+                "short": 1.0 if len(stripped) < 40 else 0.0,
+                "length": math.log1p(len(stripped)) / 6.0,
+                "colon": 1.0 if stripped.endswith(":") else 0.0,
+                "question": 1.0 if stripped.endswith("?") else 0.0,
+                "type_present": 1.0 if typed is True else 0.0,
+                "type_absent": 1.0 if typed is False else 0.0,
+                "context": (len(term_set & context) - len(hits)) / len(terms) if terms else 0.0,
             }
+        best_dense = max(c.features["dense"] for c in candidates)
+        best_idf = max(c.features["idf_coverage"] for c in candidates)
+        for cand in candidates:
+            cand.features["rel_dense"] = cand.features["dense"] - best_dense
+            cand.features["rel_idf"] = cand.features["idf_coverage"] - best_idf
             cand.score = self.probability(cand.vector())
 
     def probability(self, vector: list[float]) -> float:
@@ -220,7 +249,8 @@ class ExtractiveAnswerer:
             reading = self.reader.read(question, doc.text[span[0]:span[1]], idf)
         others = [c.score for c in ranked[1:] if (c.start, c.end) != (best.start, best.end)]
         signals = abstain_signals(question, best.features, best.score, max(others, default=0.0), best.passage,
-                                  min(passages, key=lambda p: p.rank), reading)
+                                  min(passages, key=lambda p: p.rank), reading,
+                                  any(c.features["type_present"] for c in ranked[:3]))
         confidence = _logistic(self.abstain_weights, signals) if self.abstain_weights else best.score
         return Decision(ranked, best, span, reading, signals, confidence)
 

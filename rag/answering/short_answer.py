@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from rag.answering.answer_type import NAME, NUMBER, has_answer_type
+from rag.answering.answer_type import TIME as TIME_TOKEN
 from rag.text import STOPWORDS, content_terms, fold, stem, words
 
 PERSON, TIME, PLACE, COUNT, QUANTITY, VALUE, ENTITY, NONE = (
@@ -130,6 +132,26 @@ def expected_type(question: str) -> QuestionInfo:
     if re.search(r"\b(what|which|name)\b", q):
         return info(ENTITY)
     return info(NONE)
+
+
+_DEFAULT_WORD = re.compile(r"\bdefaults?\b", re.IGNORECASE)
+
+
+def unit_has_type(info: QuestionInfo, text: str, question: str) -> bool | None:
+    """Does ``text`` hold something of the kind ``info`` asks for that ``question`` does not already contain?
+    None for questions without a short answer. Regular expressions only (rag.answering.answer_type): it runs on
+    every candidate unit, where spaCy would be too slow."""
+    if info.kind == NONE:
+        return None
+    if info.kind in (COUNT, QUANTITY):
+        return has_answer_type(NUMBER, text, question)
+    if info.kind == TIME:
+        return has_answer_type(TIME_TOKEN, text, question)
+    if info.kind == VALUE:
+        asked = question.lower()
+        return (any(m.group(1).lower() not in asked for m in _CODE.finditer(text))
+                or has_answer_type(NUMBER, text, question) or bool(_DEFAULT_WORD.search(text)))
+    return has_answer_type(NAME, text, question)
 
 
 def _first_wh(q: str) -> str | None:

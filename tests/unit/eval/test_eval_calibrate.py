@@ -50,3 +50,26 @@ def test_one_threshold_keeps_every_corpus_within_the_budget():
         assert sum(c < threshold for c in answerable) / len(answerable) <= 0.25
     # corpus b alone allows no more than 0.35 (one refusal of four); a alone would allow 0.6
     assert 0.3 < threshold <= 0.35
+
+
+def test_the_unit_scorer_keeps_hand_set_weights_and_learns_what_new_features_add():
+    import numpy as np
+
+    from eval.calibrate import HAND_SET_UNIT_WEIGHTS, fit_unit_scorer
+
+    rng = np.random.default_rng(0)
+    questions = []
+    n_base = len(HAND_SET_UNIT_WEIGHTS) - 1
+    for q in range(60):
+        vectors, labels = [], []
+        for i in range(6):
+            base = list(rng.uniform(0, 1, n_base))
+            new = float(i == q % 6)  # the new feature marks the answer unit
+            vectors.append([*base, new])
+            labels.append(bool(new))
+        questions.append(("a" if q % 2 else "b", vectors, labels))
+    prior = [*HAND_SET_UNIT_WEIGHTS, 0.0]
+    weights = fit_unit_scorer(questions, prior)
+    assert len(weights) == len(prior)
+    assert np.allclose(weights[1:n_base + 1], HAND_SET_UNIT_WEIGHTS[1:], atol=0.1)  # held at the prior
+    assert weights[-1] > 1.0  # the new feature separates the answer units

@@ -1,0 +1,73 @@
+"""The unit scorer's features on a real index (the bundled model, a Markdown page indexed on disk): the features the
+fitted scorer and the abstention model read are what their names say."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answering.abstention import ABSTAIN_FEATURES
+from rag.answering.short_answer import expected_type, unit_has_type
+
+PAGE = """---
+title: Rolling updates
+---
+
+# Rolling updates
+
+## Max surge
+
+You can specify `maxSurge` to control the rolling update process.
+
+`maxSurge` is an optional field that specifies the maximum number of Pods that can be created over the desired
+number of Pods. The value can be an absolute number or a percentage of desired Pods. The default value is 25%.
+
+## Pausing
+
+Pause a rollout before triggering one or more updates:
+
+- `kubectl rollout pause` stops the rollout where it is.
+- `kubectl rollout resume` continues it.
+"""
+
+
+def test_unit_has_type_reads_the_expected_answer_type():
+    value = "What is the default maxSurge of a Deployment?"
+    assert unit_has_type(expected_type(value), "The default value is 25%.", value) is True
+    assert unit_has_type(expected_type(value), "You can specify the maxSurge field.", value) is False
+    count = "How many replicas does the Deployment keep?"
+    assert unit_has_type(expected_type(count), "It keeps 3 replicas.", count) is True
+    assert unit_has_type(expected_type(count), "It keeps some replicas.", count) is False
+    assert unit_has_type(expected_type("Why does a rollout pause?"), "Anything.", "Why does a rollout pause?") is None
+
+
+@pytest.fixture(scope="module")
+def page_services(tmp_path_factory, real_embedder):
+    from rag.ingest.indexer import index_paths
+    from rag.services import build_services
+    from rag.settings import Settings
+
+    root = tmp_path_factory.mktemp("unit-scorer")
+    (root / "docs").mkdir()
+    (root / "docs" / "rolling.md").write_text(PAGE, encoding="utf-8")
+    settings = Settings(_env_file=None, index_dir=root / "index")
+    index_paths([root / "docs"], settings, embedder=real_embedder)
+    return build_services(settings, embedder=real_embedder)
+
+
+@pytest.mark.slow
+def test_unit_features_on_the_real_index(page_services):
+    assistant = page_services.assistant
+    answerer = assistant.answerers["extractive"]
+    state = assistant.retrieve_state("What is the default maxSurge for a rolling update?")
+    decision = answerer.decide(state.query, state.passages, state.query_vector)
+    by_text = {c.text.strip(): c for c in decision.ranked}
+    valued = by_text["The default value is 25%."]
+    naming = by_text["You can specify `maxSurge` to control the rolling update process."]
+    assert valued.features["type_present"] == 1.0 and valued.features["type_absent"] == 0.0
+    assert naming.features["type_absent"] == 1.0
+    assert valued.features["context"] > 0.0  # the sentences before it name maxSurge
+    assert max(c.features["rel_dense"] for c in decision.ranked) == 0.0
+    intro = by_text["Pause a rollout before triggering one or more updates:"]
+    assert intro.features["colon"] == 1.0
+    assert by_text["`kubectl rollout pause` stops the rollout where it is."].features["list_item"] == 1.0
+    assert len(decision.signals) == len(ABSTAIN_FEATURES)
