@@ -97,7 +97,8 @@ def build_services(settings: Settings, embedder: Embedder | None = None, store: 
                                          settings.max_answer_sentences, settings.answer_weights,
                                          settings.abstain_weights,
                                          ShortAnswerReader(settings.short_answer_weights,
-                                                           settings.short_answer_threshold)),
+                                                           settings.short_answer_threshold),
+                                         type_veto=settings.type_veto),
     }
     if settings.llm_base_url:
         from rag.answering.llm import LLMAnswerer  # noqa: PLC0415 - optional mode, imported only when configured

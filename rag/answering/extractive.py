@@ -26,7 +26,7 @@ import numpy as np
 
 from rag.answering.abstention import ABSTAIN_FEATURES, abstain_signals
 from rag.answering.answer_type import has_answer_type, question_type
-from rag.answering.short_answer import Reading, ShortAnswerReader, expected_type, unit_has_type
+from rag.answering.short_answer import Reading, ShortAnswerReader, expected_type, missing_type, unit_has_type
 from rag.answering.units import answer_units, continuation
 from rag.cite.citations import cite
 from rag.embedding import Embedder
@@ -53,6 +53,7 @@ class Decision:
     reading: Reading | None = None
     signals: list[float] = field(default_factory=list)
     confidence: float = 0.0
+    veto: str | None = None  # why the type veto refuses (veto_reason), when it does
 
 
 @dataclass
@@ -103,8 +104,10 @@ class ExtractiveAnswerer:
 
     def __init__(self, embedder: Embedder, snapshot_getter: Callable[[], StoreView], threshold: float,
                  max_sentences: int = 2, weights: Sequence[float] | None = None,
-                 abstain_weights: Sequence[float] | None = None, reader: ShortAnswerReader | None = None):
+                 abstain_weights: Sequence[float] | None = None, reader: ShortAnswerReader | None = None,
+                 type_veto: bool = True):
         self.embedder = embedder
+        self.type_veto = type_veto
         self.snapshot_getter = snapshot_getter
         self.threshold = threshold
         self.max_sentences = max_sentences
@@ -243,21 +246,28 @@ class ExtractiveAnswerer:
         doc = snapshot.document(best.passage.chunk.source)
         span = continuation(question, doc, (best.start, best.end), best.next_span, best.kinds)
         reading = None
+        veto = None
         if self.reader is not None:
             weights = TermWeights.of(snapshot)
             idf = {t: weights.idf(t) for t in content_terms(question)}
             reading = self.reader.read(question, doc.text[span[0]:span[1]], idf)
+            missing = missing_type(question, reading) if self.type_veto else None
+            if missing:
+                veto = veto_reason(question, doc.text[span[0]:span[1]], missing, idf)
         others = [c.score for c in ranked[1:] if (c.start, c.end) != (best.start, best.end)]
         signals = abstain_signals(question, best.features, best.score, max(others, default=0.0), best.passage,
                                   min(passages, key=lambda p: p.rank), reading,
                                   any(c.features["type_present"] for c in ranked[:3]))
         confidence = _logistic(self.abstain_weights, signals) if self.abstain_weights else best.score
-        return Decision(ranked, best, span, reading, signals, confidence)
+        return Decision(ranked, best, span, reading, signals, confidence, veto)
 
     def answer(self, question: str, passages: list[Passage], question_vector: np.ndarray | None = None) -> Answer:
         decision = self.decide(question, passages, question_vector)
         if decision.best is None or decision.confidence < self.threshold:
             return Answer(question=question, answer=ABSTAIN_TEXT, abstained=True, passages=passages,
+                          confidence=decision.confidence)
+        if decision.veto:
+            return Answer(question=question, answer=decision.veto, abstained=True, passages=passages,
                           confidence=decision.confidence)
         best = decision.best
         chosen = [(best, decision.span)]
@@ -296,6 +306,20 @@ class ExtractiveAnswerer:
         answer = self.answer(question, passages, question_vector)
         yield answer.answer
         yield answer
+
+
+def veto_reason(question: str, cited: str, missing: str, idf: dict[str, float]) -> str:
+    """What the user reads when the type veto refuses: 'The documents mention "maxSurge" but never state a
+    default value for it.' The word named is the question's rarest word (highest IDF) that the cited text contains."""
+    present = set(content_terms(cited))
+    best, weight = None, -1.0
+    for word in dict.fromkeys(re.findall(r"[^\W\d_][\w.-]*[^\W_]|[^\W\d_]", question)):
+        terms = [t for t in content_terms(word) if t in present]
+        if terms and max(idf.get(t, 0.0) for t in terms) > weight:
+            best, weight = word, max(idf.get(t, 0.0) for t in terms)
+    if best is None:
+        return f"The documents don't contain an answer to this: the passage found never states a {missing}."
+    return f'The documents mention "{best}" but never state a {missing} for it.'
 
 
 def _logistic(weights: list[float] | None, vector: list[float]) -> float:

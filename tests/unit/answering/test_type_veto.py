@@ -1,0 +1,88 @@
+"""The type veto (rag.answering.short_answer.missing_type): a how-many / which-value question whose cited text
+holds no number or value new to the question is refused with a reason. Real spaCy model, real index on disk."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answering.extractive import ABSTAIN_TEXT
+from rag.answering.short_answer import COUNT, PERSON, VALUE, Reading, missing_type
+
+pytestmark = pytest.mark.slow
+
+JOBS = """# Jobs
+
+## Retries
+
+The `retryPolicy` field controls how a failed Job is retried by the Job controller.
+When `retryPolicy` is set, the controller retries failed Pods with an exponential back-off delay.
+
+## Back-off limit
+
+The `backoffLimit` field sets how many times a failed Pod is retried before the Job is marked failed.
+The default value of `backoffLimit` is 6.
+
+## Cleanup
+
+Finished Jobs are removed by the TTL controller once their `ttlSecondsAfterFinished` has passed.
+"""
+
+
+@pytest.fixture(scope="module")
+def docs_settings(tmp_path_factory, real_embedder):
+    from rag.ingest.indexer import index_paths
+    from rag.settings import Settings
+
+    root = tmp_path_factory.mktemp("veto")
+    docs = root / "docs"
+    docs.mkdir()
+    (docs / "jobs.md").write_text(JOBS, encoding="utf-8")
+    settings = Settings(_env_file=None, index_dir=root / "index")
+    index_paths([docs], settings, embedder=real_embedder)
+    return settings
+
+
+def _services(settings, embedder, **overrides):
+    from rag.services import build_services
+
+    return build_services(settings.model_copy(update=overrides), embedder=embedder)
+
+
+def test_the_veto_refuses_a_default_value_the_documents_never_state(docs_settings, real_embedder):
+    question = "What is the default value of retryPolicy?"
+    vetoed = _services(docs_settings, real_embedder).assistant.ask(question)
+    assert vetoed.abstained and vetoed.citations == []
+    assert vetoed.answer == 'The documents mention "retryPolicy" but never state a default value for it.'
+    # the same question without the veto: the model alone answers it with the sentence that names the field
+    answered = _services(docs_settings, real_embedder, type_veto=False).assistant.ask(question)
+    assert not answered.abstained and "retryPolicy" in answered.answer
+
+
+def test_the_veto_lets_a_stated_default_through(docs_settings, real_embedder):
+    answer = _services(docs_settings, real_embedder).assistant.ask("What is the default value of backoffLimit?")
+    assert not answer.abstained
+    assert "6" in answer.answer
+    assert answer.short_answer is not None and answer.short_answer.text == "6"
+
+
+def test_the_veto_never_touches_a_who_question_or_a_yes_no_question(docs_settings, real_embedder):
+    services = _services(docs_settings, real_embedder)
+    for question in ("Who retries failed Pods?", "Does retryPolicy have a default value?"):
+        decision = services.assistant.answerers["extractive"].decide(question, services.assistant.retrieve(question))
+        assert decision.veto is None, question
+
+
+def test_how_many_on_the_news_article(seeds_services):
+    """A count stated in words ("four months") is a number: no veto."""
+    answer = seeds_services.assistant.ask("How many months away was the U.S. election at the time of writing?")
+    assert not answer.abstained and "four months" in answer.answer
+
+
+def test_missing_type_rules():
+    assert missing_type("How many retries are there?", Reading(COUNT, found=frozenset({"chunk"}))) == "number"
+    assert missing_type("How many retries are there?", Reading(COUNT, found=frozenset({"CARDINAL"}))) is None
+    assert missing_type("What is the default mode?", Reading(VALUE, found=frozenset({"ORG"}))) == "default value"
+    assert missing_type("What mode does it use?", Reading(VALUE, found=frozenset({"code"}))) is None
+    assert missing_type("Who wrote it?", Reading(PERSON)) is None  # person questions never veto
+    assert missing_type("Is the default mode strict?", Reading(VALUE)) is None  # a yes/no question
+    assert ABSTAIN_TEXT.startswith("The documents")
