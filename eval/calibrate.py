@@ -148,6 +148,9 @@ def fit_units(rows: list[Row]) -> tuple[list[float], dict]:
     return weights, {"questions": len(questions), "per_corpus": per_corpus, "prior_strength": UNIT_PRIOR_STRENGTH}
 
 
+VETOED = float("-inf")  # the confidence recorded for a question the type veto refuses (Decision.veto)
+
+
 def choose_threshold(conf_answerable: list[float], conf_unanswerable: list[float], max_false_refusal: float) -> float:
     """The highest threshold whose false-refusal rate on answerable questions stays within the budget."""
     return choose_joint_threshold({"all": (conf_answerable, conf_unanswerable)}, max_false_refusal)
@@ -155,9 +158,10 @@ def choose_threshold(conf_answerable: list[float], conf_unanswerable: list[float
 
 def choose_joint_threshold(groups: dict[str, tuple[list[float], list[float]]], max_false_refusal: float) -> float:
     """One threshold for several corpora: the highest whose false-refusal rate stays within the budget on the
-    answerable questions of every corpus, moved halfway down to the next lower answerable confidence."""
-    answerable = [c for a, _ in groups.values() for c in a]
-    candidates = sorted(set(answerable) | {c for _, u in groups.values() for c in u} | {0.0})
+    answerable questions of every corpus, moved halfway down to the next lower answerable confidence. A question
+    the type veto refuses (confidence VETOED) counts as refused at every threshold."""
+    answerable = [c for a, _ in groups.values() for c in a if c != VETOED]
+    candidates = sorted(set(answerable) | {c for _, u in groups.values() for c in u if c != VETOED} | {0.0})
     best = 0.0
     for t in candidates:
         if all(np.mean([c < t for c in a]) <= max_false_refusal for a, _ in groups.values() if a):
@@ -320,7 +324,7 @@ def _fit_all(rows: list[Row], max_false_refusal: float, paths, split, write_to) 
     abstain_weights = fit_logistic(x, y, balanced=True, weight=_corpus_weights(decided, lambda r: True))
     groups: dict[str, tuple[list[float], list[float]]] = {}
     for row in decided:
-        confidence = logistic(abstain_weights, row.decision.signals)
+        confidence = VETOED if row.decision.veto else logistic(abstain_weights, row.decision.signals)
         answerable, unanswerable = groups.setdefault(row.corpus, ([], []))
         (answerable if row.item.answerable else unanswerable).append(confidence)
     threshold = choose_joint_threshold(groups, max_false_refusal)
@@ -386,7 +390,8 @@ def _fit_threshold_only(rows: list[Row], settings, max_false_refusal, paths, spl
         if row.decision.best is None:
             continue
         answerable, unanswerable = groups.setdefault(row.corpus, ([], []))
-        (answerable if row.item.answerable else unanswerable).append(row.decision.confidence)
+        (answerable if row.item.answerable else unanswerable).append(
+            VETOED if row.decision.veto else row.decision.confidence)
     threshold = choose_joint_threshold(groups, max_false_refusal)
     pooled_a = [c for a, _ in groups.values() for c in a]
     pooled_u = [c for _, u in groups.values() for c in u]

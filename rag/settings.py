@@ -115,9 +115,9 @@ class Settings(BaseSettings):
         0.011, ge=0.0, le=1.0, description="Best span probability needed to give a short answer. Fitted by "
         "`rag calibrate`.")
     type_veto: bool = Field(
-        True, description="Abstain, saying why, when a how-many / how-much / which-value question's cited text "
-        "holds no number, code span or value new to the question (rag.answering.short_answer.missing_type; "
-        "docs/EVAL.md).")
+        True, description="Abstain, saying why, when a factoid question's cited text holds no candidate answer "
+        "above the short-answer threshold, or a how-many / how-much / which-value question's cited text holds no "
+        "number, code span or value new to the question (rag.answering.short_answer.missing_type; docs/EVAL.md).")
     max_answer_sentences: int = Field(2, ge=1, le=5)
 
     # Answer mode and LLM

@@ -9,7 +9,10 @@ the share of the question's identifiers it contains verbatim. A logistic model o
 it when that holds the value asked for, with a neighbour added only when it also scores close to the best. For
 factoid questions the reader (rag.answering.short_answer) picks the short answer inside it. Whether to answer at
 all is one logistic model over transferable signals (rag.answering.abstention; ``abstain_weights`` and
-``abstain_threshold``, fitted by `rag calibrate` on several corpora, eval/calibration.json). Unit vectors come
+``abstain_threshold``, fitted by `rag calibrate` on several corpora, eval/calibration.json), then a hard veto
+(``type_veto``; rag.answering.short_answer.missing_type): a factoid question whose cited text holds no candidate
+answer, or a how-many / how-much / which-value question whose cited text holds no number or value new to the
+question, is refused with the reason ("The documents mention "X" but never state a number for it."). Unit vectors come
 from the index (rag.store.sentence_table), so answering needs no model call beyond the question's embedding,
 which the retrieval step already made; spaCy parses only the cited unit and the question.
 """
@@ -251,7 +254,7 @@ class ExtractiveAnswerer:
             weights = TermWeights.of(snapshot)
             idf = {t: weights.idf(t) for t in content_terms(question)}
             reading = self.reader.read(question, doc.text[span[0]:span[1]], idf)
-            missing = missing_type(question, reading) if self.type_veto else None
+            missing = missing_type(question, reading, self.reader.threshold) if self.type_veto else None
             if missing:
                 veto = veto_reason(question, doc.text[span[0]:span[1]], missing, idf)
         others = [c.score for c in ranked[1:] if (c.start, c.end) != (best.start, best.end)]
@@ -318,8 +321,8 @@ def veto_reason(question: str, cited: str, missing: str, idf: dict[str, float]) 
         if terms and max(idf.get(t, 0.0) for t in terms) > weight:
             best, weight = word, max(idf.get(t, 0.0) for t in terms)
     if best is None:
-        return f"The documents don't contain an answer to this: the passage found never states a {missing}."
-    return f'The documents mention "{best}" but never state a {missing} for it.'
+        return f"The documents don't contain an answer to this: the passage found never states {missing}."
+    return f'The documents mention "{best}" but never state {missing} for it.'
 
 
 def _logistic(weights: list[float] | None, vector: list[float]) -> float:

@@ -395,30 +395,41 @@ class ShortAnswerReader:
         return Reading(kind, best, best.score, present, kinds)
 
 
-# The type veto: the expected answer types it applies to, what the user is told is missing, and the span kinds
-# (spaCy labels or literal kinds of span_candidates) any one of which counts as "states one". Deliberately lenient
-# (any number-like entity for a count), because a veto must not fire on an answer the small spaCy model mislabels.
-# Person, place and time questions were measured and left out (docs/EVAL.md): natural questions such as "when
-# does X happen" are answered by narrative text without a date, so the veto refused answerable questions.
+# The type veto: the expected answer types whose absence it acts on, what the user is told is missing, and the
+# span kinds (spaCy labels or literal kinds of span_candidates) any one of which counts as "states one".
+# Deliberately lenient (any number-like entity for a count), because a veto must not fire on an answer the small
+# spaCy model mislabels. Person, place and time questions were measured and left out (docs/EVAL.md): natural
+# questions such as "when does X happen" are answered by narrative text without a date, so the veto refused
+# answerable questions.
 _NUMERIC = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME", "number"})
 VETO_TYPES: dict[str, tuple[str, frozenset[str]]] = {
-    COUNT: ("number", _NUMERIC),
-    QUANTITY: ("quantity", _NUMERIC),
-    VALUE: ("value", frozenset({"code", "quoted", "identifier", "number", "CARDINAL", "QUANTITY", "PERCENT",
-                                "MONEY"})),
+    COUNT: ("a number", _NUMERIC),
+    QUANTITY: ("a quantity", _NUMERIC),
+    VALUE: ("a value", frozenset({"code", "quoted", "identifier", "number", "CARDINAL", "QUANTITY", "PERCENT",
+                                  "MONEY"})),
 }
+_TYPE_NAMES = {PERSON: "a name", PLACE: "a place", TIME: "a date", ENTITY: "an answer",
+               **{kind: name for kind, (name, _) in VETO_TYPES.items()}}
 
 
-def missing_type(question: str, reading: Reading | None) -> str | None:
-    """The type veto: the name of the answer type the question asks for ("number", "quantity", "value",
-    "default value") when the reader found no span of that type, new to the question, in the cited text; else
-    None. Yes/no questions ("Does X default to Y?") and types outside VETO_TYPES never veto."""
-    if reading is None or reading.kind not in VETO_TYPES:
+def missing_type(question: str, reading: Reading | None, threshold: float | None = None) -> str | None:
+    """The type veto: what the factoid ``question`` asks for ("a number", "a default value", ...) when the cited
+    text the reader read cannot answer it, else None. It cannot when
+    - the reader found no span at all, or none scoring ``threshold`` or more (the short-answer threshold): the
+      cited text is a bare title or a line without a candidate answer;
+    - a how-many / how-much / which-value question (VETO_TYPES) gets no span of an accepted kind that is new to
+      the question.
+    Yes/no questions ("Does X default to Y?") never veto."""
+    if reading is None or reading.kind not in FACTOID:
         return None
     tokens = words(fold(question))
     if not tokens or tokens[0] in _AUX:
         return None
-    name, accepted = VETO_TYPES[reading.kind]
-    if reading.found & accepted:
-        return None
-    return "default value" if reading.kind == VALUE and _DEFAULT_WORD.search(question) else name
+    name = _TYPE_NAMES[reading.kind]
+    if reading.kind == VALUE and _DEFAULT_WORD.search(question):
+        name = "a default value"
+    if threshold is not None and (reading.span is None or reading.probability < threshold):
+        return name
+    if reading.kind in VETO_TYPES and not reading.found & VETO_TYPES[reading.kind][1]:
+        return name
+    return None

@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 
 from rag.answering.extractive import ABSTAIN_TEXT
-from rag.answering.short_answer import COUNT, PERSON, VALUE, Reading, missing_type
+from rag.answering.short_answer import COUNT, ENTITY, NONE, PERSON, VALUE, Reading, SpanCandidate, missing_type
 
 pytestmark = pytest.mark.slow
+
+SPAN = SpanCandidate(0, 1, {"chunk"})
 
 JOBS = """# Jobs
 
@@ -79,10 +81,17 @@ def test_how_many_on_the_news_article(seeds_services):
 
 
 def test_missing_type_rules():
-    assert missing_type("How many retries are there?", Reading(COUNT, found=frozenset({"chunk"}))) == "number"
-    assert missing_type("How many retries are there?", Reading(COUNT, found=frozenset({"CARDINAL"}))) is None
-    assert missing_type("What is the default mode?", Reading(VALUE, found=frozenset({"ORG"}))) == "default value"
-    assert missing_type("What mode does it use?", Reading(VALUE, found=frozenset({"code"}))) is None
-    assert missing_type("Who wrote it?", Reading(PERSON)) is None  # person questions never veto
-    assert missing_type("Is the default mode strict?", Reading(VALUE)) is None  # a yes/no question
+    count = "How many retries are there?"
+    assert missing_type(count, Reading(COUNT, SPAN, 0.5, found=frozenset({"chunk"}))) == "a number"
+    assert missing_type(count, Reading(COUNT, SPAN, 0.5, found=frozenset({"CARDINAL"}))) is None
+    assert missing_type("What is the default mode?", Reading(VALUE, SPAN, 0.5, found=frozenset({"ORG"}))) \
+        == "a default value"
+    assert missing_type("What mode does it use?", Reading(VALUE, SPAN, 0.5, found=frozenset({"code"}))) is None
+    # person, place, time and entity questions veto only when the reader found no span above its threshold
+    assert missing_type("Who wrote it?", Reading(PERSON, SPAN, 0.5), threshold=0.011) is None
+    assert missing_type("Who wrote it?", Reading(PERSON, SPAN, 0.005), threshold=0.011) == "a name"
+    assert missing_type("Which river is it?", Reading(ENTITY), threshold=0.011) == "an answer"
+    assert missing_type("Who wrote it?", Reading(PERSON)) is None  # no threshold given: the reader rule is off
+    assert missing_type("Is the default mode strict?", Reading(VALUE), threshold=0.011) is None  # yes/no
+    assert missing_type("Why is it slow?", Reading(NONE), threshold=0.011) is None
     assert ABSTAIN_TEXT.startswith("The documents")

@@ -52,6 +52,14 @@ def test_one_threshold_keeps_every_corpus_within_the_budget():
     assert 0.3 < threshold <= 0.35
 
 
+def test_a_vetoed_answerable_question_uses_up_the_false_refusal_budget():
+    from eval.calibrate import VETOED, choose_joint_threshold
+
+    groups = {"b": ([0.9, VETOED, 0.35, 0.3], [0.2])}  # the veto already refuses one of four
+    threshold = choose_joint_threshold(groups, max_false_refusal=0.25)
+    assert 0.2 < threshold <= 0.3  # no room left: every answered question stays answered
+
+
 def test_the_unit_scorer_keeps_hand_set_weights_and_learns_what_new_features_add():
     import numpy as np
 
