@@ -311,12 +311,18 @@ class ExtractiveAnswerer:
         yield answer
 
 
+_ASKING_WORDS = set("many much long far big large old often high tall wide deep fast heavy default defaults value "
+                    "values".split())  # the words that ask for the type ("how wide"), not what it is asked about
+
+
 def veto_reason(question: str, cited: str, missing: str, idf: dict[str, float]) -> str:
     """What the user reads when the type veto refuses: 'The documents mention "maxSurge" but never state a
     default value for it.' The word named is the question's rarest word (highest IDF) that the cited text contains."""
     present = set(content_terms(cited))
     best, weight = None, -1.0
     for word in dict.fromkeys(re.findall(r"[^\W\d_][\w.-]*[^\W_]|[^\W\d_]", question)):
+        if word.lower() in _ASKING_WORDS:
+            continue
         terms = [t for t in content_terms(word) if t in present]
         if terms and max(idf.get(t, 0.0) for t in terms) > weight:
             best, weight = word, max(idf.get(t, 0.0) for t in terms)
