@@ -7,14 +7,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from rag.embedding import Embedder, make_embedder, model_id_for
 from rag.errors import IndexMismatchError, LoadError, NothingIndexedError
-from rag.ingest.chunking import chunk_document, make_splitter
 from rag.ingest.loaders import file_sha256, iter_files, shown
-from rag.ingest.parse import ParseOptions, parse_files
+from rag.ingest.parse import Parsed, ParseOptions, parse_files
 from rag.ingest.structure import unit_text, with_structure
 from rag.settings import Settings
 from rag.store import Store, StoredDocument, StoreWriter, open_store
@@ -22,6 +22,7 @@ from rag.store.sentence_table import chunk_vectors, document_spans
 from rag.types import Chunk, Document
 
 Progress = Callable[[int, int], None]
+DocChunks = tuple[Document, list[Chunk]]
 GROUP_SENTENCES = 4096
 
 
@@ -98,12 +99,16 @@ def index_paths(
     lock_timeout: float = 0.0,
     remove: Iterable[str] = (),
     store: Store | None = None,
+    pipeline: Pipeline | None = None,
 ) -> IndexReport:
     """Bring the store (default: the FAISS snapshot at ``settings.index_dir``) in line with ``paths`` (plus
     explicit ``remove`` sources).
 
     Documents previously indexed from inside ``paths`` that are gone, and documents whose file no longer
-    exists, are dropped; documents indexed from elsewhere whose files still exist are kept.
+    exists, are dropped; documents indexed from elsewhere whose files still exist are kept. New and changed files
+    are parsed and their answer units embedded by ``pipeline``: in this process and its parsing pool (the
+    default, LocalPipeline) or on a Ray cluster (rag.ingest.distributed.RayPipeline); this process always lists
+    and compares the files and writes the store.
     """
     started = time.perf_counter()
     store = store or open_store(settings)
@@ -125,8 +130,9 @@ def index_paths(
                 continue
             seen.setdefault(str(item.resolve()), item)
 
-        fresh: list[Document] = []
-        chunked: dict[str, list[Chunk]] = {}
+        pipeline = pipeline or LocalPipeline()
+        fresh: list[DocChunks] = []
+        chunked: set[str] = set()
         reused: set[str] = set()
         to_parse: list[tuple[str, Path]] = []
         for source, path in seen.items():
@@ -140,9 +146,8 @@ def index_paths(
             else:
                 to_parse.append((source, path))
         parse_started = time.perf_counter()
-        parsed_all = parse_files([p for _, p in to_parse], ParseOptions.from_settings(settings),
-                                 settings.parse_workers, show_progress)
-        for (source, path), parsed in zip(to_parse, parsed_all):
+        parsed_all = pipeline.parse([p for _, p in to_parse], settings, show_progress)
+        for (source, path), parsed in zip(to_parse, parsed_all, strict=True):
             report.warnings.extend(parsed.errors)
             if not parsed.documents:
                 if source in previous:  # keep the last good version of a file that became unreadable
@@ -152,8 +157,8 @@ def index_paths(
             for doc, doc_chunks in parsed.documents:
                 if doc.note:
                     report.notes.append(f"{path if doc.source == source else shown(doc.source)}: {doc.note}")
-                fresh.append(doc)
-                chunked[doc.source] = doc_chunks
+                fresh.append((doc, doc_chunks))
+                chunked.add(doc.source)
         report.parsed_files = len(to_parse)
         report.parse_seconds = time.perf_counter() - parse_started
 
@@ -190,21 +195,16 @@ def index_paths(
             raise NothingIndexedError(_nothing_message(report))
 
         embedder = embedder or make_embedder(settings)
-        _build(writer, settings, embedder, fresh, reused, report, progress, show_progress, chunked)
+        _build(writer, settings, embedder, pipeline, fresh, reused, report, progress, show_progress)
         report.seconds = time.perf_counter() - started
         return report
 
 
-def _build(writer: StoreWriter, settings: Settings, embedder: Embedder, fresh: list[Document], reused: set[str],
-           report: IndexReport, progress: Progress | None, show_progress: bool,
-           chunked: dict[str, list[Chunk]] | None = None) -> None:
-    """Write the next state: ``reused`` documents keep their chunks and vectors, ``fresh`` ones are embedded (with
-    their chunks from ``chunked``, parsed with them; else chunked here). Called under the writer lock."""
-    chunked = chunked or {}
-    splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
-    by_doc = [(doc, chunked[doc.source] if doc.source in chunked
-                    else chunk_document(doc, settings.chunk_size, settings.chunk_overlap, splitter))
-              for doc in map(with_structure, fresh)]
+def _build(writer: StoreWriter, settings: Settings, embedder: Embedder, pipeline: Pipeline, fresh: list[DocChunks],
+           reused: set[str], report: IndexReport, progress: Progress | None, show_progress: bool) -> None:
+    """Write the next state: ``reused`` documents keep their chunks and vectors, ``fresh`` ones (parsed, with
+    their chunks) get their answer units embedded by ``pipeline``. Called under the writer lock."""
+    by_doc = [(with_structure(doc), doc_chunks) for doc, doc_chunks in fresh]
     spans = [document_spans(doc_chunks) for _, doc_chunks in by_doc]
     n_new_chunks = sum(len(c) for _, c in by_doc)
     manifest = dict(_config(settings, embedder.model_id))
@@ -213,7 +213,7 @@ def _build(writer: StoreWriter, settings: Settings, embedder: Embedder, fresh: l
     embed_started = time.perf_counter()
     manifest["versions"] = versions()
     manifest["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    new = _embed_units(embedder, by_doc, spans, settings.embed_batch_size, progress, show_progress)
+    new = pipeline.embed(embedder, by_doc, spans, settings, progress, show_progress)
     writer.write(sorted(reused), new, manifest, n_new_units=sum(len(s) for s in spans), n_new_chunks=n_new_chunks)
     report.embed_seconds = time.perf_counter() - embed_started  # embedding is consumed by the write
     report.embedded_chunks = n_new_chunks
@@ -222,48 +222,97 @@ def _build(writer: StoreWriter, settings: Settings, embedder: Embedder, fresh: l
     report.n_chunks = committed.get("n_chunks", 0)
 
 
-def _embed_units(embedder: Embedder, by_doc: list[tuple[Document, list[Chunk]]],
-                 spans: list[list[tuple[int, int]]], batch: int, progress: Progress | None,
-                 show: bool) -> Iterator[StoredDocument]:
-    """Embed every answer unit of the new documents once and yield each document ready to store, with its
-    chunks' vectors (length-weighted means of their units' vectors, rag.store.sentence_table.chunk_vectors).
+class Pipeline(Protocol):
+    """Where new files are parsed and their answer units embedded: in this process (LocalPipeline) or on a Ray
+    cluster (rag.ingest.distributed.RayPipeline). Every pipeline parses with rag.ingest.parse.parse_file and
+    embeds the batches ``unit_groups`` and ``unit_batches`` plan, so all give the same documents, chunks and
+    vectors."""
 
-    Documents are taken in groups of about GROUP_SENTENCES units; within a group the units are embedded in
-    length-sorted batches (less padding), then put back in order. Only one group's vectors are held at a time."""
+    def parse(self, paths: list[Path], settings: Settings, show_progress: bool) -> Iterable[Parsed]:
+        """One rag.ingest.parse.Parsed per path, in the order of ``paths``."""
+        ...
+
+    def embed(self, embedder: Embedder, by_doc: list[DocChunks], spans: list[list[tuple[int, int]]],
+              settings: Settings, progress: Progress | None, show: bool) -> Iterator[StoredDocument]:
+        """The documents of ``by_doc``, in order, ready to store, with their units (``spans``) embedded."""
+        ...
+
+
+class LocalPipeline:
+    """Parse in this process or its parsing pool (rag.ingest.parse.parse_files, RAG_PARSE_WORKERS) and embed here
+    (the default)."""
+
+    def parse(self, paths: list[Path], settings: Settings, show_progress: bool) -> Iterator[Parsed]:
+        return parse_files(paths, ParseOptions.from_settings(settings), settings.parse_workers, show_progress)
+
+    def embed(self, embedder: Embedder, by_doc: list[DocChunks], spans: list[list[tuple[int, int]]],
+              settings: Settings, progress: Progress | None, show: bool) -> Iterator[StoredDocument]:
+        return _embed_units(embedder, by_doc, spans, settings.embed_batch_size, progress, show)
+
+
+def unit_groups(spans: list[list[tuple[int, int]]]) -> Iterator[list[int]]:
+    """Documents (indices into ``spans``) in groups of about GROUP_SENTENCES units: only one group's vectors are
+    held at a time."""
+    group: list[int] = []
+    size = 0
+    for i, doc_spans in enumerate(spans):
+        group.append(i)
+        size += len(doc_spans)
+        if size >= GROUP_SENTENCES:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
+def unit_texts(by_doc: list[DocChunks], spans: list[list[tuple[int, int]]], group: list[int]) -> list[str]:
+    """What is embedded for each unit of the group's documents, document by document, unit by unit."""
+    return [unit_text(by_doc[d][0], a, b) for d in group for a, b in spans[d]]
+
+
+def unit_batches(texts: list[str], batch: int) -> list[list[int]]:
+    """Positions of ``texts`` batch by batch, as they are embedded: sorted by length (less padding).
+
+    With int8 weights ONNX Runtime quantises activations per batch, so a unit's vector depends slightly on the
+    other texts of its batch (cosine about 0.993 to the same text embedded alone); every pipeline embeds exactly
+    these batches, so all give the same vectors."""
+    order = sorted(range(len(texts)), key=lambda j: len(texts[j]))
+    step = max(batch, 16)
+    return [order[lo:lo + step] for lo in range(0, len(order), step)]
+
+
+def group_documents(by_doc: list[DocChunks], spans: list[list[tuple[int, int]]], group: list[int],
+                    vectors: np.ndarray) -> Iterator[StoredDocument]:
+    """The group's documents ready to store, given its units' vectors (rows in ``unit_texts`` order), with their
+    chunks' vectors (length-weighted means of their units' vectors, rag.store.sentence_table.chunk_vectors)."""
+    row = 0
+    for d in group:
+        doc, doc_chunks = by_doc[d]
+        block = np.asarray(spans[d], dtype=np.int64).reshape(-1, 2)
+        doc_vectors = vectors[row:row + len(block)]
+        row += len(block)
+        yield StoredDocument(doc, doc_chunks, block, doc_vectors, chunk_vectors(doc_chunks, block, doc_vectors))
+
+
+def _embed_units(embedder: Embedder, by_doc: list[DocChunks], spans: list[list[tuple[int, int]]], batch: int,
+                 progress: Progress | None, show: bool) -> Iterator[StoredDocument]:
+    """Embed every answer unit of the new documents once, group by group (``unit_groups``) in the planned
+    batches (``unit_batches``), and yield each document ready to store."""
     from tqdm import tqdm
 
     total = sum(len(s) for s in spans)
     done = 0
     with tqdm(total=total, desc="Embedding", unit="sentence", disable=not show, leave=False) as bar:
-        group: list[int] = []
-        size = 0
-        for i in range(len(by_doc) + 1):
-            if i < len(by_doc):
-                group.append(i)
-                size += len(spans[i])
-                if size < GROUP_SENTENCES and i + 1 < len(by_doc):
-                    continue
-            if not group:
-                break
-            texts = [unit_text(by_doc[d][0], a, b) for d in group for a, b in spans[d]]
-            order = sorted(range(len(texts)), key=lambda j: len(texts[j]))
+        for group in unit_groups(spans):
+            texts = unit_texts(by_doc, spans, group)
             vectors = np.empty((len(texts), embedder.dim), np.float32)
-            step = max(batch, 16)
-            for lo in range(0, len(order), step):
-                ids = order[lo:lo + step]
+            for ids in unit_batches(texts, batch):
                 vectors[ids] = embedder.embed_array([texts[j] for j in ids])
                 bar.update(len(ids))
                 done += len(ids)
                 if progress:
                     progress(done, total)
-            row = 0
-            for d in group:
-                doc, doc_chunks = by_doc[d]
-                block = np.asarray(spans[d], dtype=np.int64).reshape(-1, 2)
-                doc_vectors = vectors[row:row + len(block)]
-                row += len(block)
-                yield StoredDocument(doc, doc_chunks, block, doc_vectors, chunk_vectors(doc_chunks, block, doc_vectors))
-            group, size = [], 0
+            yield from group_documents(by_doc, spans, group, vectors)
 
 
 def stale_sources(manifest: dict) -> list[str]:
