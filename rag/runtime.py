@@ -14,20 +14,17 @@ import re
 RE_CACHE_SIZE = 8192
 
 
-def configure(settings=None, *, index: bool = True) -> None:
-    """Offline model loading, the regex cache, and (with ``index``) single-threaded FAISS search.
+def configure(settings=None) -> None:
+    """Offline model loading, the regex cache, and ``settings.torch_threads`` (when set) for the torch embedding
+    backend.
 
-    Why one FAISS thread: one query vector at a time gains nothing from OpenMP, and its spin-waiting threads made a
-    flat search 20-40x slower on a busy 2-core machine (10k chunks: 20 ms with 2 threads vs 0.5 ms with 1;
-    `rag bench`). ``settings.torch_threads`` (when set) applies to the torch embedding backend."""
+    FAISS's OpenMP thread count is not set here: it is shared with torch when both load the same OpenMP runtime,
+    so one FAISS thread for the whole process left torch on one thread too; rag.store.snapshot runs each search on
+    one thread and restores the caller's count after it."""
     for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("TOKENIZERS_PARALLELISM", "false")):
         os.environ.setdefault(name, value)
     if getattr(re, "_MAXCACHE", RE_CACHE_SIZE) < RE_CACHE_SIZE:
         re._MAXCACHE = RE_CACHE_SIZE  # type: ignore[attr-defined]
-    if index:
-        import faiss
-
-        faiss.omp_set_num_threads(1)
     threads = getattr(settings, "torch_threads", 0)
     if threads and getattr(settings, "embed_backend", None) == "torch":
         import torch

@@ -16,7 +16,7 @@ SHARED = REPO.parent / "shared"
 def pytest_configure(config):
     from rag.runtime import configure
 
-    configure()  # what every entry point does: offline model loading, regex cache, one FAISS thread
+    configure()  # what every entry point does: offline model loading, the regex cache
 
 
 # Module-scoped fixtures of the llm-mode tests (hash_services, passages).

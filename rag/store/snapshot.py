@@ -21,6 +21,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -108,7 +109,9 @@ class IndexSnapshot:
         index = self.vectorstore.index
         if index.ntotal == 0:
             return []
-        scores, ids = index.search(np.asarray(query_vector, dtype=np.float32).reshape(1, -1), min(k, index.ntotal))
+        with _one_omp_thread():
+            scores, ids = index.search(np.asarray(query_vector, dtype=np.float32).reshape(1, -1),
+                                       min(k, index.ntotal))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def keyword_search(self, query: str, k: int) -> list[tuple[int, float]]:
@@ -277,8 +280,27 @@ class DenseIndexBuilder:
             self.index.add(np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim))
 
 
+@contextmanager
+def _one_omp_thread() -> Iterator[None]:
+    """Run a FAISS search on one OpenMP thread, then restore the caller's setting.
+
+    One query vector at a time gains nothing from OpenMP, and its spin-waiting threads made a flat search 20-40x
+    slower on a busy 2-core machine (10k chunks: 20 ms with 2 threads vs 0.5 ms with 1; `rag bench`). The setting
+    is the calling thread's OpenMP thread count, which torch shares when it loaded the same OpenMP runtime first
+    (then after faiss.omp_set_num_threads(1), torch.get_num_threads() is 1): set once for the whole process, it
+    left torch single-threaded (in `rag bench`, the LangChain recipe's ingest), and threads other than the one
+    that set it were not single-threaded at all."""
+    import faiss
+
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
 def _tune(index, manifest: dict) -> None:
-    # FAISS's thread count is process state: rag.runtime.configure sets it (one thread) for the entry points.
     info = manifest.get("dense_index") or {}
     if info.get("type") == "hnsw" and hasattr(index, "hnsw"):
         index.hnsw.efSearch = int(info.get("ef_search", index.hnsw.efSearch))
