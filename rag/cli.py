@@ -63,21 +63,34 @@ STORE_URL_HELP = ("PostgreSQL URL of a shared store, postgresql://user:password@
 @click.option("--watch", is_flag=True, help="Keep running and update the index whenever a file under PATHS is "
               "added, changed, renamed or deleted (Ctrl+C to stop).")
 @click.option("--store-url", help=STORE_URL_HELP)
-def index_cmd(paths, index_dir, rebuild, quiet, check, repair, wait, watch, store_url):
+@click.option("--ray", "ray_address", is_flag=False, flag_value="auto", metavar="[auto|ADDRESS]",
+              help="Parse and embed on a Ray cluster: auto (the running one, else a local one on this machine's "
+              "cores) or the head's address (needs the scale extra).")
+def index_cmd(paths, index_dir, rebuild, quiet, check, repair, wait, watch, store_url, ray_address):
     """Index PATHS (files or folders; default: seeds/). Only new or changed files are embedded."""
+    if ray_address and (check or repair or watch):
+        raise click.UsageError("--ray applies to one indexing run, not to --check, --repair or --watch.")
     settings = load_settings(index_dir=index_dir, store_url=store_url)
     configure(settings)
     if check or repair:
         _check_or_repair(settings, repair, wait)
         return
+    from contextlib import nullcontext
+
     from rag.ingest.indexer import index_paths
 
     paths = list(paths) or [settings.seeds_dir]
     if watch:
         _watch(paths, settings, rebuild)
         return
-    report = index_paths(paths, settings, rebuild=rebuild, show_progress=not quiet and sys.stderr.isatty(),
-                         lock_timeout=wait)
+    context = nullcontext()
+    if ray_address:  # Ray is imported only here (rag/ingest/distributed.py)
+        from rag.ingest.distributed import ray_pipeline
+
+        context = ray_pipeline(ray_address)
+    with context as pipeline:
+        report = index_paths(paths, settings, rebuild=rebuild, show_progress=not quiet and sys.stderr.isatty(),
+                             lock_timeout=wait, pipeline=pipeline)
     for warning in report.warnings:
         click.echo(f"skipped {warning}", err=True)
     for note in report.notes:
