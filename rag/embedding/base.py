@@ -23,6 +23,11 @@ class Embedder(Embeddings):
     def embed_array(self, texts: list[str]) -> np.ndarray:  # float32, shape (n, dim), rows L2-normalised
         raise NotImplementedError
 
+    def text_lengths(self, texts: list[str]) -> list[int]:
+        """What each text costs to embed, to batch texts of similar cost together (less padding): characters
+        here, tokens for embedders with a tokenizer."""
+        return [len(t) for t in texts]
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_array(list(texts)).tolist()
 

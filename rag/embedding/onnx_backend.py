@@ -99,8 +99,8 @@ class OnnxEmbedder(Embedder):
         self.dim = int(config["hidden_size"])
         st_config = path / "sentence_bert_config.json"
         self.max_length = int(json.loads(st_config.read_text())["max_seq_length"]) if st_config.exists() else 256
-        self._session: InferenceSession | None = None  # loaded together, on first use
-        self._tokenizer: Tokenizer | None = None
+        self._session: InferenceSession | None = None  # loaded on first use
+        self._tokenizer: Tokenizer | None = None  # loaded on first use, alone for text_lengths
 
     @property
     def onnx_path(self) -> Path:
@@ -108,9 +108,8 @@ class OnnxEmbedder(Embedder):
         return self.cache_dir / "onnx" / f"{self._path.name}-{stamp}{'-int8' if self.quantize else ''}.onnx"
 
     def _load(self) -> tuple[InferenceSession, Tokenizer]:
-        if self._session is None or self._tokenizer is None:
+        if self._session is None:
             import onnxruntime as ort
-            from tokenizers import Tokenizer
 
             if not self.onnx_path.exists():
                 try:
@@ -120,25 +119,39 @@ class OnnxEmbedder(Embedder):
                         f"Cannot write the ONNX model to {self.onnx_path.parent} ({err.strerror or err}); set "
                         "RAG_MODEL_CACHE_DIR to a writable folder, or RAG_EMBED_BACKEND=torch."
                     ) from None
-            tokenizer = Tokenizer.from_file(str(self._path / "tokenizer.json"))
-            tokenizer.enable_truncation(max_length=self.max_length)
-            tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0, pad_token="[PAD]")
             options = ort.SessionOptions()
             if self.threads:
                 options.intra_op_num_threads = self.threads
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             # Spinning worker threads burn the cores a busy laptop (or the Gradio server) needs elsewhere.
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            self._tokenizer = tokenizer
             self._session = ort.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
-        return self._session, self._tokenizer
+        return self._session, self._load_tokenizer()
+
+    def _load_tokenizer(self) -> Tokenizer:
+        """The tokenizer alone (``text_lengths`` needs no ONNX session)."""
+        if self._tokenizer is None:
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(self._path / "tokenizer.json"))
+            tokenizer.enable_truncation(max_length=self.max_length)
+            tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0, pad_token="[PAD]")
+            self._tokenizer = tokenizer
+        return self._tokenizer
+
+    def text_lengths(self, texts: list[str]) -> list[int]:
+        """Tokens of each text (special tokens included, after truncation): what the model's work grows with.
+        Batches of units sorted by characters padded a third of their tokens on the bench's 1k-chunk corpus
+        (181k tokens embedded for 123k real)."""
+        return [sum(e.attention_mask) for e in self._load_tokenizer().encode_batch(texts)] if texts else []
 
     def embed_array(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
         session, tokenizer = self._load()
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # less padding per batch
+        lengths = self.text_lengths(texts)
+        order = sorted(range(len(texts)), key=lengths.__getitem__)  # less padding per batch
         for lo in range(0, len(order), self.batch_size):
             ids = order[lo:lo + self.batch_size]
             encoded = tokenizer.encode_batch([texts[i] for i in ids])

@@ -150,7 +150,7 @@ class RayPipeline:
         batches: list[list[str]] = []
         for g, group in enumerate(groups):
             texts = unit_texts(by_doc, spans, group)
-            for ids in unit_batches(texts, settings.embed_batch_size):
+            for ids in unit_batches(texts, settings.embed_batch_size, embedder.text_lengths(texts)):
                 plan.append((g, ids))
                 batches.append([texts[j] for j in ids])
         results = self._embed_batches(batches, settings) if batches else iter(())

@@ -270,13 +270,14 @@ def unit_texts(by_doc: list[DocChunks], spans: list[list[tuple[int, int]]], grou
     return [unit_text(by_doc[d][0], a, b) for d in group for a, b in spans[d]]
 
 
-def unit_batches(texts: list[str], batch: int) -> list[list[int]]:
-    """Positions of ``texts`` batch by batch, as they are embedded: sorted by length (less padding).
+def unit_batches(texts: list[str], batch: int, lengths: list[int]) -> list[list[int]]:
+    """Positions of ``texts`` batch by batch, as they are embedded: sorted by ``lengths`` (the embedder's
+    ``text_lengths``, tokens for the real model), so a batch pads little.
 
     With int8 weights ONNX Runtime quantises activations per batch, so a unit's vector depends slightly on the
     other texts of its batch (cosine about 0.993 to the same text embedded alone); every pipeline embeds exactly
     these batches, so all give the same vectors."""
-    order = sorted(range(len(texts)), key=lambda j: len(texts[j]))
+    order = sorted(range(len(texts)), key=lengths.__getitem__)
     step = max(batch, 16)
     return [order[lo:lo + step] for lo in range(0, len(order), step)]
 
@@ -306,7 +307,7 @@ def _embed_units(embedder: Embedder, by_doc: list[DocChunks], spans: list[list[t
         for group in unit_groups(spans):
             texts = unit_texts(by_doc, spans, group)
             vectors = np.empty((len(texts), embedder.dim), np.float32)
-            for ids in unit_batches(texts, batch):
+            for ids in unit_batches(texts, batch, embedder.text_lengths(texts)):
                 vectors[ids] = embedder.embed_array([texts[j] for j in ids])
                 bar.update(len(ids))
                 done += len(ids)

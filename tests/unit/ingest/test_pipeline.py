@@ -27,7 +27,7 @@ def test_unit_groups_hold_about_group_sentences_units_each():
 
 def test_unit_batches_cover_every_text_once_sorted_by_length():
     texts = [("x" * n) for n in (5, 1, 40, 3, 3, 17, 2, 9, 30, 11, 8, 6, 4, 7, 12, 13, 14, 15)]
-    batches = unit_batches(texts, 4)  # at least 16 a batch
+    batches = unit_batches(texts, 4, [len(t) for t in texts])  # at least 16 a batch
     assert [len(b) for b in batches] == [16, 2]
     assert sorted(j for b in batches for j in b) == list(range(len(texts)))
     flat = [len(texts[j]) for b in batches for j in b]
