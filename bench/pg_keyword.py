@@ -91,12 +91,15 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = Settings(store_url=args.store_url)
     FullTextView.rank = args.rank
-    bm25 = evaluate(args.gold, PostgresStore(args.store_url, settings), settings)
-    n = build_side_table(PostgresStore(args.store_url, settings))
+    plain, full_text = PostgresStore(args.store_url, settings), FullTextStore(args.store_url, settings)
+    bm25 = evaluate(args.gold, plain, settings)
+    plain.close()
+    n = build_side_table(plain)
     try:
-        fts = evaluate(args.gold, FullTextStore(args.store_url, settings), settings)
+        fts = evaluate(args.gold, full_text, settings)
     finally:
-        conn = PostgresStore(args.store_url, settings).connect("rag bench")
+        full_text.close()  # its snapshot holds a lock on the side table that DROP waits for
+        conn = plain.connect("rag bench")
         conn.execute("DROP TABLE IF EXISTS bench_fts")
         conn.close()
     times = sorted(FullTextView.timings)

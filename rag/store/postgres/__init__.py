@@ -67,6 +67,17 @@ class PostgresStore:
         self._dense_info: dict[int, dict] = {}
         self._checked = threading.local()
 
+    def close(self) -> None:
+        """End this process's current view (its snapshot) and control connection; both reopen when needed."""
+        with self._view_lock:
+            if self._view is not None:
+                self._view.close()
+                self._view = None
+        with self._control_lock:
+            if self._control is not None:
+                self._control.close()
+                self._control = None
+
     def connect(self, purpose: str = "rag"):
         """A new autocommit connection with pgvector's types (StoreUnavailableError when impossible)."""
         conn = connect(self.url, purpose=purpose)

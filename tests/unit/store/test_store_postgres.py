@@ -199,3 +199,20 @@ def test_documents_of_other_machines_survive_an_upload_here(pg_url, make_setting
     assert report.removed == [] and report.n_documents == 2
     report = index_paths([], settings, embedder=fake_embedder, remove=[str((elsewhere / "a.txt").resolve())])
     assert report.removed == [str((elsewhere / "a.txt").resolve())] and report.n_documents == 1
+
+
+def test_check_finds_rows_damaged_by_hand_and_repair_reindexes(pg_url, hashed, tmp_path, capsys):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Penguins live in Antarctica. They eat krill.\n" * 20, encoding="utf-8")
+    (docs / "b.txt").write_text("Camels cross the Sahara carrying water.\n" * 20, encoding="utf-8")
+    assert rag(["index", str(docs), "--store-url", pg_url, "-q"], capsys)[0] == 0
+    admin("UPDATE rag.chunks SET text = 'tampered' WHERE key = (SELECT min(key) FROM rag.chunks)", url=pg_url)
+    admin("DELETE FROM rag.postings WHERE ctid IN (SELECT ctid FROM rag.postings LIMIT 1)", url=pg_url)
+    code, out, err = rag(["index", "--check", "--store-url", pg_url], capsys)
+    assert code == 6
+    assert "text differs from the document's" in out and "keyword postings that do not add up" in out
+    assert "is damaged" in err and "rag index --repair" in err
+    code, out, err = rag(["index", "--repair", "--store-url", pg_url], capsys)
+    assert code == 0, out + err
+    assert "repair: rebuilt the index from 2 source file(s)" in err and "is sound" in out
