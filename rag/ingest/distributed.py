@@ -65,7 +65,8 @@ def ray_pipeline(address: str | None, num_cpus: int | None = None) -> Iterator[R
 
     ``auto``: the cluster this machine belongs to (``ray start``, or RAY_ADDRESS), else a new local Ray on this
     machine's cores; None: a new local Ray with ``num_cpus`` CPUs (default: all), whatever else runs; anything
-    else: that cluster's address (``host:6379`` or ``ray://host:10001``)."""
+    else: that cluster's head, ``HOST:PORT`` (its GCS port, 6379 by default). Ray Client addresses (``ray://``)
+    need Ray's client extra, which the scale extra does not install."""
     ray = import_ray()
     # Process-wide Ray settings live here, the one entry point that starts Ray: no usage-stats reporting (often
     # offline), and Ray's own logging kept to errors so `rag index` prints its usual lines.
@@ -97,8 +98,8 @@ def _probe(address: str, timeout: float = 5.0) -> None:
     """Fail fast on an address nothing listens at (Ray itself retries for minutes)."""
     host, _, port = address.split("://", 1)[-1].rpartition(":")
     if not host or not port.isdigit():
-        raise ConfigError(f"--ray {address}: not a Ray address; use auto, HOST:PORT (the head's GCS port, 6379 by "
-                          "default) or ray://HOST:10001.")
+        raise ConfigError(f"--ray {address}: not a Ray address; use auto or HOST:PORT (the head's GCS port, 6379 by "
+                          "default).")
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
     except OSError as err:
