@@ -24,8 +24,14 @@ from rag.settings import load_settings
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), help="Write a PNG of cost vs size.")
 @click.option("--store-url", help="Also run every scale point on PostgreSQL, in a scratch database created (and "
               "dropped) on this server; the data at the URL itself is never touched.")
-def bench_cmd(as_json, sizes, quick, ingest_chunks, datasets, cache, queries, plot, store_url):
+@click.option("--ray-workers", metavar="W[,W...]", help="Only time `rag index --ray` ingestion: the --ingest-chunks "
+              "synthetic corpus indexed single-process, then on a new local Ray with each of these worker counts "
+              "(e.g. 1,2); chunks/s wall and per CPU second, and whether the chunks and vectors match (scale extra).")
+def bench_cmd(as_json, sizes, quick, ingest_chunks, datasets, cache, queries, plot, store_url, ray_workers):
     """Measure ingest, query latency, cold start, memory and quality against the plain LangChain recipe."""
+    if ray_workers:
+        _ray_bench(ray_workers, ingest_chunks, datasets, cache, as_json)
+        return
     try:
         import langchain_huggingface  # noqa: F401 - the baseline recipe
     except ImportError:
@@ -52,3 +58,32 @@ def bench_cmd(as_json, sizes, quick, ingest_chunks, datasets, cache, queries, pl
 
         plot_scale(result, plot)
     click.echo(json.dumps(result, indent=2) if as_json else summary_table(result))
+
+
+def _ray_bench(ray_workers: str, ingest_chunks: int, datasets: Path | None, cache: Path | None, as_json: bool) -> None:
+    """`rag bench --ray-workers W,...` (bench/ray_ingest.py)."""
+    from bench.corpus import SQUAD_FILE, synthetic_corpus
+    from bench.ray_ingest import REPO, ray_summary_table, run_ray_bench
+    from rag.ingest.distributed import import_ray
+
+    try:
+        workers = [int(w) for w in ray_workers.split(",") if w.strip()]
+    except ValueError:
+        workers = []
+    if not workers or min(workers) < 1:
+        raise click.BadParameter(f"{ray_workers!r} is not a comma-separated list of worker counts, e.g. 1,2.",
+                                 param_hint="--ray-workers")
+    import_ray()  # the scale extra, or one line saying how to install it
+    datasets = Path(datasets or REPO.parent / "shared" / "datasets")
+    if not (datasets / SQUAD_FILE).is_file():
+        raise ConfigError(f"The synthetic bench corpus is drawn from the shared datasets, not found in {datasets}; "
+                          "pass --datasets DIR.")
+    cache = Path(cache or Path.home() / ".cache" / "rag-bench").expanduser()
+    settings = load_settings()
+    configure(settings)
+    echo = lambda line: click.echo(line, err=True)  # noqa: E731
+    echo(f"ray ingest: synthetic corpus of {ingest_chunks} chunks")
+    corpus = synthetic_corpus(datasets, cache, ingest_chunks, settings.chunk_size, settings.chunk_overlap)
+    result = {"chunks_requested": ingest_chunks, "embed_model": settings.embed_model,
+              **run_ray_bench(corpus.folder, workers, echo=echo)}
+    click.echo(json.dumps(result, indent=2) if as_json else ray_summary_table(result))
