@@ -27,6 +27,8 @@ import os
 import pickle
 import re
 import socket
+import sys
+import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,47 +65,88 @@ def import_ray():
 def ray_pipeline(address: str | None, num_cpus: int | None = None) -> Iterator[RayPipeline]:
     """Connect to Ray for one command and disconnect after it (a Ray started here stops with it).
 
-    ``auto``: the cluster this machine belongs to (``ray start``, or RAY_ADDRESS), else a new local Ray on this
-    machine's cores; None: a new local Ray with ``num_cpus`` CPUs (default: all), whatever else runs; anything
-    else: that cluster's head, ``HOST:PORT`` (its GCS port, 6379 by default). Ray Client addresses (``ray://``)
-    need Ray's client extra, which the scale extra does not install."""
+    ``auto``: the cluster RAY_ADDRESS names (connected to as an explicit address, never replaced by a local one),
+    else a Ray already running on this machine (Ray's own discovery: ``ray start``, or any running instance),
+    else a new local Ray on this machine's cores; None: a new local Ray with ``num_cpus`` CPUs (default: all),
+    whatever else runs; anything else: that cluster's head, ``HOST:PORT`` (its GCS port, 6379 by default).
+    Ray Client addresses (``ray://``) need Ray's client extra, which the scale extra does not install.
+
+    Token authentication (Ray's default for clusters it starts): Ray sends this machine's token (RAY_AUTH_TOKEN,
+    RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token) to a cluster it discovered itself, but to an explicit address only
+    with RAY_AUTH_MODE=token; a missing or refused token is one line saying so."""
     ray = import_ray()
     # Process-wide Ray settings live here, the one entry point that starts Ray: no usage-stats reporting (often
     # offline), and Ray's own logging kept to errors so `rag index` prints its usual lines.
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     options = {"include_dashboard": False, "logging_level": logging.ERROR, "log_to_driver": False}
-    try:
-        if address is None:
-            ray.init(address="local", num_cpus=num_cpus, **options)
-        elif address == "auto":
-            try:
-                ray.init(address="auto", **options)
-            except ConnectionError:
-                ray.init(address="local", num_cpus=num_cpus, **options)
-        else:
-            _probe(address)
-            ray.init(address=address, **options)
-    except ConfigError:
-        raise
-    except Exception as err:  # noqa: BLE001 - Ray raises several types for an unreachable or bad address
-        raise ConfigError(f"--ray {address}: cannot connect to a Ray cluster ({_summary(err)}); start one with "
-                          "`ray start --head` and pass its address, or use --ray auto.") from None
+    shown = address
+    if address == "auto" and os.environ.get("RAY_ADDRESS"):
+        address = os.environ["RAY_ADDRESS"]
+        shown = f"auto (RAY_ADDRESS={address})"
+    if address is None:
+        _init(ray, shown, address="local", num_cpus=num_cpus, **options)
+    elif address == "auto":
+        if not _connect(ray, "auto", shown, options):
+            _init(ray, shown, address="local", num_cpus=num_cpus, **options)
+    else:
+        _probe(address, shown)
+        _connect(ray, address, shown, options)
     try:
         yield RayPipeline()
     finally:
         ray.shutdown()
 
 
-def _probe(address: str, timeout: float = 5.0) -> None:
+def _init(ray, shown: str | None, **options) -> None:
+    try:
+        ray.init(**options)
+    except Exception as err:  # noqa: BLE001 - Ray raises several types when it cannot start
+        raise ConfigError(f"--ray {shown or 'local'}: cannot start a local Ray ({_summary(err)}).") from None
+
+
+def _connect(ray, address: str, shown: str | None, options: dict) -> bool:
+    """``ray.init(address=...)``; False when ``address`` is ``auto`` and no Ray runs on this machine. Ray's core
+    writes its retries to the process's stderr (one line a second, for about 20 s, when a token is refused):
+    those lines are held back and read for the reason, so a failure is one line."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            ray.init(address=address, **options)
+            return True
+        except Exception as err:  # noqa: BLE001 - Ray raises several types for an unreachable or bad address
+            failure: Exception = err
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        sink.seek(0)
+        noise = sink.read().decode("utf-8", "replace")
+    if address == "auto" and isinstance(failure, ConnectionError) and NO_CLUSTER in str(failure):
+        return False
+    if "InvalidAuthToken" in noise or "InvalidAuthToken" in str(failure) or "AuthenticationError" in repr(failure):
+        raise ConfigError(f"--ray {shown}: the cluster asks for Ray's authentication token (none was sent, or not its "
+                          "own); set RAY_AUTH_MODE=token and the cluster's token in RAY_AUTH_TOKEN (or a file named "
+                          "by RAY_AUTH_TOKEN_PATH, or ~/.ray/auth_token); `ray get-auth-token` on the head prints "
+                          "it.") from None
+    raise ConfigError(f"--ray {shown}: cannot connect to a Ray cluster ({_summary(failure)}); start one with "
+                      "`ray start --head` and pass its address, or use --ray auto.") from None
+
+
+NO_CLUSTER = "Could not find any running Ray instance"
+
+
+def _probe(address: str, shown: str | None = None, timeout: float = 5.0) -> None:
     """Fail fast on an address nothing listens at (Ray itself retries for minutes)."""
+    shown = shown or address
     host, _, port = address.split("://", 1)[-1].rpartition(":")
     if not host or not port.isdigit():
-        raise ConfigError(f"--ray {address}: not a Ray address; use auto or HOST:PORT (the head's GCS port, 6379 by "
+        raise ConfigError(f"--ray {shown}: not a Ray address; use auto or HOST:PORT (the head's GCS port, 6379 by "
                           "default).")
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
     except OSError as err:
-        raise ConfigError(f"--ray {address}: cannot connect to a Ray cluster ({err.strerror or err}); start one "
+        raise ConfigError(f"--ray {shown}: cannot connect to a Ray cluster ({err.strerror or err}); start one "
                           "with `ray start --head` and pass its address, or use --ray auto.") from None
 
 

@@ -161,17 +161,20 @@ def test_ray_index_equals_single_process_real_model(ray_cluster, make_settings, 
 
 
 def run_rag(args: list[str], cwd: Path, **env) -> subprocess.CompletedProcess:
-    """`python -m rag ARGS` as a user runs it, another driver than this test process."""
-    env = dict(os.environ, PYTHONPATH=str(REPO), RAG_EMBED_MODEL="hash:64", RAY_USAGE_STATS_ENABLED="0", **env)
-    env.pop("RAG_STORE_URL", None)
+    """`python -m rag ARGS` as a user runs it, another driver than this test process, from a shell without the
+    RAY_AUTH_MODE that starting the test cluster set in this process's environment."""
+    base = {k: v for k, v in os.environ.items() if k not in ("RAG_STORE_URL", "RAY_AUTH_MODE", "RAY_ADDRESS")}
+    env = dict(base, PYTHONPATH=str(REPO), RAG_EMBED_MODEL="hash:64", RAY_USAGE_STATS_ENABLED="0", **env)
     return subprocess.run([sys.executable, "-m", "rag", *args], env=env, capture_output=True, text=True,
                           timeout=600, cwd=cwd)
 
 
 def test_cli_index_ray_address_into_postgres(ray_cluster, pg_url, tmp_path):
-    """`rag index PATH --ray ADDRESS --store-url URL`: a separate process joins the cluster and writes the store."""
+    """`rag index PATH --ray HOST:PORT --store-url URL`: a separate process joins the cluster (sending this machine's
+    token, as RAY_AUTH_MODE=token asks) and writes the store."""
     corpus = make_corpus(tmp_path / "docs")
-    done = run_rag(["index", str(corpus), "--store-url", pg_url, "--ray", ray_cluster, "-q"], tmp_path)
+    done = run_rag(["index", str(corpus), "--store-url", pg_url, "--ray", ray_cluster, "-q"], tmp_path,
+                   RAY_AUTH_MODE="token")
     assert done.returncode == 0, done.stderr
     added = 3 + N_MIXED
     assert done.stdout.startswith(f"{added} added, 0 changed, 0 removed; index has "), (done.stdout, done.stderr)
@@ -180,13 +183,26 @@ def test_cli_index_ray_address_into_postgres(ray_cluster, pg_url, tmp_path):
     assert check.returncode == 0 and "is sound" in check.stdout, check.stdout + check.stderr
 
 
-def test_cli_index_ray_auto_joins_the_running_cluster(ray_cluster, tmp_path):
-    """`--ray` alone is `--ray auto`: the cluster RAY_ADDRESS names (here the test's), not a new one."""
+def test_cli_index_ray_auto_joins_the_cluster_ray_address_names(ray_cluster, tmp_path):
+    """`--ray` alone is `--ray auto`: with RAY_ADDRESS set, that cluster (here the test's), connected to as an
+    explicit address."""
     corpus = tmp_path / "docs"
     corpus.mkdir()
     (corpus / "seed.txt").write_text(SEED_FILE.read_text(encoding="utf-8"), encoding="utf-8")
     done = run_rag(["index", str(corpus), "--index-dir", str(tmp_path / "cli"), "--ray"], tmp_path,
-                   RAY_ADDRESS=ray_cluster)
+                   RAY_ADDRESS=ray_cluster, RAY_AUTH_MODE="token")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("1 added, 0 changed, 0 removed; index has 1 documents"), (done.stdout, done.stderr)
-    assert "Started a local Ray instance" not in done.stderr
+
+
+def test_cli_without_the_clusters_token_is_one_line(ray_cluster, tmp_path):
+    """The test cluster asks for a token (Ray's default); Ray sends none to an explicit address without
+    RAY_AUTH_MODE=token, and retries for about 20 s writing a line a second: the user sees one line saying what
+    to set, and nothing is written."""
+    done = run_rag(["index", str(SEED_FILE), "--index-dir", str(tmp_path / "x"), "--ray", ray_cluster], tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"error: --ray {ray_cluster}: the cluster asks for Ray's authentication token")
+    assert "RAY_AUTH_MODE=token" in lines[0]
+    assert not (tmp_path / "x").exists()

@@ -67,9 +67,9 @@ def test_missing_ray_is_one_clear_error(monkeypatch):
         import_ray()
 
 
-def run_rag(args: list[str], tmp_path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(REPO), RAG_EMBED_MODEL="hash:64", RAY_USAGE_STATS_ENABLED="0")
-    env.pop("RAG_STORE_URL", None)
+def run_rag(args: list[str], tmp_path, **env) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in ("RAG_STORE_URL", "RAY_ADDRESS")}
+    env = dict(base, PYTHONPATH=str(REPO), RAG_EMBED_MODEL="hash:64", RAY_USAGE_STATS_ENABLED="0", **env)
     return subprocess.run([sys.executable, "-m", "rag", *args], env=env, capture_output=True, text=True,
                           timeout=600, cwd=tmp_path)
 
@@ -83,6 +83,18 @@ def test_cli_unreachable_or_bad_ray_address_is_one_line(tmp_path, address, messa
     assert done.returncode == ConfigError.exit_code
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message), done.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_cli_ray_auto_with_an_unreachable_ray_address_starts_no_local_ray(tmp_path):
+    """RAY_ADDRESS names the cluster `--ray auto` must use: when it cannot be reached, the run stops with one line
+    instead of indexing on a new local Ray."""
+    done = run_rag(["index", str(SEED_FILE), "--index-dir", str(tmp_path / "x"), "--ray"], tmp_path,
+                   RAY_ADDRESS="127.0.0.1:9")
+    assert done.returncode == ConfigError.exit_code
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: --ray auto (RAY_ADDRESS=127.0.0.1:9): cannot connect to a Ray cluster")
     assert not (tmp_path / "x").exists()
 
 
