@@ -29,16 +29,20 @@ N_MIXED = 30  # files 0..29 of the mixed folder hold every supported format once
 
 @pytest.fixture(scope="module")
 def ray_cluster():
-    """A local Ray cluster with 2 CPUs started by this process; yields its address for other drivers."""
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    """A local Ray cluster with 2 CPUs started by this process; yields its address for other drivers. The
+    environment variables Ray sets in this process (RAY_AUTH_MODE, PYTHONBREAKPOINT) are undone after it."""
     import ray
 
+    environ = dict(os.environ)
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
              object_store_memory=200 * 2**20)
     try:
         yield ray.get_runtime_context().gcs_address
     finally:
         ray.shutdown()
+        os.environ.clear()
+        os.environ.update(environ)
 
 
 def make_corpus(folder: Path, list_lines: int = 0) -> Path:
