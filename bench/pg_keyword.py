@@ -82,14 +82,14 @@ def evaluate(gold: Path, store: PostgresStore, settings) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from rag.settings import Settings
+    from rag.settings import load_settings
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("gold", type=Path)
     parser.add_argument("--store-url", required=True)
     parser.add_argument("--rank", choices=["ts_rank_cd", "ts_rank"], default="ts_rank_cd")
     args = parser.parse_args(argv)
-    settings = Settings(store_url=args.store_url)
+    settings = load_settings(store_url=args.store_url)
     FullTextView.rank = args.rank
     plain, full_text = PostgresStore(args.store_url, settings), FullTextStore(args.store_url, settings)
     bm25 = evaluate(args.gold, plain, settings)
