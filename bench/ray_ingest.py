@@ -12,9 +12,9 @@ for a user). The embedding model is loaded once before the clock so its one-time
 
 Figures: wall seconds and chunks/s of the whole run (list, parse, embed, write), the parse and embed phases, and
 the CPU seconds of this process and every process under it (the parse pool, or Ray's raylet, GCS and workers),
-read from /proc while they run (Linux), so chunks per CPU second says what the work costs when the machine is
-shared. The orchestrator (``run_ray_bench``) then checks that each Ray index has the single-process index's chunk
-ids and vectors.
+sampled from /proc while they run (Linux; ``TreeCpu``), so chunks per CPU second says what the work costs when
+the machine is shared. The orchestrator (``run_ray_bench``) then checks that each Ray index has the
+single-process index's chunk ids and vectors.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -42,22 +43,22 @@ def _stat_fields(pid: int) -> list[str] | None:
     return data[data.rindex(")") + 2:].split()  # after "pid (comm) ": state, ppid, ...
 
 
-def tree_cpu_seconds(root: int | None = None) -> float:
-    """CPU seconds (user + system) of process ``root`` (default: this one) and every live process under it, plus
-    what their finished, reaped children used. Linux only (0.0 elsewhere)."""
-    root = root or os.getpid()
-    if not Path("/proc").is_dir():
-        return 0.0
+def tree_ticks(root: int) -> dict[tuple[int, int], int]:
+    """CPU clock ticks (user + system) of process ``root`` and every live process under it, keyed by (pid, start
+    time) so that a reused pid is another process."""
     parents: dict[int, int] = {}
-    ticks: dict[int, int] = {}
+    ticks: dict[tuple[int, int], int] = {}
+    keys: dict[int, tuple[int, int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         fields = _stat_fields(int(entry))
         if fields is None:
             continue
-        parents[int(entry)] = int(fields[1])
-        ticks[int(entry)] = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+        pid = int(entry)
+        parents[pid] = int(fields[1])
+        keys[pid] = (pid, int(fields[19]))  # starttime
+        ticks[keys[pid]] = int(fields[11]) + int(fields[12])  # utime, stime
     tree, frontier = {root}, [root]
     while frontier:
         parent = frontier.pop()
@@ -65,7 +66,45 @@ def tree_cpu_seconds(root: int | None = None) -> float:
             if ppid == parent and pid not in tree:
                 tree.add(pid)
                 frontier.append(pid)
-    return sum(ticks.get(pid, 0) for pid in tree) / os.sysconf("SC_CLK_TCK")
+    return {keys[pid]: ticks[keys[pid]] for pid in tree if pid in keys}
+
+
+class TreeCpu:
+    """CPU seconds that this process and every process under it (the parse pool, or Ray's raylet, GCS and
+    workers) use inside the ``with`` block. The tree is sampled every ``interval`` seconds from /proc (Linux):
+    a process that exits is counted up to its last sample (Ray's idle workers and actors end without being
+    waited for, so the parent's counts of finished children would miss them)."""
+
+    def __init__(self, interval: float = 0.25):
+        self.interval = interval
+        self.seconds = 0.0
+        self._start: dict[tuple[int, int], int] = {}
+        self._last: dict[tuple[int, int], int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tree-cpu", daemon=True)
+
+    def _sample(self) -> None:
+        for key, ticks in tree_ticks(os.getpid()).items():
+            self._last[key] = max(ticks, self._last.get(key, 0))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def __enter__(self) -> TreeCpu:
+        if Path("/proc").is_dir():
+            self._start = tree_ticks(os.getpid())
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if not self._thread.is_alive():
+            return
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        used = sum(ticks - self._start.get(key, 0) for key, ticks in self._last.items())
+        self.seconds = used / os.sysconf("SC_CLK_TCK")
 
 
 def measure(folder: Path, workers: int, index_dir: Path, model: str | None = None) -> dict:
@@ -93,9 +132,10 @@ def measure(folder: Path, workers: int, index_dir: Path, model: str | None = Non
     with context as pipeline:
         cluster_start = time.perf_counter() - started
         load_before = os.getloadavg()[0]
-        cpu, wall = tree_cpu_seconds(), time.perf_counter()
-        report = index_paths([folder], settings, rebuild=True, pipeline=pipeline)
-        wall, cpu = time.perf_counter() - wall, tree_cpu_seconds() - cpu
+        with TreeCpu() as cpu:
+            wall = time.perf_counter()
+            report = index_paths([folder], settings, rebuild=True, pipeline=pipeline)
+            wall = time.perf_counter() - wall
     return {
         "mode": f"ray, {workers} worker(s)" if workers else "single process (parse pool + embedding here)",
         "workers": workers,
@@ -106,8 +146,8 @@ def measure(folder: Path, workers: int, index_dir: Path, model: str | None = Non
         "skipped": len(report.warnings),
         "wall_s": round(wall, 2),
         "chunks_per_s_wall": round(report.n_chunks / max(wall, 1e-9), 1),
-        "cpu_s": round(cpu, 2),
-        "chunks_per_cpu_s": round(report.n_chunks / max(cpu, 1e-9), 1),
+        "cpu_s": round(cpu.seconds, 2),
+        "chunks_per_cpu_s": round(report.n_chunks / max(cpu.seconds, 1e-9), 1),
         "parse_s": round(report.parse_seconds, 2),
         "embed_and_write_s": round(report.embed_seconds, 2),
         "cluster_start_s": round(cluster_start, 2) if workers else None,
