@@ -71,9 +71,10 @@ def ray_pipeline(address: str | None, num_cpus: int | None = None) -> Iterator[R
     whatever else runs; anything else: that cluster's head, ``HOST:PORT`` (its GCS port, 6379 by default).
     Ray Client addresses (``ray://``) need Ray's client extra, which the scale extra does not install.
 
-    Token authentication (Ray's default for clusters it starts): Ray sends this machine's token (RAY_AUTH_TOKEN,
-    RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token) to a cluster it discovered itself, but to an explicit address only
-    with RAY_AUTH_MODE=token; a missing or refused token is one line saying so."""
+    Token authentication (on for a local Ray a program starts, and for ``ray start --head`` once a token exists):
+    Ray sends this machine's token (RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token) to a cluster it
+    discovered itself, but to an explicit address only with RAY_AUTH_MODE=token; a missing or refused token is one
+    line saying so."""
     ray = import_ray()
     # Process-wide Ray settings live here, the one entry point that starts Ray: no usage-stats reporting (often
     # offline), and Ray's own logging kept to errors so `rag index` prints its usual lines.
