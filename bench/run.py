@@ -54,18 +54,51 @@ def baseline_embeddings():
                                  model_kwargs={"device": "cpu", "local_files_only": True})
 
 
-def baseline_store(folder: Path, embeddings, settings: Settings):
-    """The recipe: split the files' text, embed, FAISS.from_documents. Returns (store, n_chunks)."""
-    from langchain_community.vectorstores import FAISS
+def baseline_chunks(folder: Path, settings: Settings) -> list:
+    """The recipe's chunks: the files' text through LangChain's RecursiveCharacterTextSplitter."""
     from langchain_core.documents import Document as LCDocument
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     from bench.corpus import corpus_texts
 
     splitter = RecursiveCharacterTextSplitter(chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
-    docs = splitter.split_documents([LCDocument(page_content=text, metadata={"source": src})
+    return splitter.split_documents([LCDocument(page_content=text, metadata={"source": src})
                                      for src, text in corpus_texts(folder)])
+
+
+def baseline_store(folder: Path, embeddings, settings: Settings):
+    """The recipe: split the files' text, embed, FAISS.from_documents. Returns (store, n_chunks)."""
+    from langchain_community.vectorstores import FAISS
+
+    docs = baseline_chunks(folder, settings)
     return FAISS.from_documents(docs, embeddings), len(docs)
+
+
+class RecordingEmbedder:
+    """Our embedder, keeping the batches it is given (their texts only: counting tokens waits until the clock
+    has stopped, so the count costs the timed build nothing)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.batches: list[list[str]] = []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def embed_array(self, texts):
+        self.batches.append(list(texts))
+        return self.inner.embed_array(texts)
+
+
+def token_counts(embedder, batches: list[list[str]]) -> dict:
+    """Tokens the model ran on: ``real`` (each text's own, special tokens included, after truncation) and
+    ``padded`` (every batch padded to its longest text, as the ONNX embedder's tokenizer pads)."""
+    real = padded = 0
+    for batch in batches:
+        lengths = embedder.text_lengths(batch)
+        real += sum(lengths)
+        padded += len(lengths) * max(lengths, default=0)
+    return {"real": real, "padded": padded}
 
 
 def is_relevant(text: str, source: str | None, gold: GoldQuestion) -> bool:
@@ -124,14 +157,26 @@ def ingest(corpus: Corpus, settings: Settings, embedder, baseline, root: Path) -
     store, n_base = baseline_store(corpus.folder, baseline, settings)
     base_s, base_cpu = time.perf_counter() - started, time.process_time() - cpu
     cpu = _cpu_with_workers()
-    _, report, ours_s = our_index(corpus.folder, settings, embedder, root, "ingest")
+    recording = RecordingEmbedder(embedder)
+    _, report, ours_s = our_index(corpus.folder, settings, recording, root, "ingest")
     ours_cpu = _cpu_with_workers() - cpu
     ours_cps, base_cps = report.n_chunks / ours_s, n_base / base_s
+    ours_tokens = token_counts(embedder, recording.batches)
+    # The recipe embeds each chunk once (sentence-transformers sorts a call's texts by length and pads each batch
+    # of 32 to its longest): counted with the same tokenizer, which is the same model's.
+    chunks = [d.page_content for d in baseline_chunks(corpus.folder, settings)]
+    chunks.sort(key=len)
+    base_tokens = token_counts(embedder, [chunks[i:i + 32] for i in range(0, len(chunks), 32)])
     return {"chunks": report.n_chunks, "baseline_chunks": n_base, "ours_s": round(ours_s, 2),
             "baseline_s": round(base_s, 2), "ours_chunks_per_s": round(ours_cps, 2),
             "baseline_chunks_per_s": round(base_cps, 2), "ratio": round(ours_cps / base_cps, 2),
             "ours_cpu_s": round(ours_cpu, 2), "baseline_cpu_s": round(base_cpu, 2),
-            "cpu_ratio": round((base_cpu / n_base) / (ours_cpu / report.n_chunks), 2)}, store
+            "cpu_ratio": round((base_cpu / n_base) / (ours_cpu / report.n_chunks), 2),
+            "ours_embed_s": round(report.embed_seconds, 2), "ours_tokens": ours_tokens,
+            "ours_real_tokens_per_embed_s": round(ours_tokens["real"] / max(report.embed_seconds, 1e-9), 1),
+            "ours_padded_tokens_per_embed_s": round(ours_tokens["padded"] / max(report.embed_seconds, 1e-9), 1),
+            "baseline_tokens": base_tokens,
+            "baseline_padded_tokens_per_s": round(base_tokens["padded"] / base_s, 1)}, store
 
 
 def query_latency(run: Settings, embedder, store, questions: list[str]) -> dict:

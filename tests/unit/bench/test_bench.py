@@ -33,8 +33,11 @@ def test_bench_json_has_every_figure(bench_result):
     assert r["machine"]["cores"] >= 1
     ingest = r["ingest"]
     assert ingest["chunks"] == 200 and ingest["baseline_chunks"] == 200
-    for key in ("ours_chunks_per_s", "baseline_chunks_per_s", "ratio"):
+    for key in ("ours_chunks_per_s", "baseline_chunks_per_s", "ratio", "ours_real_tokens_per_embed_s"):
         assert _positive(ingest[key])
+    # every unit of the 200 chunks went through the model once: more tokens than chunks, padding never negative
+    for tokens in (ingest["ours_tokens"], ingest["baseline_tokens"]):
+        assert tokens["padded"] >= tokens["real"] > 200
     for key in ("ours_retrieve_ms", "ours_ask_ms", "baseline_search_ms"):
         figures = r["query"][key]
         assert 0 < figures["p50"] <= figures["p95"] and figures["n"] > 0
