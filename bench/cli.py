@@ -27,7 +27,11 @@ from rag.settings import load_settings
 @click.option("--ray-workers", metavar="W[,W...]", help="Only time `rag index --ray` ingestion: the --ingest-chunks "
               "synthetic corpus indexed single-process, then on a new local Ray with each of these worker counts "
               "(e.g. 1,2); chunks/s wall and per CPU second, and whether the chunks and vectors match (scale extra).")
-def bench_cmd(as_json, sizes, quick, ingest_chunks, datasets, cache, queries, plot, store_url, ray_workers):
+@click.option("--ingest-runs", type=click.IntRange(1, 20), help="Only time ingest (ours and the LangChain recipe) "
+              "on the --ingest-chunks synthetic corpus, this many times: each run's figures (tokens embedded "
+              "included) with the load average before it, and the medians.")
+def bench_cmd(as_json, sizes, quick, ingest_chunks, datasets, cache, queries, plot, store_url, ray_workers,
+              ingest_runs):
     """Measure ingest, query latency, cold start, memory and quality against the plain LangChain recipe."""
     if ray_workers:
         _ray_bench(ray_workers, ingest_chunks, datasets, cache, as_json)
@@ -37,6 +41,15 @@ def bench_cmd(as_json, sizes, quick, ingest_chunks, datasets, cache, queries, pl
     except ImportError:
         raise ConfigError("`rag bench` needs the bench extra (the LangChain baseline it compares against): "
                           "run `make install` or `pip install -e '.[bench]'`.") from None
+    if ingest_runs:
+        from bench.run import run_ingest_only
+
+        settings = load_settings().model_copy(update={"store_url": None})
+        configure(settings)
+        result = run_ingest_only(settings, ingest_runs, datasets=datasets, cache=cache, ingest_chunks=ingest_chunks,
+                                 echo=lambda line: click.echo(line, err=True))
+        click.echo(json.dumps(result, indent=2) if as_json else _ingest_table(result))
+        return
     from bench.run import run_bench, summary_table
 
     try:
@@ -58,6 +71,18 @@ def bench_cmd(as_json, sizes, quick, ingest_chunks, datasets, cache, queries, pl
 
         plot_scale(result, plot)
     click.echo(json.dumps(result, indent=2) if as_json else summary_table(result))
+
+
+def _ingest_table(result: dict) -> str:
+    rows = ["| run | load before | ours chunks/s | recipe chunks/s | ratio (wall) | ratio (CPU) | our tokens/embed s |",
+            "|---|---|---|---|---|---|---|"]
+    for i, r in enumerate(result["runs"], 1):
+        rows.append(f"| {i} | {r['load_avg_before'][0]} | {r['ours_chunks_per_s']} | {r['baseline_chunks_per_s']} | "
+                    f"{r['ratio']} | {r['cpu_ratio']} | {r['ours_real_tokens_per_embed_s']} |")
+    m = result["median"]
+    rows.append(f"| median | | {m['ours_chunks_per_s']} | {m['baseline_chunks_per_s']} | {m['ratio']} | "
+                f"{m['cpu_ratio']} | {m['ours_real_tokens_per_embed_s']} |")
+    return "\n".join(rows)
 
 
 def _ray_bench(ray_workers: str, ingest_chunks: int, datasets: Path | None, cache: Path | None, as_json: bool) -> None:

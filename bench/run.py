@@ -262,6 +262,36 @@ def query_pool(datasets: Path, seeds: Corpus, squad: Corpus, n: int) -> list[str
     return out
 
 
+def run_ingest_only(settings: Settings, runs: int, datasets: Path | None = None, cache: Path | None = None,
+                    ingest_chunks: int = 1000, echo: Echo = lambda s: None) -> dict:
+    """`rag bench --ingest-runs N`: the ingest comparison alone, N times on the same corpus and models (each run
+    builds both stores from nothing), every run's figures with the load average before it, and the medians."""
+    from rag.embedding import make_embedder
+
+    datasets = Path(datasets or REPO.parent / "shared" / "datasets")
+    cache = Path(cache or Path.home() / ".cache" / "rag-bench").expanduser()
+    cache.mkdir(parents=True, exist_ok=True)
+    result: dict = {"machine": machine(), "ingest_chunks": ingest_chunks, "runs": []}
+    root = Path(tempfile.mkdtemp(prefix="rag-bench-"))
+    try:
+        ours = make_embedder(settings)
+        baseline = baseline_embeddings()
+        baseline.embed_query("warm up")
+        ours.embed_array(["warm up"])
+        synthetic = synthetic_corpus(datasets, cache, ingest_chunks, settings.chunk_size, settings.chunk_overlap)
+        for i in range(runs):
+            echo(f"ingest run {i + 1} of {runs}: {ingest_chunks} chunks, baseline then ours")
+            load = [round(x, 2) for x in os.getloadavg()]
+            figures, _ = ingest(synthetic, settings, ours, baseline, root / f"run-{i}")
+            result["runs"].append({"load_avg_before": load, **figures})
+        numeric = [k for k, v in result["runs"][0].items() if isinstance(v, (int, float))]
+        result["median"] = {k: round(statistics.median(r[k] for r in result["runs"]), 2) for k in numeric}
+        result["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
+        return result
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def run_bench(settings: Settings, sizes: list[int], quick: bool = False, datasets: Path | None = None,
               cache: Path | None = None, ingest_chunks: int = 1000, compare_int8: bool = True, queries: int = 40,
               echo: Echo = lambda s: None, store_url: str | None = None) -> dict:
