@@ -182,6 +182,7 @@ def index_paths(
                 report.removed.append(source)
             elif parent in reused and source not in chunked:
                 reused.add(source)
+        fresh = _drop_copies(fresh, reused, previous, report)
         report.unchanged = len([s for s in reused if s in seen])
 
         if not fresh and not report.removed and manifest is not None:
@@ -314,6 +315,29 @@ def _embed_units(embedder: Embedder, by_doc: list[DocChunks], spans: list[list[t
                 if progress:
                     progress(done, total)
             yield from group_documents(by_doc, spans, group, vectors)
+
+
+def _drop_copies(fresh: list[DocChunks], reused: set[str], previous: dict, report: IndexReport) -> list[DocChunks]:
+    """Identical content is indexed once. A chunk id is a hash of the content's sha256 and the chunk's offsets
+    (DESIGN.md: stable across renames and moves), so two files with the same bytes would share every chunk id and
+    the store would keep one copy's chunks under both names (`rag index --check` then found it damaged). The copy
+    already indexed, else the first by path, is kept; each other copy gets a note naming the one its answers cite,
+    and a copy that was indexed before with other content counts as removed."""
+    owner = {previous[s]["sha256"]: s for s in sorted(reused) if previous.get(s, {}).get("sha256")}
+    dropped: set[str] = set()
+    for doc, _ in sorted(fresh, key=lambda item: item[0].source):
+        first = owner.setdefault(doc.sha256, doc.source)
+        if first != doc.source:
+            dropped.add(doc.source)
+            report.notes.append(f"{shown(doc.source)}: same content as {shown(first)}; indexed once (answers cite "
+                                f"{shown(first)})")
+    for source in sorted(dropped):
+        if source in report.added:
+            report.added.remove(source)
+        elif source in report.changed:
+            report.changed.remove(source)
+            report.removed.append(source)
+    return [item for item in fresh if item[0].source not in dropped]
 
 
 def stale_sources(manifest: dict) -> list[str]:

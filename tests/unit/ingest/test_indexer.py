@@ -192,3 +192,37 @@ def test_an_index_of_an_earlier_format_asks_for_a_rebuild_and_loses_nothing_else
     assert current_path(settings.index_dir) == path  # untouched
     report = index_paths([corpus], settings, embedder=fake_embedder, rebuild=True)
     assert report.n_documents == 2 and load_snapshot(settings.index_dir).manifest["format"] == FORMAT_VERSION
+
+
+def test_identical_files_are_indexed_once_and_the_index_stays_sound(make_settings, fake_embedder, tmp_path):
+    """Chunk ids hash the content and offsets, so two files with the same bytes would share every chunk id: the
+    copy is named in a note and left out, and the index passes its own check; when the kept copy goes, the other
+    is indexed in its place."""
+    from rag.store import open_store
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    text = "The Zorbon reactor was built in 1987 by Ada Lark.\n\nIt produces 40 megawatts.\n"
+    (folder / "a.txt").write_text(text, encoding="utf-8")
+    (folder / "b.txt").write_text(text, encoding="utf-8")
+    (folder / "c.txt").write_text("Another document entirely.\n", encoding="utf-8")
+    settings = make_settings()
+
+    report = index_paths([folder], settings, embedder=fake_embedder)
+    a, b = str((folder / "a.txt").resolve()), str((folder / "b.txt").resolve())
+    assert sorted(report.added) == sorted([a, str((folder / "c.txt").resolve())])
+    assert any(note.startswith(f"{b}: same content as {a}") for note in report.notes), report.notes
+    state, snap = snapshot_state(settings, fake_embedder)
+    assert set(state) == {a, str((folder / "c.txt").resolve())}
+    assert len({c.chunk_id for c in snap.chunks}) == len(snap.chunks)
+    assert open_store(settings).check().problems == []
+
+    again = index_paths([folder], settings, embedder=fake_embedder)  # nothing new: the copy is still left out
+    assert again.counts_line == "0 added, 0 changed, 0 removed" and again.embedded_chunks == 0
+
+    (folder / "a.txt").unlink()
+    moved = index_paths([folder], settings, embedder=fake_embedder)
+    assert moved.added == [b] and moved.removed == [a]
+    state, _ = snapshot_state(settings, fake_embedder)
+    assert b in state and a not in state
+    assert open_store(settings).check().problems == []
