@@ -132,7 +132,7 @@ def _doc_facts(doc):
     toks = [t for t in doc]
     stems = {norm(w) for w in _WORD.findall(doc.text)} | {norm(t.text) for t in toks}
     lemmas = {t.lemma_.lower() for t in toks} | {t.lower_ for t in toks}
-    keys = {k for q in quantities(doc) for k in q.keys}
+    keys = {k for q in quantities(doc) for k in q.span_keys}
     acronyms = set()
     run: list[str] = []
     for t in toks + [None]:

@@ -21,8 +21,8 @@ import numpy as np
 from rag.cite import alignment
 from rag.cite.alignment import SpanFacts
 from rag.cite.claims import split_claims
-from rag.cite.name_checks import check_links, check_names
-from rag.cite.quantities import check_quantities
+from rag.cite.name_checks import check_links, check_name_slots, check_names
+from rag.cite.quantities import check_quantities, check_quantity_slots
 from rag.cite.span_vectors import span_vector
 from rag.nlp import parse, parse_many
 from rag.text import content_terms
@@ -33,11 +33,13 @@ ADD_PENALTY = 0.08  # support score lost per added content word (weight 1: a nou
 ADD_LIMIT = 1.5  # weighted added words beyond which a claim is unsupported whatever its score
 IN_PASSAGE = 0.5  # weight of an added word the passage has outside the span (context the span leaves out)
 CHECKS = (check_names, check_quantities, alignment.check_polarity, alignment.check_antonyms, alignment.check_roles,
-          check_links)
+          check_links, check_name_slots, check_quantity_slots)
 # Checks that the sentence of a two-sentence span the claim leans on most must pass as well.
 ANCHOR_CHECKS = (check_quantities, alignment.check_polarity, alignment.check_antonyms, alignment.check_roles)
-# Failures that mean the best-aligned span says the opposite: no lower-ranked span can then support the claim.
-CONTRADICTIONS = {alignment.check_polarity, alignment.check_antonyms, alignment.check_roles}
+# Failures that mean the best-aligned span says the opposite, or gives the claim's slot another name or number:
+# no lower-ranked span can then support the claim.
+CONTRADICTIONS = {alignment.check_polarity, alignment.check_antonyms, alignment.check_roles, check_name_slots,
+                  check_quantity_slots}
 
 
 @dataclass

@@ -40,7 +40,7 @@ def test_different_values_have_no_key_in_common(a, b):
 
 
 def test_words_that_only_look_like_numbers_are_not_numbers():
-    assert keys("I think one of them said so, and this is the 30 second timeout.") == [{"30:second"}]
+    assert keys("I think one of them said so, and this is the 30 second timeout.") == [{"30:second", "dur:s:30"}]
     assert keys("On July 4 the Indo-Pacific Four met.") == [{"date:7-4"}, {"4"}]
 
 
