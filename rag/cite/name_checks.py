@@ -180,6 +180,7 @@ def _distance(a, b) -> int:
     return steps + index[cur.i]
 
 
+_NAME_WORD = re.compile(r"[^\W\d_][\w.\-/]*")
 SLOT_DEPS = {"nsubj", "nsubjpass", "dobj", "dative", "attr", "poss", "compound", "amod", "appos"}
 
 
@@ -220,7 +221,7 @@ def _is_name_head(tok) -> bool:
     "Always" inside a sentence), not a word inside one."""
     named = tok.pos_ == "PROPN" or _CODE.search(tok.text) or (
         tok.text[:1].isupper() and not tok.is_sent_start and tok.is_alpha and tok.lower_ not in STOPWORDS)
-    if not named or not tok.text[:1].isalpha():
+    if not named or not _NAME_WORD.fullmatch(tok.text):  # not markup ('term_id="pod' of a Hugo shortcode)
         return False
     return not (tok.dep_ == "compound" and tok.head.pos_ == "PROPN" and tok.head.i == tok.i + 1)
 

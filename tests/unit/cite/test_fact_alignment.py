@@ -116,6 +116,10 @@ def test_numbers_are_compared_where_they_stand(claim, span, reason):
     ("The default restartPolicy of a Pod is Always.",
      "A Pod has a restartPolicy field with possible values Always, OnFailure, and Never. The default value is "
      "Always.", None),
+    # markup is not a name: the shortcode's attribute in the slot does not count as another name
+    ("You push the image to a registry before referring to it in a Pod.",
+     'You push it to a registry before referring to it in a {{< glossary_tooltip text="Pod" term_id="pod" >}}.',
+     None),
     # a name the span lacks altogether is left to check_names
     ("The summit was held in Berlin.", "The summit was held in Paris.", None),
 ])
