@@ -55,6 +55,12 @@ def parse_many(texts: list[str], entities: bool = True) -> list:
         return out
 
 
+def clear_cache() -> None:
+    """Forget every parsed text (the pipeline stays loaded): the eval measures verification from cold."""
+    with _lock:
+        _cache.clear()
+
+
 def _flat(text: str) -> str:
     """A line break inside a sentence (hard-wrapped Markdown) becomes a space: spaCy reads a newline as a token
     of its own, which derails the parse ("will clean up\nthe Pods")."""

@@ -75,7 +75,9 @@ for _a, _b in ANTONYMS:
     _ANTONYM.setdefault(_b, set()).add(_a)
 
 
+@lru_cache(maxsize=65536)
 def norm(word: str) -> str:
+    """Folded and stemmed (cached: the same words recur in every span and claim)."""
     return stem(fold(word).strip(".'"))
 
 
@@ -246,7 +248,7 @@ def check_antonyms(claim_tokens, facts: SpanFacts) -> str | None:
     the opposite fills the same slot (same head word) where the span does not have the word itself ("the last
     country" for "the first country", though "last" occurs elsewhere in the span)."""
     claim_neg = negated_lemmas(claim_tokens)
-    span_tokens = [t for doc in facts.docs for t in doc]
+    by_head = None  # span lemmas by the lemma of their head word, built when first needed
     for tok in claim_tokens:
         lemma = tok.lemma_.lower()
         if len(lemma) < 2 or not tok.is_alpha:
@@ -258,16 +260,26 @@ def check_antonyms(claim_tokens, facts: SpanFacts) -> str | None:
         if not opposite:
             continue
         if lemma in facts.lemmas or tok.lower_ in facts.lemmas:
-            head = tok.head.lemma_.lower()
-            same_slot = [s for s in span_tokens if s.head.lemma_.lower() == head and s.head is not s]
-            hit = sorted({s.lemma_.lower() for s in same_slot} & opposite)
-            if not hit or any(s.lemma_.lower() in (lemma, tok.lower_) for s in same_slot):
+            if by_head is None:
+                by_head = _lemmas_by_head(facts.docs)
+            same_slot = by_head.get(tok.head.lemma_.lower(), set())
+            hit = sorted(same_slot & opposite)
+            if not hit or lemma in same_slot or tok.lower_ in same_slot:
                 continue
         else:
             hit = sorted(opposite & facts.lemmas)
         if hit and (lemma in claim_neg) == (hit[0] in facts.negated):
             return f"'{tok.text}' where the cited text says '{hit[0]}'"
     return None
+
+
+def _lemmas_by_head(docs) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for doc in docs:
+        for t in doc:
+            if t.head is not t:
+                out.setdefault(t.head.lemma_.lower(), set()).add(t.lemma_.lower())
+    return out
 
 
 # ------------------------------------------------------------------------------------------- roles

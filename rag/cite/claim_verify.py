@@ -111,6 +111,22 @@ def term_set(text: str) -> frozenset[str]:
     return frozenset(content_terms(text))
 
 
+def clear_caches() -> None:
+    """Empty every cache verification fills (parses, span facts, term sets, word vectors, normalised words), as
+    for passages never seen before; the spaCy pipeline and the embedding model stay loaded. Verdicts do not
+    depend on the caches, only the time they take."""
+    from rag import nlp
+    from rag.cite import quantities
+
+    nlp.clear_cache()
+    term_set.cache_clear()
+    _WORD_VECTORS.clear()
+    alignment.norm.cache_clear()
+    alignment._doc_facts.cache_clear()
+    quantities._slotted.cache_clear()
+    quantities._claim_quantities.cache_clear()
+
+
 class ClaimChecker:
     """Checks the claims of answer sentences; ``vectors`` embeds and caches texts (rag.cite.verify._Vectors)."""
 
@@ -131,7 +147,15 @@ class ClaimChecker:
         claims = self._claims.get(text) or split_claims(parse(text))
         self.vectors.prime([c.text for c in claims])
         passage_facts = SpanFacts.of_words(_WORDS.findall(" ".join(t for ts in passages.values() for t in ts)))
-        return [self._check(claim, spans_by_n, passage_facts) for claim in claims]
+        # A span scoring below the threshold cannot pass, and only the best span's reason is reported when every
+        # span fails: lower spans below the threshold are left out, unparsed (the verdicts are the same).
+        candidates = [[s for i, s in enumerate(self._candidates(claim, spans_by_n))
+                       if i == 0 or s.score >= self.threshold] for claim in claims]
+        # Every sentence a claim may be checked against, parsed in one batch (a call per sentence costs about
+        # twice as much); the checks below then find them in the parse cache.
+        parse_many(list(dict.fromkeys(t for spans in candidates for span in spans for t in span.sentences)),
+                   entities=False)
+        return [self._check(claim, spans, passage_facts) for claim, spans in zip(claims, candidates)]
 
     def _score(self, claim_text: str, terms: set[str], span: Span) -> Span:
         text = span.text
@@ -140,12 +164,12 @@ class ClaimChecker:
         score = 0.5 * recall + 0.5 * cosine if terms else cosine
         return Span(span.n, span.start, span.end, span.sentences, span.text, score, cosine, recall)
 
-    def _check(self, claim, spans_by_n: dict[int, list[Span]], passage_facts: SpanFacts) -> ClaimVerdict:
+    def _candidates(self, claim, spans_by_n: dict[int, list[Span]]) -> list[Span]:
+        """The spans a claim is checked against, best score first: the TOP_SPANS best, and the best spans of two
+        cited passages together."""
         terms = set(content_terms(claim.text))
         scored = sorted((self._score(claim.text, terms, s) for spans in spans_by_n.values() for s in spans),
                         key=lambda s: -s.score)
-        if not scored:
-            return ClaimVerdict(claim.text, False, 0.0, "no citation", None)
         candidates = scored[:TOP_SPANS]
         best_by_n = {}
         for s in scored:
@@ -158,6 +182,11 @@ class ClaimChecker:
                 self.vectors.seed(joined.text, mean / max(float(np.linalg.norm(mean)), 1e-12))
             union = self._score(claim.text, terms, joined)
             candidates.append(union)
+        return candidates
+
+    def _check(self, claim, candidates: list[Span], passage_facts: SpanFacts) -> ClaimVerdict:
+        if not candidates:
+            return ClaimVerdict(claim.text, False, 0.0, "no citation", None)
         results = []
         for span in candidates:  # best score first; the first span that passes every check is the claim's
             result = self._verdict(claim, span, passage_facts)

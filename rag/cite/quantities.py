@@ -33,18 +33,18 @@ MONTHS = {m[:3]: i for i, m in enumerate(
     "january february march april may june july august september october november december".split(), 1)}
 MONTH_WORDS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-               "nov", "dec"}  # capitalised only; "May" only as a DATE entity (it is mostly the verb)
+               "nov", "dec"}  # capitalised only; "May" only as a proper noun or DATE entity (mostly the verb)
 WEEKDAYS = set("monday tuesday wednesday thursday friday saturday sunday".split())
-TIME_UNITS = {"second", "minute", "hour", "day", "week", "weekend", "month", "year", "decade", "century",
-              "quarter", "spring", "summer", "autumn", "fall", "winter", "term", "session"}
+TIME_UNITS = {"millisecond", "second", "minute", "hour", "day", "week", "weekend", "month", "year", "decade",
+              "century", "quarter", "spring", "summer", "autumn", "fall", "winter", "term", "session"}
 RELATIVE = {"last": "last", "past": "last", "previous": "last", "prior": "last", "preceding": "last",
             "next": "next", "coming": "next", "upcoming": "next", "following": "next",
             "this": "this", "current": "this"}
 DEICTIC = {"yesterday": "last:day", "tomorrow": "next:day", "today": "this:day", "tonight": "this:day"}
 # Durations in a common base, so "a decade" == "ten years", "90 seconds" == "1.5 minutes", "a year" == "12 months".
-DURATION = {"second": ("s", 1), "minute": ("s", 60), "hour": ("s", 3600), "day": ("d", 1), "week": ("d", 7),
-            "fortnight": ("d", 14), "month": ("mo", 1), "year": ("mo", 12), "decade": ("mo", 120),
-            "century": ("mo", 1200)}
+DURATION = {"millisecond": ("s", 0.001), "second": ("s", 1), "minute": ("s", 60), "hour": ("s", 3600),
+            "day": ("d", 1), "week": ("d", 7), "fortnight": ("d", 14), "month": ("mo", 1), "year": ("mo", 12),
+            "decade": ("mo", 120), "century": ("mo", 1200)}
 ONE_UNIT = {"minute", "hour", "day", "week", "fortnight", "month", "year", "decade", "century"}  # "a year ago"
 AGO = {"ago", "earlier", "before", "back"}
 FREQUENCY = {"hourly": "hour", "daily": "day", "nightly": "day", "weekly": "week", "fortnightly": "fortnight",
@@ -58,6 +58,7 @@ MEASURES = {
     "kg": "kg", "kilogram": "kg", "kilo": "kg", "gram": "g", "tonne": "t", "ton": "t", "lb": "lb",
     "byte": "B", "kb": "KB", "kilobyte": "KB", "mb": "MB", "megabyte": "MB", "gb": "GB", "gigabyte": "GB",
     "tb": "TB", "terabyte": "TB", "pb": "PB", "kib": "KiB", "mib": "MiB", "gib": "GiB", "tib": "TiB",
+    "ki": "KiB", "gi": "GiB", "ti": "TiB", "mebibyte": "MiB", "gibibyte": "GiB", "kibibyte": "KiB",
     "kw": "kW", "mw": "MW", "gw": "GW", "kwh": "kWh", "mwh": "MWh", "gwh": "GWh", "watt": "W", "volt": "V",
     "litre": "l", "liter": "l", "gallon": "gal", "barrel": "bbl", "hectare": "ha", "acre": "acre", "mph": "mph",
     "knot": "kn", "degree": "deg", "°c": "degC", "°f": "degF", "core": "core", "cpu": "core", "millicore": "mcore",
@@ -72,6 +73,17 @@ DENOMINATORS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "
 MAGNITUDES = {"dozens": 12, "hundreds": 100, "thousands": 1_000, "millions": 1_000_000,
               "billions": 1_000_000_000}  # "hundreds of people": some value from 2x to 1000x
 AMPM = {"a.m.": 0, "am": 0, "a.m": 0, "p.m.": 12, "pm": 12, "p.m": 12}
+# A unit written onto the number ("10GiB", "500Mi", "10s", "250ms", "1m30s", "5km"), as configuration and
+# documentation write them: suffix -> the unit's keys. "m" may be minutes ("5m"), millicores ("500m" CPU) or
+# millions ("$5m"), so it gets every reading; "s" after a number is seconds unless a determiner makes it a decade
+# ("the 1990s", "her 40s").
+SUFFIXES = {"ki": "KiB", "kib": "KiB", "mi": "MiB", "mib": "MiB", "gi": "GiB", "gib": "GiB", "ti": "TiB",
+            "tib": "TiB", "pi": "PiB", "pib": "PiB", "ei": "EiB", "eib": "EiB", "kb": "KB", "mb": "MB", "gb": "GB",
+            "tb": "TB", "pb": "PB", "km": "km", "kg": "kg", "cm": "cm", "mm": "mm", "ms": "millisecond",
+            "s": "second", "sec": "second", "min": "minute", "h": "hour", "hr": "hour", "d": "day"}
+_SUFFIXED = re.compile(r"^(?:.*[<>=])?(\d+(?:\.\d+)?)([A-Za-z]+)$")  # "64MiB", "memory.available<100Mi"
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")  # "1m30s", "2h", "1h30m"
+_DECADE_BEFORE = {"the", "his", "her", "their", "its", "my", "our", "your", "early", "late", "mid", "'", "’"}
 _ROMAN = re.compile(r"^(?=[MDCLXVI])M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
 _ROMAN_VALUES = {"M": 1000, "D": 500, "C": 100, "L": 50, "X": 10, "V": 5, "I": 1}
 _NUMERIC = re.compile(r"^[$€£¥]?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(st|nd|rd|th|s|%|bn|m|k)?$", re.IGNORECASE)
@@ -207,6 +219,8 @@ def quantities(tokens) -> list[Quantity]:
             surface = tok.doc.text[tok.idx:toks[j - 1].idx + len(toks[j - 1])]
             out.append(Quantity(surface, frozenset({_frac(value)}), "number"))
             i = j - 1
+        elif (suffixed := _suffixed(tok.text, prev)) is not None:  # "10GiB", "500Mi", "10s", "1m30s"
+            out.append(Quantity(tok.text, frozenset(suffixed[0]), suffixed[1], suffixed[2], token=tok))
         elif _VERSION.match(tok.text) and not _NUMERIC.match(tok.text):
             out.append(Quantity(tok.text, frozenset({"v" + _VERSION.match(tok.text).group(1)}), "number"))
         elif _CLOCK.match(tok.text):
@@ -247,6 +261,16 @@ def _with_unit(toks, i: int, j: int, value: float, prev: str) -> _Mention:
     numeric = _NUMERIC.match(tok.text)
     if ordinal:
         return _Mention(surface, frozenset(keys), "number", end=j)
+    if j < len(toks) and not toks[j - 1].whitespace_ and prev in CURRENCY_SIGNS \
+            and toks[j].lower_.rstrip(".") in _SUFFIX_SCALE:  # "$5m" read as "$" + "5" + "m" (or "m.")
+        value *= _SUFFIX_SCALE[toks[j].lower_.rstrip(".")]
+        return _Mention(prev + surface + toks[j].text, frozenset({f"{fmt(value)}:{CURRENCY_SIGNS[prev]}"}),
+                        "number", fmt(value), end=j + 1)
+    if j < len(toks) and not toks[j - 1].whitespace_ and toks[j].text.rstrip(".").isalpha() and numeric \
+            and not numeric.group(3) and prev not in CURRENCY_SIGNS:  # "`5m`" read as "5" + "m"
+        attached = _suffixed(f"{fmt(value)}{toks[j].text.rstrip('.')}", prev)
+        if attached is not None:
+            return _Mention(surface + toks[j].text, frozenset(attached[0]), attached[1], attached[2], end=j + 1)
     unit = _unit(word)
     if unit:
         keys = {f"{fmt(value)}:{unit}", *_duration(value, unit)}
@@ -270,6 +294,38 @@ def _with_unit(toks, i: int, j: int, value: float, prev: str) -> _Mention:
             shown = toks[i - 1].text + shown
         return _Mention(shown, frozenset(keys), "date" if date else "number", fmt(value), end=max(end, j))
     return _Mention(surface, frozenset(keys), "date" if date else "number", end=j)
+
+
+def _suffixed(text: str, prev: str) -> tuple[set[str], str, str] | None:
+    """The keys, kind and bare value of a number with its unit attached ("10GiB", "500Mi", "10s", "250ms",
+    "1m30s", "memory.available<10%"); None for any other word (and for "75th", "1990s", "$5m", "3bn", which the
+    number reader handles)."""
+    if text[:1] in CURRENCY_SIGNS or not any(c.isdigit() for c in text[:1] + text[-12:]):
+        return None
+    m = _DURATION.match(text)
+    if m and sum(1 for g in m.groups() if g) >= 2:  # "1m30s": two parts or more
+        h, mi, se = (int(g or 0) for g in m.groups())
+        seconds = h * 3600 + mi * 60 + se
+        return {f"dur:s:{seconds}"}, "date", fmt(seconds)
+    m = _SUFFIXED.match(text)
+    if not m:
+        tail = re.search(r"[<>=](\d+(?:\.\d+)?)%$", text)  # "memory.available<10%"
+        return ({f"{fmt(float(tail.group(1)))}:%", _frac(float(tail.group(1)) / 100)}, "number",
+                fmt(float(tail.group(1)))) if tail else None
+    value, suffix = float(m.group(1)), m.group(2).lower()
+    if suffix in ("st", "nd", "rd", "th", "bn", "k"):
+        return None
+    if suffix == "m":  # minutes, millicores or millions
+        return ({f"{fmt(value)}:minute", *_duration(value, "minute"), f"{fmt(value)}:mcore",
+                 fmt(value * 1_000_000)}, "number", fmt(value))
+    if suffix == "s" and (prev in _DECADE_BEFORE or value >= 1000):
+        return None  # "the 1990s", "her 40s": the number reader's decade
+    unit = SUFFIXES.get(suffix)
+    if unit is None:
+        return None
+    if unit in DURATION:
+        return {f"{fmt(value)}:{unit}", *_duration(value, unit)}, "date", fmt(value)
+    return {f"{fmt(value)}:{unit}"}, "number", fmt(value)
 
 
 def _measure(toks, at: int) -> tuple[str | None, int]:
@@ -371,8 +427,14 @@ def _ordinal(toks) -> bool:
         "-" in last and last.rsplit("-", 1)[-1] in ORDINALS)
 
 
+_UNIT_ABBREVIATIONS = {"ms": "millisecond", "msec": "millisecond", "sec": "second", "secs": "second",
+                       "min": "minute", "mins": "minute", "hr": "hour", "hrs": "hour"}
+
+
 def _unit(word: str) -> str | None:
     w = word.lower()
+    if w in _UNIT_ABBREVIATIONS:
+        return _UNIT_ABBREVIATIONS[w]
     for cand in (w, w[:-1] if w.endswith("s") else w, w[:-3] + "y" if w.endswith("ies") else w):
         if cand in TIME_UNITS:
             return "century" if cand == "centurie" else cand
@@ -420,10 +482,21 @@ def _number_phrase(toks, i: int) -> tuple[int, float]:
 def check_quantities(claim_tokens, facts) -> str | None:
     """The first number, date or time of the claim whose keys are not among ``facts.quantity_keys`` (the
     aligned span's, rag.cite.alignment.SpanFacts), as the reason; None when all are there."""
-    for q in quantities(claim_tokens):
+    for q in claim_quantities(claim_tokens):
         if not q.found(facts.quantity_keys):
             return _reason(q)
     return None
+
+
+def claim_quantities(tokens) -> tuple[Quantity, ...]:
+    """``quantities`` of a claim's tokens, computed once per claim (it is checked against several spans)."""
+    toks = list(tokens)
+    return _claim_quantities(toks[0].doc, tuple(t.i for t in toks)) if toks else ()
+
+
+@lru_cache(maxsize=1024)
+def _claim_quantities(doc, ids: tuple[int, ...]) -> tuple[Quantity, ...]:
+    return tuple(quantities([doc[i] for i in ids]))
 
 
 def check_quantity_slots(claim_tokens, facts) -> str | None:
@@ -436,7 +509,7 @@ def check_quantity_slots(claim_tokens, facts) -> str | None:
             span_slots.setdefault(slot, []).append(q)
     if not span_slots:
         return None
-    for q in quantities(claim_tokens):
+    for q in claim_quantities(claim_tokens):
         slot, counted = slot_of(q.token) if q.token is not None else (None, "")
         rivals = [r for r in span_slots.get(slot, ()) if not (counted and r.counted and r.counted != counted)]
         if rivals and not q.found({k for r in rivals for k in r.span_keys}):

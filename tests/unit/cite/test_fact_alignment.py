@@ -48,6 +48,17 @@ SAME_AND_CHANGED = [
     ("A 10-minute break follows.", "A break of ten minutes follows.", "A 10-hour break follows."),
     ("Hundreds of people attended.", "About 300 people attended.", "Thousands of people attended."),
     ("The meeting was held in May.", "In May the meeting was held.", "The meeting was held in March."),
+    # units written onto the number, as configuration and documentation write them
+    ("The container is limited to 128 MiB of memory.", "The container has a limit of 128Mi of memory.",
+     "The container has a limit of 128Gi of memory."),
+    ("The kubelet checks the thresholds every 10 seconds.", "The kubelet checks the thresholds every 10s.",
+     "The kubelet checks the thresholds every 10m."),
+    ("The grace period is 90 seconds.", "The grace period is 1m30s.", "The grace period is 1m40s."),
+    ("Eviction starts below 100 MiB of available memory.", "The default is memory.available<100Mi.",
+     "The default is memory.available<500Mi."),
+    ("The period defaults to 5 minutes.", "The period has a default value of `5m`.",
+     "The period has a default value of `5s`."),
+    ("The deal is worth $5 million.", "The deal is worth $5m.", "The deal is worth $5bn."),
 ]
 
 
@@ -125,3 +136,17 @@ def test_numbers_are_compared_where_they_stand(claim, span, reason):
 ])
 def test_names_are_compared_where_they_stand(claim, span, reason):
     assert slot_reason(claim, span) == reason
+
+
+def test_clearing_the_caches_forgets_the_parses_but_changes_no_reason():
+    from rag import nlp
+    from rag.cite.claim_verify import clear_caches
+
+    claim, span = "Turnout fell by a quarter in 2020.", "In 2020 turnout fell by a half."
+    before = quantity_reason(claim, span)
+    parsed = parse(span, entities=False)
+    assert parse(span, entities=False) is parsed  # cached
+    clear_caches()
+    assert parse(span, entities=False) is not parsed
+    assert quantity_reason(claim, span) == before == "number 'a quarter' not in the cited text"
+    assert nlp._cache  # refilled by the parses above
