@@ -153,12 +153,15 @@ def _described(tok):
 
 
 def _describes(b: Name, a: Name) -> bool:
-    """``b`` modifies ``a``: possessive, compound, adjective, apposition, or "a of/from/in b"."""
+    """``b`` modifies ``a``: possessive, compound, adjective, apposition, or "a of/from/in b". "in b" after an
+    object ("met the leaders of the IP4 in Washington") is left out: it may as well belong to the verb."""
     head_a = {t.i for t in a.tokens}
     tok = b.tokens[-1]
     if tok.head.i in head_a and tok.dep_ in ("poss", "compound", "amod", "appos", "nmod"):
         return True
-    return tok.dep_ == "pobj" and tok.head.lower_ in ("of", "from", "in") and tok.head.head.i in head_a
+    if tok.dep_ != "pobj" or tok.head.head.i not in head_a or tok.head.lower_ not in ("of", "from", "in"):
+        return False
+    return tok.head.lower_ != "in" or tok.head.head.dep_ in ("nsubj", "nsubjpass", "appos", "ROOT")
 
 
 def _matches(doc, name: Name, facts: SpanFacts) -> list:
