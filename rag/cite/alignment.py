@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rag.cite.quantities import quantities
+from rag.cite.quantities import quantities, unit_words
 from rag.text import STOPWORDS, fold, stem
 
 DEMONYMS = {"french": "france", "british": "britain", "dutch": "netherlands", "swiss": "switzerland",
@@ -94,6 +94,7 @@ class SpanFacts:
     phrases: str = ""  # folded text, for multi-word aliases
     cues: int = 0  # negation cues
     classed: set[str] = field(default_factory=set)  # "lemma|class", class V (verb, adjective) or N (noun)
+    headings: SpanFacts | None = None  # of a whole passage: its section path and heading lines (names in context)
 
     @classmethod
     def of(cls, docs: list) -> SpanFacts:
@@ -132,9 +133,11 @@ class SpanFacts:
 @lru_cache(maxsize=8192)
 def _doc_facts(doc):
     toks = [t for t in doc]
-    stems = {norm(w) for w in _WORD.findall(doc.text)} | {norm(t.text) for t in toks}
+    found = _WORD.findall(doc.text)
+    stems = {norm(w) for w in found} | {norm(t.text) for t in toks} | {
+        norm(p) for w in found if "-" in w for p in w.split("-")}  # "eviction-pressure-transition-period"
     lemmas = {t.lemma_.lower() for t in toks} | {t.lower_ for t in toks}
-    keys = {k for q in quantities(doc) for k in q.span_keys}
+    keys = {k for q in quantities(doc) for k in q.span_keys} | unit_words(toks)
     acronyms = set()
     run: list[str] = []
     for t in toks + [None]:

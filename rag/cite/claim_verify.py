@@ -22,7 +22,7 @@ from rag.cite import alignment
 from rag.cite.alignment import SpanFacts
 from rag.cite.claims import split_claims
 from rag.cite.name_checks import check_links, check_name_slots, check_names
-from rag.cite.quantities import check_quantities, check_quantity_slots
+from rag.cite.quantities import check_quantities, check_quantity_slots, claim_quantities
 from rag.cite.span_vectors import span_vector
 from rag.nlp import parse, parse_many
 from rag.text import content_terms
@@ -73,13 +73,14 @@ def sentence_spans_of(window, snapshot, n: int) -> tuple[list[Span], list[str]]:
     pieces = [(s, e) for s, e in chunk.sentences if s < window.end and e > window.start]
     offsets = unwrap(pieces, doc_text) or [(window.start, window.end)]
     texts = [doc_text[s:e] for s, e in offsets]
+    heading = f"# {chunk.section}" if getattr(chunk, "section", None) else None
     spans = []
     for size in range(1, MAX_SPAN_SENTENCES + 1):
         for i in range(len(offsets) - size + 1):
             start, end = offsets[i][0], offsets[i + size - 1][1]
             vector = span_vector(snapshot, chunk.source, [(a, b) for a, b in pieces if a >= start and b <= end])
             spans.append(Span(n, start, end, texts[i:i + size], doc_text[start:end], vector=vector))
-    return spans, texts
+    return spans, texts + ([heading] if heading else [])
 
 
 WORD_CACHE = 50_000
@@ -107,8 +108,10 @@ def unwrap(offsets: list[tuple[int, int]], doc_text: str) -> list[tuple[int, int
 
 @lru_cache(maxsize=16384)
 def term_set(text: str) -> frozenset[str]:
-    """The content terms of a passage text, computed once per text (every claim is scored on every span)."""
-    return frozenset(content_terms(text))
+    """The content terms of a passage text, computed once per text (every claim is scored on every span), with
+    the parts of hyphenated identifiers ("housekeeping-interval" also gives "housekeeping" and "interval")."""
+    terms = content_terms(text)
+    return frozenset(terms) | {p for t in terms if "-" in t for p in content_terms(t.replace("-", " "))}
 
 
 def clear_caches() -> None:
@@ -147,6 +150,8 @@ class ClaimChecker:
         claims = self._claims.get(text) or split_claims(parse(text))
         self.vectors.prime([c.text for c in claims])
         passage_facts = SpanFacts.of_words(_WORDS.findall(" ".join(t for ts in passages.values() for t in ts)))
+        passage_facts.headings = SpanFacts.of_words(_WORDS.findall(" ".join(  # section path and heading lines
+            t for ts in passages.values() for t in ts if t.lstrip().startswith("#"))))
         # A span scoring below the threshold cannot pass, and only the best span's reason is reported when every
         # span fails: lower spans below the threshold are left out, unparsed (the verdicts are the same).
         candidates = [[s for i, s in enumerate(self._candidates(claim, spans_by_n))
@@ -206,7 +211,7 @@ class ClaimChecker:
                 failed = check
                 break
         if reason is None and len(span.sentences) > 1:  # the sentence the claim leans on must not contradict it
-            anchor = SpanFacts.of([parse(self._anchor(claim.text, span.sentences), entities=False)])
+            anchor = SpanFacts.of([parse(self._anchor(claim, span.sentences), entities=False)])
             for check in ANCHOR_CHECKS:
                 reason = check(tokens, anchor)
                 if reason:
@@ -238,9 +243,18 @@ class ClaimChecker:
         return {w: _WORD_VECTORS[(key, w)] for w in words}
 
     @staticmethod
-    def _anchor(claim_text: str, sentences: list[str]) -> str:
-        terms = set(content_terms(claim_text))
-        return max(sentences, key=lambda t: len(terms & term_set(t)))
+    def _anchor(claim, sentences: list[str]) -> str:
+        """The sentence the claim leans on most: the most of its numbers and dates, then of its content terms
+        (content terms alone would pick the sentence naming "eviction-pressure-transition-period" over the one
+        giving its default, "`5m`")."""
+        terms = set(content_terms(claim.text))
+        claimed = claim_quantities(claim.tokens)
+
+        def weight(text: str) -> tuple[int, int]:
+            keys = SpanFacts.of([parse(text, entities=False)]).quantity_keys
+            return sum(q.found(keys) for q in claimed), len(terms & term_set(text))
+
+        return max(sentences, key=weight)
 
     def _additions(self, tokens, facts: SpanFacts, passage_facts: SpanFacts
                    ) -> tuple[list[str], float, str | None, bool]:
@@ -263,7 +277,10 @@ class ClaimChecker:
             w = alignment.WEIGHTS[tok.pos_] * (IN_PASSAGE if passage_facts.has_word(tok.text) else 1.0)
             added.append(tok.text)
             weight += w
-            other = alignment.counterpart(tok, facts, claim_lemmas) if swapped is None else None
+            # a noun or adjective in another's slot is another fact; a verb in another's slot is mostly a
+            # paraphrase ("has run" for "has executed"), and the verbs that reverse meaning are ANTONYMS
+            other = alignment.counterpart(tok, facts, claim_lemmas) \
+                if swapped is None and tok.pos_ not in ("VERB", "AUX", "ADV") else None
             if other is not None:
                 swapped = f"'{tok.text}' where the cited text says '{other.text}'"
             predicate |= tok.dep_ in ("acomp", "attr") and tok.pos_ in ("ADJ", "NOUN") and tok.head.lemma_ in (

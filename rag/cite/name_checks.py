@@ -110,6 +110,8 @@ def check_names(claim_tokens, facts: SpanFacts, passage: SpanFacts) -> str | Non
             continue
         if name.label in ("PERSON", "PROPN") and any(hits) and all(passage.has_word(w) for w in words):
             continue  # "Kim Jong Un" for a span saying "Kim": the rest of the name is in the passage
+        if passage.headings is not None and all(passage.headings.has_word(w) for w in words):
+            continue  # the topic of the passage's section ("DNS Subdomain Names"): what its sentences are about
         acronym = "".join(w[0] for w in words if w[:1].isupper()).upper()
         if len(acronym) >= 2 and acronym in {norm(s).upper() for s in facts.stems}:
             continue

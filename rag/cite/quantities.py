@@ -99,12 +99,19 @@ class Quantity:
     keys: frozenset[str]
     kind: str  # "number" or "date"
     bare: str | None = None  # the value alone of a value with a unit ("5" of "5 km"), not one of its keys
+    unit: str | None = None  # the unit of a value with one ("km")
     token: object = field(default=None, compare=False, repr=False)  # the number's last word, for its slot
 
     def found(self, keys: set[str]) -> bool:
-        """This mention (of a claim) is in a span whose ``span_keys`` are ``keys``."""
+        """This mention (of a claim) is in a span whose ``span_keys`` (and ``unit_words``) are ``keys``: a value
+        with a unit also where the span has the value alone and the unit's word elsewhere ("`1.0` CPU", the
+        tokenizer having kept the quote between them), not where the span has it with another unit."""
         mine = self.keys if self.bare is not None else self.keys | {"~" + k for k in self.keys if _PLAIN.match(k)}
-        return bool(mine & keys)
+        if mine & keys:
+            return True
+        return bool(self.unit and f"unitword:{self.unit}" in keys and (
+            self.bare in keys or f"~{self.bare}" in keys) and not any(
+            k.startswith(f"{self.bare}:") for k in keys))
 
     @property
     def span_keys(self) -> frozenset[str]:
@@ -276,7 +283,7 @@ def _with_unit(toks, i: int, j: int, value: float, prev: str) -> _Mention:
         keys = {f"{fmt(value)}:{unit}", *_duration(value, unit)}
         if value == 1 and at + 1 < len(toks) and toks[at + 1].lower_ in AGO:
             keys.add(f"last:{unit}")  # "one year ago" == "last year"
-        return _Mention(f"{surface} {toks[at].text}", frozenset(keys), "date", fmt(value), end=at + 1)
+        return _Mention(f"{surface} {toks[at].text}", frozenset(keys), "date", fmt(value), unit, end=at + 1)
     if word in AMPM and 1 <= value <= 12 and float(value).is_integer():
         hour = int(value) % 12 + AMPM[word]
         return _Mention(f"{surface} {toks[at].text}", frozenset({f"time:{hour}:00"}), "number", end=at + 1)
@@ -292,7 +299,7 @@ def _with_unit(toks, i: int, j: int, value: float, prev: str) -> _Mention:
         shown = surface if end <= j else f"{surface} {' '.join(t.text for t in toks[at:end])}"
         if i and toks[i - 1].lower_ in CURRENCY_SIGNS:
             shown = toks[i - 1].text + shown
-        return _Mention(shown, frozenset(keys), "date" if date else "number", fmt(value), end=max(end, j))
+        return _Mention(shown, frozenset(keys), "date" if date else "number", fmt(value), measure, end=max(end, j))
     return _Mention(surface, frozenset(keys), "date" if date else "number", end=j)
 
 
@@ -326,6 +333,18 @@ def _suffixed(text: str, prev: str) -> tuple[set[str], str, str] | None:
     if unit in DURATION:
         return {f"{fmt(value)}:{unit}", *_duration(value, unit)}, "date", fmt(value)
     return {f"{fmt(value)}:{unit}"}, "number", fmt(value)
+
+
+def unit_words(tokens) -> set[str]:
+    """"unitword:<unit>" for every word of ``tokens`` naming a unit of measure or time ("CPU", "MiB", "seconds")."""
+    out = set()
+    for tok in tokens:
+        w = tok.lower_.rstrip(".")
+        forms = (w, w[:-1] if w.endswith("s") else None, w[:-2] if w.endswith("es") else None)
+        unit = _unit(w) or next((MEASURES[c] for c in forms if c and c in MEASURES), None)
+        if unit:
+            out.add(f"unitword:{unit}")
+    return out
 
 
 def _measure(toks, at: int) -> tuple[str | None, int]:
@@ -531,7 +550,7 @@ def _slotted(doc) -> tuple:
             continue
         slot, counted = slot_of(q.token)
         if slot is not None:
-            out.append((slot, _Slotted(q.surface, q.keys, q.kind, q.bare, q.token, counted)))
+            out.append((slot, _Slotted(q.surface, q.keys, q.kind, q.bare, q.unit, q.token, counted=counted)))
     return tuple(out)
 
 

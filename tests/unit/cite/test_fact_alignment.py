@@ -150,3 +150,52 @@ def test_clearing_the_caches_forgets_the_parses_but_changes_no_reason():
     assert parse(span, entities=False) is not parsed
     assert quantity_reason(claim, span) == before == "number 'a quarter' not in the cited text"
     assert nlp._cache  # refilled by the parses above
+
+
+def test_a_unit_kept_apart_from_its_number_by_markup_still_counts_but_another_unit_does_not():
+    assert quantity_reason("A request for 1.0 CPU asks for one core.", "You asked for `1.0` CPU.") is None
+    assert quantity_reason("The cable is 5 km long.", "The cable is 5 miles long, not 8 km.") == (
+        "number 5 km not in the cited text")
+
+
+def test_the_parts_of_a_hyphenated_identifier_are_words_of_the_span():
+    facts = SpanFacts.of([parse("You can use the `eviction-pressure-transition-period` flag.", entities=False)])
+    assert facts.has_word("eviction") and facts.has_word("transition")
+    assert not facts.has_word("housekeeping")
+
+
+def test_a_name_in_the_heading_of_the_cited_section_counts_as_said():
+    tokens = list(parse("A DNS subdomain name can contain at most 253 characters."))
+    facts = SpanFacts.of([parse("contain no more than 253 characters", entities=False)])
+    passage = SpanFacts.of_words("contain no more than 253 characters".split())
+    assert name_checks.check_names(tokens, facts, passage) == "name 'DNS' not in the cited text"
+    passage.headings = SpanFacts.of_words("Concepts Names DNS Subdomain Names".split())
+    assert name_checks.check_names(tokens, facts, passage) is None
+
+
+def test_the_anchor_of_a_two_sentence_span_is_the_sentence_with_the_claims_numbers():
+    from rag.cite.claim_verify import ClaimChecker
+    from rag.cite.claims import split_claims
+
+    [claim] = split_claims(parse("The eviction pressure transition period defaults to five minutes."))
+    sentences = ["You can use the `eviction-pressure-transition-period` flag to control how long the kubelet waits.",
+                 "The transition period has a default value of `5m`."]
+    assert ClaimChecker._anchor(claim, sentences) == sentences[1]
+
+
+def test_a_verb_in_another_verbs_slot_is_a_paraphrase_a_noun_in_another_nouns_slot_is_not():
+    from rag.cite.claim_verify import ClaimChecker
+    from rag.cite.verify import _Vectors
+    from rag.embedding.hashing import HashEmbedder
+
+    checker = ClaimChecker(_Vectors(HashEmbedder()), 0.6)
+
+    def swapped(claim: str, span: str):
+        facts = SpanFacts.of([parse(span, entities=False)])
+        return checker._additions(list(parse(claim)), facts, SpanFacts.of_words(span.split()))[2]
+
+    assert swapped("After a container has run for 10 minutes without problems, the kubelet resets its timer.",
+                   "Once a container has executed for 10 minutes without any problems, the kubelet resets the "
+                   "timer for that container.") is None
+    assert swapped("Japan looks to it with confidence.", "Japan looks to it with dismay.") == (
+        "'confidence' where the cited text says 'dismay'")
