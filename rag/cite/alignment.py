@@ -55,7 +55,7 @@ ANTONYMS = [
     ("easy", "difficult"), ("easy", "hard"), ("slow", "fast"), ("slower", "faster"), ("cheap", "expensive"),
     ("rare", "common"), ("unite", "divide"), ("united", "divided"), ("attract", "repel"),
     ("affinity", "anti-affinity"), ("calm", "dismay"), ("confidence", "doubt"), ("stability", "instability"),
-    ("certainty", "uncertainty"), ("few", "many"),
+    ("certainty", "uncertainty"), ("few", "many"), ("greater", "lesser"), ("greater", "less"),
 ]
 NEGATIVE_PREFIXES = ("un", "in", "im", "ir", "il", "non", "dis")
 NEGATORS = {"not", "n't", "never", "no", "none", "nor", "neither", "without", "nothing", "nobody", "nowhere",

@@ -22,7 +22,7 @@ from rag.cite import alignment
 from rag.cite.alignment import SpanFacts
 from rag.cite.claims import split_claims
 from rag.cite.name_checks import check_links, check_name_slots, check_names
-from rag.cite.quantities import check_quantities, check_quantity_slots, claim_quantities
+from rag.cite.quantities import check_anchor_quantities, check_quantities, check_quantity_slots
 from rag.cite.span_vectors import span_vector
 from rag.nlp import parse, parse_many
 from rag.text import content_terms
@@ -35,7 +35,7 @@ IN_PASSAGE = 0.5  # weight of an added word the passage has outside the span (co
 CHECKS = (check_names, check_quantities, alignment.check_polarity, alignment.check_antonyms, alignment.check_roles,
           check_links, check_name_slots, check_quantity_slots)
 # Checks that the sentence of a two-sentence span the claim leans on most must pass as well.
-ANCHOR_CHECKS = (check_quantities, alignment.check_polarity, alignment.check_antonyms, alignment.check_roles)
+ANCHOR_CHECKS = (check_anchor_quantities, alignment.check_polarity, alignment.check_antonyms, alignment.check_roles)
 # Failures that mean the best-aligned span says the opposite, or gives the claim's slot another name or number:
 # no lower-ranked span can then support the claim.
 CONTRADICTIONS = {alignment.check_polarity, alignment.check_antonyms, alignment.check_roles, check_name_slots,
@@ -244,17 +244,11 @@ class ClaimChecker:
 
     @staticmethod
     def _anchor(claim, sentences: list[str]) -> str:
-        """The sentence the claim leans on most: the most of its numbers and dates, then of its content terms
-        (content terms alone would pick the sentence naming "eviction-pressure-transition-period" over the one
-        giving its default, "`5m`")."""
+        """The sentence the claim leans on most: the most of its content terms, as written (the parts of a
+        hyphenated identifier do not count here: "eviction-pressure-transition-period" names a flag, while the
+        next sentence gives its default)."""
         terms = set(content_terms(claim.text))
-        claimed = claim_quantities(claim.tokens)
-
-        def weight(text: str) -> tuple[int, int]:
-            keys = SpanFacts.of([parse(text, entities=False)]).quantity_keys
-            return sum(q.found(keys) for q in claimed), len(terms & term_set(text))
-
-        return max(sentences, key=weight)
+        return max(sentences, key=lambda t: len(terms & set(content_terms(t))))
 
     def _additions(self, tokens, facts: SpanFacts, passage_facts: SpanFacts
                    ) -> tuple[list[str], float, str | None, bool]:

@@ -507,6 +507,18 @@ def check_quantities(claim_tokens, facts) -> str | None:
     return None
 
 
+def check_anchor_quantities(claim_tokens, facts) -> str | None:
+    """check_quantities against the sentence of a two-sentence span that the claim leans on, for the numbers and
+    dates that sentence has rivals for: "last year" fails against "... in Pyongyang last month" although the other
+    sentence says "since last year"; a sentence with no number at all leaves the claim's number to the span
+    ("is optional and defaults to 1" over "... is an optional field ... It defaults to 1.")."""
+    kinds = {q.kind for doc in facts.docs for q in quantities(doc)}
+    for q in claim_quantities(claim_tokens):
+        if q.kind in kinds and not q.found(facts.quantity_keys):
+            return _reason(q)
+    return None
+
+
 def claim_quantities(tokens) -> tuple[Quantity, ...]:
     """``quantities`` of a claim's tokens, computed once per claim (it is checked against several spans)."""
     toks = list(tokens)

@@ -173,13 +173,18 @@ def test_a_name_in_the_heading_of_the_cited_section_counts_as_said():
     assert name_checks.check_names(tokens, facts, passage) is None
 
 
-def test_the_anchor_of_a_two_sentence_span_is_the_sentence_with_the_claims_numbers():
+def test_the_anchor_of_a_two_sentence_span_is_not_the_sentence_naming_a_hyphenated_flag():
     from rag.cite.claim_verify import ClaimChecker
     from rag.cite.claims import split_claims
 
     [claim] = split_claims(parse("The eviction pressure transition period defaults to five minutes."))
     sentences = ["You can use the `eviction-pressure-transition-period` flag to control how long the kubelet waits.",
                  "The transition period has a default value of `5m`."]
+    assert ClaimChecker._anchor(claim, sentences) == sentences[1]
+    # the sentence with the claim's words, not another sentence that happens to have its date
+    [claim] = split_claims(parse("Kim welcomed Putin with fanfare in Pyongyang last year."))
+    sentences = ["It is likely that North Korea has, since last year, been providing Russia with missiles.",
+                 "Kim welcomed Putin with fanfare in Pyongyang last month."]
     assert ClaimChecker._anchor(claim, sentences) == sentences[1]
 
 
@@ -199,3 +204,23 @@ def test_a_verb_in_another_verbs_slot_is_a_paraphrase_a_noun_in_another_nouns_sl
                    "timer for that container.") is None
     assert swapped("Japan looks to it with confidence.", "Japan looks to it with dismay.") == (
         "'confidence' where the cited text says 'dismay'")
+
+
+def test_greater_for_lesser_reverses_the_statement():
+    from rag.cite import alignment
+
+    span = parse("If both are set, the kubelet uses the lesser of the two grace periods.", entities=False)
+    claim = list(parse("If both are set, the kubelet uses the greater of the two grace periods."))
+    assert alignment.check_antonyms(claim, SpanFacts.of([span])) == "'greater' where the cited text says 'lesser'"
+
+
+def test_the_anchor_sentence_checks_the_numbers_it_has_rivals_for():
+    from rag.cite.quantities import check_anchor_quantities
+
+    def anchor_reason(claim: str, anchor: str) -> str | None:
+        return check_anchor_quantities(list(parse(claim)), SpanFacts.of([parse(anchor, entities=False)]))
+
+    assert anchor_reason("Kim welcomed Putin in Pyongyang last year.", "Kim welcomed Putin in Pyongyang last month.") \
+        == "date 'last year' not in the cited text"
+    assert anchor_reason("The field is optional and defaults to 1.",
+                         "`.spec.replicas` is an optional field that specifies the number of desired Pods.") is None
