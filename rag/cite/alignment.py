@@ -193,6 +193,12 @@ def negated_lemmas(tokens) -> set[str]:
                 targets += [g for c in target.children if c.dep_ == "prep" for g in c.children
                             if g.dep_ == "pobj"]  # "is not at an inflection point"
         for target in list(targets):
+            # "failed to reverse or temper X", "is not felt as, or considered, X": the negation spreads; "does
+            # not start the Job and logs the error": the second verb, with its own object after "and", is said
+            own_object = any(c.dep_ in ("dobj", "attr", "acomp") for c in target.children)
+            joined_by_and = any(c.dep_ == "cc" and c.lower_ == "and" for c in target.children)
+            if own_object and joined_by_and:
+                continue
             targets += [c for c in target.children if c.dep_ == "conj" and c.pos_ == target.pos_
                         and not any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children)]
         out |= {t.lemma_.lower() for t in targets if t is not tok}

@@ -110,13 +110,23 @@ def check_names(claim_tokens, facts: SpanFacts, passage: SpanFacts) -> str | Non
             continue
         if name.label in ("PERSON", "PROPN") and any(hits) and all(passage.has_word(w) for w in words):
             continue  # "Kim Jong Un" for a span saying "Kim": the rest of the name is in the passage
-        if passage.headings is not None and all(passage.headings.has_word(w) for w in words):
-            continue  # the topic of the passage's section ("DNS Subdomain Names"): what its sentences are about
+        if passage.headings is not None and all(passage.headings.has_word(w) for w in _camel_parts(words)):
+            continue  # the topic of the passage's section ("DNS Subdomain Names", "Max Unavailable" for
+            # "maxUnavailable"): what its sentences are about
         acronym = "".join(w[0] for w in words if w[:1].isupper()).upper()
         if len(acronym) >= 2 and acronym in {norm(s).upper() for s in facts.stems}:
             continue
         return f"name '{name.text}' not in the cited text"
     return None
+
+
+def _camel_parts(words: list[str]) -> list[str]:
+    """"maxUnavailable" -> "max", "Unavailable" (a field named in a heading as words); other words as they are."""
+    return [p for w in words for p in (_CAMEL.findall(w) if _CAMEL_WORD.fullmatch(w) else [w])]
+
+
+_CAMEL_WORD = re.compile(r"[a-z]+(?:[A-Z][a-z]+)+")
+_CAMEL = re.compile(r"[A-Z]?[a-z]+")
 
 
 def check_links(claim_tokens, facts: SpanFacts) -> str | None:

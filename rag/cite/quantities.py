@@ -543,7 +543,8 @@ def check_quantity_slots(claim_tokens, facts) -> str | None:
     for q in claim_quantities(claim_tokens):
         slot, counted = slot_of(q.token) if q.token is not None else (None, "")
         rivals = [r for r in span_slots.get(slot, ()) if not (counted and r.counted and r.counted != counted)]
-        if rivals and not q.found({k for r in rivals for k in r.span_keys}):
+        keys = {k for r in rivals for k in r.span_keys}
+        if rivals and not q.found(keys) and not (q.bare and {q.bare, "~" + q.bare} & keys):  # "0%" for "0"
             return f"number {q.surface} where the cited text says {rivals[0].surface}"
     return None
 

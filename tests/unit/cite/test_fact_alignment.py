@@ -224,3 +224,33 @@ def test_the_anchor_sentence_checks_the_numbers_it_has_rivals_for():
         == "date 'last year' not in the cited text"
     assert anchor_reason("The field is optional and defaults to 1.",
                          "`.spec.replicas` is an optional field that specifies the number of desired Pods.") is None
+
+
+def test_a_camel_case_field_named_in_the_heading_as_words_counts_as_said():
+    tokens = list(parse("The default value of maxUnavailable is 25 percent."))
+    facts = SpanFacts.of([parse("The default value is 25%.", entities=False)])
+    passage = SpanFacts.of_words("The default value is 25%.".split())
+    assert name_checks.check_names(tokens, facts, passage) == "name 'maxUnavailable' not in the cited text"
+    passage.headings = SpanFacts.of_words("Deployments Rolling Update Deployment Max Unavailable".split())
+    assert name_checks.check_names(tokens, facts, passage) is None
+
+
+def test_the_same_number_with_its_unit_is_not_another_number_in_the_slot():
+    assert number_slot_reason("The arguments give a node a score of 0 at 0% utilization.",
+                              "The arguments give the node a score of 0 if utilization is 0%.") is None
+
+
+def test_a_negation_does_not_spread_to_a_verb_with_its_own_object_after_and():
+    from rag.cite import alignment
+
+    negated = alignment.negated_lemmas(list(parse("It does not start the Job and logs the error.")))
+    assert "start" in negated and "log" not in negated
+    assert {"reverse", "weaken"} <= alignment.negated_lemmas(list(parse("The summit did not reverse or weaken the "
+                                                                        "policy.")))
+
+
+def test_markdown_emphasis_is_not_part_of_the_words():
+    from rag.cite import alignment
+
+    span = parse("For a production cluster, consider _not_ deleting the `default` namespace.", entities=False)
+    assert "delete" in alignment.negated_lemmas(list(span))
