@@ -7,6 +7,7 @@ texts not seen yet through ``nlp.pipe`` in one batch). Both are lazy: importing 
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from functools import lru_cache
@@ -15,6 +16,9 @@ from rag.errors import ModelMissingError
 
 PARSE_CACHE = 8192  # distinct short texts (answer claims, passage sentences) kept parsed
 MAX_CHARS = 1500  # longer texts (a Markdown table read as one "sentence") are parsed up to here
+# Markdown emphasis around a word or phrase ("consider _not_ using", "**must**"): the markers are not words, and
+# "_not_" would not read as a negation.
+_EMPHASIS = re.compile(r"(?<![\w*_])[*_]{1,2}([^\s*_][^*_]*?)[*_]{1,2}(?![\w*_])")
 
 _cache: OrderedDict[tuple[str, bool], object] = OrderedDict()
 _lock = threading.Lock()
@@ -55,10 +59,16 @@ def parse_many(texts: list[str], entities: bool = True) -> list:
         return out
 
 
+def clear_cache() -> None:
+    """Forget every parsed text (the pipeline stays loaded): the eval measures verification from cold."""
+    with _lock:
+        _cache.clear()
+
+
 def _flat(text: str) -> str:
     """A line break inside a sentence (hard-wrapped Markdown) becomes a space: spaCy reads a newline as a token
     of its own, which derails the parse ("will clean up\nthe Pods")."""
-    return text[:MAX_CHARS].replace("\r", " ").replace("\n", " ")
+    return _EMPHASIS.sub(r"\1", text[:MAX_CHARS].replace("\r", " ").replace("\n", " "))
 
 
 def parse(text: str, entities: bool = True):

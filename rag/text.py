@@ -22,7 +22,10 @@ STOPWORDS = frozenset(
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and unify apostrophes, so "Russia’s" and "russia's" compare equal."""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
+    text = text.replace("’", "'").replace("‘", "'")
+    if text.isascii():  # nothing to decompose (most text): the same result without the per-character pass
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
 
 

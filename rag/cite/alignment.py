@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rag.cite.quantities import quantities
+from rag.cite.quantities import quantities, unit_words
 from rag.text import STOPWORDS, fold, stem
 
 DEMONYMS = {"french": "france", "british": "britain", "dutch": "netherlands", "swiss": "switzerland",
@@ -55,7 +55,7 @@ ANTONYMS = [
     ("easy", "difficult"), ("easy", "hard"), ("slow", "fast"), ("slower", "faster"), ("cheap", "expensive"),
     ("rare", "common"), ("unite", "divide"), ("united", "divided"), ("attract", "repel"),
     ("affinity", "anti-affinity"), ("calm", "dismay"), ("confidence", "doubt"), ("stability", "instability"),
-    ("certainty", "uncertainty"), ("few", "many"),
+    ("certainty", "uncertainty"), ("few", "many"), ("greater", "lesser"), ("greater", "less"),
 ]
 NEGATIVE_PREFIXES = ("un", "in", "im", "ir", "il", "non", "dis")
 NEGATORS = {"not", "n't", "never", "no", "none", "nor", "neither", "without", "nothing", "nobody", "nowhere",
@@ -75,7 +75,9 @@ for _a, _b in ANTONYMS:
     _ANTONYM.setdefault(_b, set()).add(_a)
 
 
+@lru_cache(maxsize=65536)
 def norm(word: str) -> str:
+    """Folded and stemmed (cached: the same words recur in every span and claim)."""
     return stem(fold(word).strip(".'"))
 
 
@@ -92,6 +94,7 @@ class SpanFacts:
     phrases: str = ""  # folded text, for multi-word aliases
     cues: int = 0  # negation cues
     classed: set[str] = field(default_factory=set)  # "lemma|class", class V (verb, adjective) or N (noun)
+    headings: SpanFacts | None = None  # of a whole passage: its section path and heading lines (names in context)
 
     @classmethod
     def of(cls, docs: list) -> SpanFacts:
@@ -130,9 +133,11 @@ class SpanFacts:
 @lru_cache(maxsize=8192)
 def _doc_facts(doc):
     toks = [t for t in doc]
-    stems = {norm(w) for w in _WORD.findall(doc.text)} | {norm(t.text) for t in toks}
+    found = _WORD.findall(doc.text)
+    stems = {norm(w) for w in found} | {norm(t.text) for t in toks} | {
+        norm(p) for w in found if "-" in w for p in w.split("-")}  # "eviction-pressure-transition-period"
     lemmas = {t.lemma_.lower() for t in toks} | {t.lower_ for t in toks}
-    keys = {k for q in quantities(doc) for k in q.keys}
+    keys = {k for q in quantities(doc) for k in q.span_keys} | unit_words(toks)
     acronyms = set()
     run: list[str] = []
     for t in toks + [None]:
@@ -188,6 +193,12 @@ def negated_lemmas(tokens) -> set[str]:
                 targets += [g for c in target.children if c.dep_ == "prep" for g in c.children
                             if g.dep_ == "pobj"]  # "is not at an inflection point"
         for target in list(targets):
+            # "failed to reverse or temper X", "is not felt as, or considered, X": the negation spreads; "does
+            # not start the Job and logs the error": the second verb, with its own object after "and", is said
+            own_object = any(c.dep_ in ("dobj", "attr", "acomp") for c in target.children)
+            joined_by_and = any(c.dep_ == "cc" and c.lower_ == "and" for c in target.children)
+            if own_object and joined_by_and:
+                continue
             targets += [c for c in target.children if c.dep_ == "conj" and c.pos_ == target.pos_
                         and not any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children)]
         out |= {t.lemma_.lower() for t in targets if t is not tok}
@@ -246,7 +257,7 @@ def check_antonyms(claim_tokens, facts: SpanFacts) -> str | None:
     the opposite fills the same slot (same head word) where the span does not have the word itself ("the last
     country" for "the first country", though "last" occurs elsewhere in the span)."""
     claim_neg = negated_lemmas(claim_tokens)
-    span_tokens = [t for doc in facts.docs for t in doc]
+    by_head = None  # span lemmas by the lemma of their head word, built when first needed
     for tok in claim_tokens:
         lemma = tok.lemma_.lower()
         if len(lemma) < 2 or not tok.is_alpha:
@@ -258,16 +269,26 @@ def check_antonyms(claim_tokens, facts: SpanFacts) -> str | None:
         if not opposite:
             continue
         if lemma in facts.lemmas or tok.lower_ in facts.lemmas:
-            head = tok.head.lemma_.lower()
-            same_slot = [s for s in span_tokens if s.head.lemma_.lower() == head and s.head is not s]
-            hit = sorted({s.lemma_.lower() for s in same_slot} & opposite)
-            if not hit or any(s.lemma_.lower() in (lemma, tok.lower_) for s in same_slot):
+            if by_head is None:
+                by_head = _lemmas_by_head(facts.docs)
+            same_slot = by_head.get(tok.head.lemma_.lower(), set())
+            hit = sorted(same_slot & opposite)
+            if not hit or lemma in same_slot or tok.lower_ in same_slot:
                 continue
         else:
             hit = sorted(opposite & facts.lemmas)
         if hit and (lemma in claim_neg) == (hit[0] in facts.negated):
             return f"'{tok.text}' where the cited text says '{hit[0]}'"
     return None
+
+
+def _lemmas_by_head(docs) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for doc in docs:
+        for t in doc:
+            if t.head is not t:
+                out.setdefault(t.head.lemma_.lower(), set()).add(t.lemma_.lower())
+    return out
 
 
 # ------------------------------------------------------------------------------------------- roles

@@ -21,8 +21,8 @@ import numpy as np
 from rag.cite import alignment
 from rag.cite.alignment import SpanFacts
 from rag.cite.claims import split_claims
-from rag.cite.name_checks import check_links, check_names
-from rag.cite.quantities import check_quantities
+from rag.cite.name_checks import check_links, check_name_slots, check_names
+from rag.cite.quantities import check_anchor_quantities, check_quantities, check_quantity_slots
 from rag.cite.span_vectors import span_vector
 from rag.nlp import parse, parse_many
 from rag.text import content_terms
@@ -33,11 +33,13 @@ ADD_PENALTY = 0.08  # support score lost per added content word (weight 1: a nou
 ADD_LIMIT = 1.5  # weighted added words beyond which a claim is unsupported whatever its score
 IN_PASSAGE = 0.5  # weight of an added word the passage has outside the span (context the span leaves out)
 CHECKS = (check_names, check_quantities, alignment.check_polarity, alignment.check_antonyms, alignment.check_roles,
-          check_links)
+          check_links, check_name_slots, check_quantity_slots)
 # Checks that the sentence of a two-sentence span the claim leans on most must pass as well.
-ANCHOR_CHECKS = (check_quantities, alignment.check_polarity, alignment.check_antonyms, alignment.check_roles)
-# Failures that mean the best-aligned span says the opposite: no lower-ranked span can then support the claim.
-CONTRADICTIONS = {alignment.check_polarity, alignment.check_antonyms, alignment.check_roles}
+ANCHOR_CHECKS = (check_anchor_quantities, alignment.check_polarity, alignment.check_antonyms, alignment.check_roles)
+# Failures that mean the best-aligned span says the opposite, or gives the claim's slot another name or number:
+# no lower-ranked span can then support the claim.
+CONTRADICTIONS = {alignment.check_polarity, alignment.check_antonyms, alignment.check_roles, check_name_slots,
+                  check_quantity_slots}
 
 
 @dataclass
@@ -71,13 +73,14 @@ def sentence_spans_of(window, snapshot, n: int) -> tuple[list[Span], list[str]]:
     pieces = [(s, e) for s, e in chunk.sentences if s < window.end and e > window.start]
     offsets = unwrap(pieces, doc_text) or [(window.start, window.end)]
     texts = [doc_text[s:e] for s, e in offsets]
+    heading = f"# {chunk.section}" if getattr(chunk, "section", None) else None
     spans = []
     for size in range(1, MAX_SPAN_SENTENCES + 1):
         for i in range(len(offsets) - size + 1):
             start, end = offsets[i][0], offsets[i + size - 1][1]
             vector = span_vector(snapshot, chunk.source, [(a, b) for a, b in pieces if a >= start and b <= end])
             spans.append(Span(n, start, end, texts[i:i + size], doc_text[start:end], vector=vector))
-    return spans, texts
+    return spans, texts + ([heading] if heading else [])
 
 
 WORD_CACHE = 50_000
@@ -105,8 +108,26 @@ def unwrap(offsets: list[tuple[int, int]], doc_text: str) -> list[tuple[int, int
 
 @lru_cache(maxsize=16384)
 def term_set(text: str) -> frozenset[str]:
-    """The content terms of a passage text, computed once per text (every claim is scored on every span)."""
-    return frozenset(content_terms(text))
+    """The content terms of a passage text, computed once per text (every claim is scored on every span), with
+    the parts of hyphenated identifiers ("housekeeping-interval" also gives "housekeeping" and "interval")."""
+    terms = content_terms(text)
+    return frozenset(terms) | {p for t in terms if "-" in t for p in content_terms(t.replace("-", " "))}
+
+
+def clear_caches() -> None:
+    """Empty every cache verification fills (parses, span facts, term sets, word vectors, normalised words), as
+    for passages never seen before; the spaCy pipeline and the embedding model stay loaded. Verdicts do not
+    depend on the caches, only the time they take."""
+    from rag import nlp
+    from rag.cite import quantities
+
+    nlp.clear_cache()
+    term_set.cache_clear()
+    _WORD_VECTORS.clear()
+    alignment.norm.cache_clear()
+    alignment._doc_facts.cache_clear()
+    quantities._slotted.cache_clear()
+    quantities._claim_quantities.cache_clear()
 
 
 class ClaimChecker:
@@ -129,7 +150,17 @@ class ClaimChecker:
         claims = self._claims.get(text) or split_claims(parse(text))
         self.vectors.prime([c.text for c in claims])
         passage_facts = SpanFacts.of_words(_WORDS.findall(" ".join(t for ts in passages.values() for t in ts)))
-        return [self._check(claim, spans_by_n, passage_facts) for claim in claims]
+        passage_facts.headings = SpanFacts.of_words(_WORDS.findall(" ".join(  # section path and heading lines
+            t for ts in passages.values() for t in ts if t.lstrip().startswith("#"))))
+        # A span scoring below the threshold cannot pass, and only the best span's reason is reported when every
+        # span fails: lower spans below the threshold are left out, unparsed (the verdicts are the same).
+        candidates = [[s for i, s in enumerate(self._candidates(claim, spans_by_n))
+                       if i == 0 or s.score >= self.threshold] for claim in claims]
+        # Every sentence a claim may be checked against, parsed in one batch (a call per sentence costs about
+        # twice as much); the checks below then find them in the parse cache.
+        parse_many(list(dict.fromkeys(t for spans in candidates for span in spans for t in span.sentences)),
+                   entities=False)
+        return [self._check(claim, spans, passage_facts) for claim, spans in zip(claims, candidates)]
 
     def _score(self, claim_text: str, terms: set[str], span: Span) -> Span:
         text = span.text
@@ -138,12 +169,12 @@ class ClaimChecker:
         score = 0.5 * recall + 0.5 * cosine if terms else cosine
         return Span(span.n, span.start, span.end, span.sentences, span.text, score, cosine, recall)
 
-    def _check(self, claim, spans_by_n: dict[int, list[Span]], passage_facts: SpanFacts) -> ClaimVerdict:
+    def _candidates(self, claim, spans_by_n: dict[int, list[Span]]) -> list[Span]:
+        """The spans a claim is checked against, best score first: the TOP_SPANS best, and the best spans of two
+        cited passages together."""
         terms = set(content_terms(claim.text))
         scored = sorted((self._score(claim.text, terms, s) for spans in spans_by_n.values() for s in spans),
                         key=lambda s: -s.score)
-        if not scored:
-            return ClaimVerdict(claim.text, False, 0.0, "no citation", None)
         candidates = scored[:TOP_SPANS]
         best_by_n = {}
         for s in scored:
@@ -156,6 +187,11 @@ class ClaimChecker:
                 self.vectors.seed(joined.text, mean / max(float(np.linalg.norm(mean)), 1e-12))
             union = self._score(claim.text, terms, joined)
             candidates.append(union)
+        return candidates
+
+    def _check(self, claim, candidates: list[Span], passage_facts: SpanFacts) -> ClaimVerdict:
+        if not candidates:
+            return ClaimVerdict(claim.text, False, 0.0, "no citation", None)
         results = []
         for span in candidates:  # best score first; the first span that passes every check is the claim's
             result = self._verdict(claim, span, passage_facts)
@@ -175,7 +211,7 @@ class ClaimChecker:
                 failed = check
                 break
         if reason is None and len(span.sentences) > 1:  # the sentence the claim leans on must not contradict it
-            anchor = SpanFacts.of([parse(self._anchor(claim.text, span.sentences), entities=False)])
+            anchor = SpanFacts.of([parse(self._anchor(claim, span.sentences), entities=False)])
             for check in ANCHOR_CHECKS:
                 reason = check(tokens, anchor)
                 if reason:
@@ -207,9 +243,12 @@ class ClaimChecker:
         return {w: _WORD_VECTORS[(key, w)] for w in words}
 
     @staticmethod
-    def _anchor(claim_text: str, sentences: list[str]) -> str:
-        terms = set(content_terms(claim_text))
-        return max(sentences, key=lambda t: len(terms & term_set(t)))
+    def _anchor(claim, sentences: list[str]) -> str:
+        """The sentence the claim leans on most: the most of its content terms, as written (the parts of a
+        hyphenated identifier do not count here: "eviction-pressure-transition-period" names a flag, while the
+        next sentence gives its default)."""
+        terms = set(content_terms(claim.text))
+        return max(sentences, key=lambda t: len(terms & set(content_terms(t))))
 
     def _additions(self, tokens, facts: SpanFacts, passage_facts: SpanFacts
                    ) -> tuple[list[str], float, str | None, bool]:
@@ -232,7 +271,10 @@ class ClaimChecker:
             w = alignment.WEIGHTS[tok.pos_] * (IN_PASSAGE if passage_facts.has_word(tok.text) else 1.0)
             added.append(tok.text)
             weight += w
-            other = alignment.counterpart(tok, facts, claim_lemmas) if swapped is None else None
+            # a noun or adjective in another's slot is another fact; a verb in another's slot is mostly a
+            # paraphrase ("has run" for "has executed"), and the verbs that reverse meaning are ANTONYMS
+            other = alignment.counterpart(tok, facts, claim_lemmas) \
+                if swapped is None and tok.pos_ not in ("VERB", "AUX", "ADV") else None
             if other is not None:
                 swapped = f"'{tok.text}' where the cited text says '{other.text}'"
             predicate |= tok.dep_ in ("acomp", "attr") and tok.pos_ in ("ADJ", "NOUN") and tok.head.lemma_ in (

@@ -110,11 +110,23 @@ def check_names(claim_tokens, facts: SpanFacts, passage: SpanFacts) -> str | Non
             continue
         if name.label in ("PERSON", "PROPN") and any(hits) and all(passage.has_word(w) for w in words):
             continue  # "Kim Jong Un" for a span saying "Kim": the rest of the name is in the passage
+        if passage.headings is not None and all(passage.headings.has_word(w) for w in _camel_parts(words)):
+            continue  # the topic of the passage's section ("DNS Subdomain Names", "Max Unavailable" for
+            # "maxUnavailable"): what its sentences are about
         acronym = "".join(w[0] for w in words if w[:1].isupper()).upper()
         if len(acronym) >= 2 and acronym in {norm(s).upper() for s in facts.stems}:
             continue
         return f"name '{name.text}' not in the cited text"
     return None
+
+
+def _camel_parts(words: list[str]) -> list[str]:
+    """"maxUnavailable" -> "max", "Unavailable" (a field named in a heading as words); other words as they are."""
+    return [p for w in words for p in (_CAMEL.findall(w) if _CAMEL_WORD.fullmatch(w) else [w])]
+
+
+_CAMEL_WORD = re.compile(r"[a-z]+(?:[A-Z][a-z]+)+")
+_CAMEL = re.compile(r"[A-Z]?[a-z]+")
 
 
 def check_links(claim_tokens, facts: SpanFacts) -> str | None:
@@ -153,12 +165,15 @@ def _described(tok):
 
 
 def _describes(b: Name, a: Name) -> bool:
-    """``b`` modifies ``a``: possessive, compound, adjective, apposition, or "a of/from/in b"."""
+    """``b`` modifies ``a``: possessive, compound, adjective, apposition, or "a of/from/in b". "in b" after an
+    object ("met the leaders of the IP4 in Washington") is left out: it may as well belong to the verb."""
     head_a = {t.i for t in a.tokens}
     tok = b.tokens[-1]
     if tok.head.i in head_a and tok.dep_ in ("poss", "compound", "amod", "appos", "nmod"):
         return True
-    return tok.dep_ == "pobj" and tok.head.lower_ in ("of", "from", "in") and tok.head.head.i in head_a
+    if tok.dep_ != "pobj" or tok.head.head.i not in head_a or tok.head.lower_ not in ("of", "from", "in"):
+        return False
+    return tok.head.lower_ != "in" or tok.head.head.dep_ in ("nsubj", "nsubjpass", "appos", "ROOT")
 
 
 def _matches(doc, name: Name, facts: SpanFacts) -> list:
@@ -178,3 +193,85 @@ def _distance(a, b) -> int:
             return 99
         cur, steps = cur.head, steps + 1
     return steps + index[cur.i]
+
+
+_NAME_WORD = re.compile(r"[^\W\d_][\w.\-/]*")
+SLOT_DEPS = {"nsubj", "nsubjpass", "dobj", "dative", "attr", "poss", "compound", "amod", "appos"}
+
+
+def check_name_slots(claim_tokens, facts: SpanFacts) -> str | None:
+    """A name of the claim that the span has, but not where the claim puts it: the same slot (subject, object,
+    possessor or modifier of the same word, object of the same preposition on the same word) holds another name
+    in the span, and this one is not among its fillers ("400 employees in France" where the span says "400
+    employees in Germany and offices in France"; "Japan's EEZ" for "South Korea's EEZ"; "until the CronJob is
+    resumed" for "until the Job is resumed"). A name the span lacks altogether is check_names' business; a name
+    listed with others in the same slot of the claim passes when one of them fills the slot in the span (the
+    others may be said elsewhere in it: "can be Always, OnFailure or Never" where the span says "the default is
+    Always")."""
+    span_slots: dict[tuple, list] = {}
+    for doc in facts.docs:
+        for tok in doc:
+            if _is_name_head(tok) and (slot := _slot(tok)) is not None:
+                span_slots.setdefault(slot, []).append(tok)
+    if not span_slots:
+        return None
+    for name in names(claim_tokens):
+        head = _head_of(name.tokens)
+        slot = _slot(head) if head is not None and _is_name_head(head) else None
+        fillers = span_slots.get(slot) if slot is not None else None
+        if not fillers:
+            continue
+        words = [t.text for t in name.tokens if fold(t.text) not in TITLES] or [head.text]
+        group = [[t.text] for t in claim_tokens if t is not head and _is_name_head(t) and _slot(t) == slot]
+        if any(_same_name(w, f) for w in [words, *group] for f in fillers):
+            continue
+        if not any(facts.has_word(w) for w in words):
+            continue  # not in the span at all: reported by check_names
+        return f"'{name.text}' where the cited text says '{_name_text(fillers[0])}'"
+    return None
+
+
+def _is_name_head(tok) -> bool:
+    """The last word of a name (a proper noun, an identifier such as "CronJob", a capitalised value such as
+    "Always" inside a sentence), not a word inside one."""
+    named = tok.pos_ == "PROPN" or _CODE.search(tok.text) or (
+        tok.text[:1].isupper() and not tok.is_sent_start and tok.is_alpha and tok.lower_ not in STOPWORDS)
+    if not named or not _NAME_WORD.fullmatch(tok.text):  # not markup ('term_id="pod' of a Hugo shortcode)
+        return False
+    return not (tok.dep_ == "compound" and tok.head.pos_ == "PROPN" and tok.head.i == tok.i + 1)
+
+
+def _head_of(tokens):
+    ids = {t.i for t in tokens}
+    return next((t for t in tokens if t.head.i not in ids or t.head is t), tokens[-1] if tokens else None)
+
+
+def _slot(tok) -> tuple | None:
+    """(relation, preposition, head lemma) of a name: coordinated names share the first one's slot."""
+    cur = tok
+    for _ in range(6):
+        if cur.dep_ != "conj" or cur.head is cur:
+            break
+        cur = cur.head
+    if cur.dep_ == "pobj" and cur.head.head is not cur.head:
+        return "pobj", cur.head.lower_, _word(cur.head.head)
+    if cur.head.lemma_ == "be" and cur.dep_ in ("attr", "acomp", "advmod", "oprd"):
+        return "pred", "", "be"  # "the default is OnFailure"; a value may be parsed as an adverb ("is Always")
+    if cur.dep_ in SLOT_DEPS and cur.head is not cur and cur.head.pos_ != "PROPN" or cur.dep_ == "poss":
+        return cur.dep_, "", _word(cur.head)
+    return None
+
+
+def _word(tok) -> str:
+    """A verb by its lemma ("met" = "meet"), other words by their stem (the lemma of a misparsed name varies)."""
+    return tok.lemma_.lower() if tok.pos_ in ("VERB", "AUX") else norm(tok.text)
+
+
+def _name_text(tok) -> str:
+    parts = [c for c in tok.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]
+    return " ".join(t.text for t in parts + [tok])
+
+
+def _same_name(words: list[str], tok) -> bool:
+    filler = SpanFacts.of_words(_name_text(tok).split())
+    return any(filler.has_word(w) for w in words)

@@ -31,6 +31,7 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int, splitter=
     ends = [e for _, e in sentences]
     chunks: list[Chunk] = []
     cursor = 0
+    covered = 0  # the end of the text the pieces so far cover
     for piece in splitter.create_documents([doc.text]):
         text = piece.page_content
         start = piece.metadata.get("start_index", -1)
@@ -38,7 +39,13 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int, splitter=
             start = doc.text.find(text, cursor)
             if start < 0:  # cannot happen for a splitter that only cuts; guard the invariant anyway
                 raise ValueError(f"chunk text not found in {doc.source}")
+        # A piece whose text also occurs later, still touching what the previous chunks cover, is that later
+        # occurrence: the splitter's start index finds the first one, so in repeated text ("harbour harbour
+        # harbour ...") the last piece would repeat an earlier span and the end of the document be lost.
+        while 0 <= (later := doc.text.find(text, start + 1)) <= covered:
+            start = later
         end = start + len(text)
+        covered = max(covered, end)
         cursor = start + 1
         first = bisect_right(ends, start)
         last = bisect_left(starts, end)

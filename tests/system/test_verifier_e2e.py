@@ -33,7 +33,7 @@ EXPECTED = {
     "seeds-wrong-citation-01": r"^name 'Japan' not in the cited text$",
     # which added words count can shift with the int8 model's batch (dynamic quantisation): the first one is fixed
     "seeds-wrong-citation-07": r"^adds 'announced'(, '\w+')* not in the cited passage$",
-    "seeds-changed-01": r"^number 15 billion not in the cited text$",
+    "seeds-changed-01": r"^number \$15 billion not in the cited text$",
     "seeds-changed-07": r"^name 'Australia' not in the cited text$",
     "seeds-changed-t03": r"^date 'July 4' not in the cited text$",
     "seeds-reversed-01": r"^negation differs$",

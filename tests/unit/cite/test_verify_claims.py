@@ -40,7 +40,7 @@ def test_different_values_have_no_key_in_common(a, b):
 
 
 def test_words_that_only_look_like_numbers_are_not_numbers():
-    assert keys("I think one of them said so, and this is the 30 second timeout.") == [{"30:second"}]
+    assert keys("I think one of them said so, and this is the 30 second timeout.") == [{"30:second", "dur:s:30"}]
     assert keys("On July 4 the Indo-Pacific Four met.") == [{"date:7-4"}, {"4"}]
 
 
@@ -90,6 +90,11 @@ def test_a_name_tied_to_another_must_be_tied_to_it_in_the_span():
     assert check(name_checks.check_links, "Biden met Luxon of New Zealand.", SPAN) is None
     assert check(name_checks.check_links, "Biden met Luxon of Australia.", SPAN) == (
         "'Australia' is not said of 'Luxon' in the cited text")
+    # "in Washington" after the verb's object may belong to the verb: not a link to check
+    span = ("As NATO gathered for its 75th anniversary in Washington, on July 11, U.S. President Joe Biden met with "
+            "the Indo-Pacific Four (IP4) leaders.")
+    assert check(name_checks.check_links, "Biden met the leaders of the Indo-Pacific Four in Washington on 11 July.",
+                 span) is None
 
 
 def test_demonyms_acronyms_and_identifiers():
