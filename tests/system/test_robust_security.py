@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.answering.extractive import FEATURES
 from rag.answering.llm_server import free_port
 from rag.embedding import HashEmbedder
 from rag.errors import ConfigError, LoadError
@@ -117,17 +118,17 @@ def test_exposed_bind_without_login_refuses_to_start(tmp_path, host):
     assert f"Refusing to serve on {host} without a login" in proc.stderr and "Traceback" not in proc.stderr
 
 
-WEIGHTS_8 = ("needs 8 numbers (bias, then dense, idf_coverage, coverage, type_match, rank_prior, passage_dense, "
-             "identifiers)")
+WEIGHTS_N = f"needs {len(FEATURES) + 1} numbers (bias, then {', '.join(FEATURES)})"
+NAN_WEIGHTS = ",".join(["-6", "6", "3"] + ["1"] * (len(FEATURES) - 3) + ["nan"])
 BAD_SETTINGS = [  # (command, variable, value, the one line after "error: ")
     ("ask", "RAG_ANSWER_WEIGHTS", "1,2",
-     f"Invalid setting RAG_ANSWER_WEIGHTS='1,2': {WEIGHTS_8}, not 2; fix or unset it."),
+     f"Invalid setting RAG_ANSWER_WEIGHTS='1,2': {WEIGHTS_N}, not 2; fix or unset it."),
     ("serve", "RAG_ANSWER_WEIGHTS", "[1,2]",
-     f"Invalid setting RAG_ANSWER_WEIGHTS='[1,2]': {WEIGHTS_8}, not 2; fix or unset it."),
+     f"Invalid setting RAG_ANSWER_WEIGHTS='[1,2]': {WEIGHTS_N}, not 2; fix or unset it."),
     ("index", "RAG_ANSWER_WEIGHTS", "[1, 2",
      "Invalid setting RAG_ANSWER_WEIGHTS='[1, 2': is not a JSON list of numbers; fix or unset it."),
-    ("eval", "RAG_ANSWER_WEIGHTS", "-6,6,3,1,1.5,0.5,1,nan",
-     "Invalid setting RAG_ANSWER_WEIGHTS='-6,6,3,1,1.5,0.5,1,nan': must be finite numbers; fix or unset it."),
+    ("eval", "RAG_ANSWER_WEIGHTS", NAN_WEIGHTS,
+     f"Invalid setting RAG_ANSWER_WEIGHTS={repr(NAN_WEIGHTS)[:37]}...: must be finite numbers; fix or unset it."),
     ("ask", "RAG_ABSTAIN_WEIGHTS", "1,two,3,4,5,6,7,8",
      "Invalid setting RAG_ABSTAIN_WEIGHTS (item 2)='two': input should be a valid number, unable to parse string "
      "as a number; fix or unset it."),
@@ -161,12 +162,15 @@ def test_a_bad_setting_is_one_line_naming_the_variable(tmp_path, command, variab
     assert proc.stderr == f"error: {message}\n"
 
 
-@pytest.mark.parametrize("value", ["-6, 6, 3, 1, 1.5, 0.5, 1, 2", "[-6, 6, 3, 1, 1.5, 0.5, 1, 2]"])
+WEIGHTS = [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0, 2.0] + [0.25] * (len(FEATURES) + 1 - 8)
+
+
+@pytest.mark.parametrize("value", [", ".join(map(str, WEIGHTS)), "[" + ", ".join(map(str, WEIGHTS)) + "]"])
 def test_weights_are_read_as_json_or_comma_separated(monkeypatch, value):
     monkeypatch.setenv("RAG_ANSWER_WEIGHTS", value)
     monkeypatch.setenv("RAG_ABSTAIN_WEIGHTS", "")
     settings = Settings(_env_file=None)
-    assert settings.answer_weights == [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0, 2.0] and settings.abstain_weights is None
+    assert settings.answer_weights == WEIGHTS and settings.abstain_weights is None
 
 
 def _listening(host: str) -> socket.socket:
