@@ -24,6 +24,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import click
 import numpy as np
@@ -31,17 +32,23 @@ import numpy as np
 from eval.cli import reports_errors
 from eval.metrics import share
 
+if TYPE_CHECKING:
+    from eval.gold_io import GoldItem
+    from rag.answering.chain import ChainState
+    from rag.answering.extractive import Decision, ExtractiveAnswerer
+    from rag.store import StoreView
+
 SHORT_GOLD_WORDS = 6
 
 
 @dataclass
 class Row:
     corpus: str
-    item: object  # eval.gold_io.GoldItem
-    state: dict  # the chain's state after retrieval (query, query_vector, passages)
-    decision: object = None  # rag.answering.extractive.Decision
-    snapshot: object = None  # the index the question was answered from
-    answerer: object = None  # its extractive answerer
+    item: GoldItem
+    state: ChainState  # the chain's state after retrieval (query, query_vector, passages)
+    decision: Decision
+    snapshot: StoreView | None = None  # the index the question was answered from (set by _rows_for)
+    answerer: ExtractiveAnswerer | None = None  # its extractive answerer (set by _rows_for)
 
 
 def collect(services, items, corpus: str) -> list[Row]:
@@ -123,6 +130,7 @@ def unit_labels(row: Row) -> list[bool]:
     for cand in row.decision.ranked:
         hit = any(contains_answer(g, cand.text) for g in golds)
         if not hit and long_form:
+            assert row.snapshot is not None  # set by _rows_for
             text = row.snapshot.document(cand.passage.chunk.source).text
             hit = any(a < cand.end and cand.start < b for q in row.item.evidence for a, b in quote_spans(text, q))
         labels.append(hit)
@@ -235,6 +243,7 @@ def fit_reader(rows: list[Row], idf_of) -> tuple[list[float], float, dict]:
 
 
 def _unit_text(row: Row) -> str:
+    assert row.snapshot is not None and row.decision.best is not None  # set by _rows_for; callers skip best None
     doc = row.snapshot.document(row.decision.best.passage.chunk.source)
     return doc.text[row.decision.span[0]:row.decision.span[1]]
 
@@ -291,7 +300,7 @@ def _rows_for(stack, path: Path, corpus: Path | None, settings, embedder, split:
     snapshot = services.view()
     for row in rows:
         row.snapshot = snapshot
-        row.answerer = services.assistant.answerers["extractive"]
+        row.answerer = cast("ExtractiveAnswerer", services.assistant.answerers["extractive"])  # built as one
     click.echo(f"{path}: {len(items)} {split} questions", err=True)
     return rows
 
@@ -300,6 +309,7 @@ def _idf_of(row: Row) -> dict[str, float]:
     from rag.answering.extractive import TermWeights
     from rag.text import content_terms
 
+    assert row.snapshot is not None  # set by _rows_for
     weights = TermWeights.of(row.snapshot)
     return {t: weights.idf(t) for t in content_terms(row.state.query)}
 
@@ -311,11 +321,13 @@ def _fit_all(rows: list[Row], max_false_refusal: float, paths, split, write_to) 
 
     answer_weights, units_fit = fit_units(rows)
     for row in rows:  # re-decide with the fitted unit scorer: the reader reads the unit it picks
+        assert row.answerer is not None  # set by _rows_for
         row.answerer.weights = answer_weights
         row.decision = row.answerer.decide(row.state.query, row.state.passages, row.state.query_vector)
     units_fit["dev_top_unit_holds_answer"] = _top_unit_rates(rows)
     reader_weights, reader_threshold, reader_dev = fit_reader(rows, _idf_of)
     for row in rows:  # re-decide with the fitted reader: the abstention signals include its probability
+        assert row.answerer is not None  # set by _rows_for
         row.answerer.reader = ShortAnswerReader(reader_weights, reader_threshold)
         row.decision = row.answerer.decide(row.state.query, row.state.passages, row.state.query_vector)
     decided = [r for r in rows if r.decision.best is not None]

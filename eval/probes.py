@@ -187,6 +187,7 @@ def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
     latencies = [r["latency_ms_per_sentence"] for r in ran]
     cpu = [r["cpu_ms_per_sentence"] for r in ran]
     cpu_p95 = _pct(cpu, 95)
+    wall_p95 = _pct(latencies, 95)
     return {
         "probes": True,
         "n": len(records),
@@ -199,13 +200,13 @@ def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
         "per_kind": per_kind,
         "per_corpus": {c: summarize_corpus([r for r in ran if r["corpus"] == c])
                        for c in sorted({r["corpus"] for r in ran})},
-        "latency_ms_per_sentence": {"p50": _pct(latencies, 50), "p95": _pct(latencies, 95),
+        "latency_ms_per_sentence": {"p50": _pct(latencies, 50), "p95": wall_p95,
                                     "max": round(max(latencies), 2) if latencies else None},
         "cpu_ms_per_sentence": {"p50": _pct(cpu, 50), "p95": cpu_p95, "max": round(max(cpu), 2) if cpu else None},
         "verification": {"answers": len(ran), "sentences": sum(r.get("sentences", 1) for r in ran),
                          "target_p95_ms": VERIFY_TARGET_MS,
                          "cpu_p95_within_target": None if cpu_p95 is None else cpu_p95 <= VERIFY_TARGET_MS,
-                         "wall_p95_within_target": None if not latencies else _pct(latencies, 95) <= VERIFY_TARGET_MS},
+                         "wall_p95_within_target": None if wall_p95 is None else wall_p95 <= VERIFY_TARGET_MS},
     }
 
 

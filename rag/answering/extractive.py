@@ -69,7 +69,7 @@ class Candidate:
     score: float = 0.0
     parts: tuple[tuple[int, int], ...] = ()  # the stored spans the unit is made of (rag.answering.units)
     next_span: tuple[int, int] | None = None  # the unit after it in its chunk
-    kinds: tuple[str, str] | None = None  # its and the next unit's kinds, when ingestion records them
+    kinds: tuple[str, str | None] | None = None  # its and the next unit's kinds, when ingestion records them
     kind: str | None = None  # its kind, when ingestion records it (rag.ingest.structure.UNIT_KINDS)
     previous: str = ""  # the text of the unit before it in its chunk
 
@@ -295,7 +295,10 @@ class ExtractiveAnswerer:
 
     def _short_answer(self, decision: Decision, source: str) -> ShortAnswer | None:
         reading = decision.reading
-        if reading is None or reading.span is None or reading.probability < self.reader.threshold:
+        if reading is None or reading.span is None:
+            return None
+        assert self.reader is not None  # decide() reads a span only with a reader
+        if reading.probability < self.reader.threshold:
             return None
         doc = self.snapshot_getter().document(source)
         start, end = decision.span[0] + reading.span.start, decision.span[0] + reading.span.end

@@ -80,7 +80,7 @@ def answer_spans(chunk: Chunk, doc: Document) -> list[tuple[int, int]]:
 
 
 def continuation(question: str, doc: Document, span: tuple[int, int], next_span: tuple[int, int] | None,
-                 kinds: tuple[str, str] | None = None) -> tuple[int, int]:
+                 kinds: tuple[str, str | None] | None = None) -> tuple[int, int]:
     """``span`` extended over ``next_span`` when that sentence continues it and holds the value asked for."""
     if next_span is None or next_span[0] < span[1]:
         return span

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -32,8 +33,10 @@ MAX_SPAN_SENTENCES = 2
 ADD_PENALTY = 0.08  # support score lost per added content word (weight 1: a noun; a verb counts 0.5)
 ADD_LIMIT = 1.5  # weighted added words beyond which a claim is unsupported whatever its score
 IN_PASSAGE = 0.5  # weight of an added word the passage has outside the span (context the span leaves out)
-CHECKS = (check_names, check_quantities, alignment.check_polarity, alignment.check_antonyms, alignment.check_roles,
-          check_links, check_name_slots, check_quantity_slots)
+# check_names also takes the passage's facts (see _verdict), hence the loose signature.
+CHECKS: tuple[Callable[..., str | None], ...] = (
+    check_names, check_quantities, alignment.check_polarity, alignment.check_antonyms, alignment.check_roles,
+    check_links, check_name_slots, check_quantity_slots)
 # Checks that the sentence of a two-sentence span the claim leans on most must pass as well.
 ANCHOR_CHECKS = (check_anchor_quantities, alignment.check_polarity, alignment.check_antonyms, alignment.check_roles)
 # Failures that mean the best-aligned span says the opposite, or gives the claim's slot another name or number:
@@ -52,7 +55,7 @@ class Span:
     score: float = 0.0
     cosine: float = 0.0
     recall: float = 0.0
-    vector: object = None  # the stored vector of the span's text (rag.cite.span_vectors), if any
+    vector: np.ndarray | None = None  # the stored vector of the span's text (rag.cite.span_vectors), if any
 
 
 @dataclass

@@ -15,6 +15,10 @@ their parent claim.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
 
 SUBJECTS = {"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"}
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "ADV", "NUM"}
@@ -24,15 +28,15 @@ HYPOTHETICAL = {"if", "unless", "when", "whenever", "once", "whether", "until"}
 
 @dataclass
 class Claim:
-    tokens: list  # spaCy tokens of the answer sentence, in order
-    head: object  # the clause head
+    tokens: list[Token]  # spaCy tokens of the answer sentence, in order
+    head: Token  # the clause head
 
     @property
     def text(self) -> str:
         return _join(self.tokens)
 
     @property
-    def doc(self):
+    def doc(self) -> Doc:
         return self.head.doc
 
 

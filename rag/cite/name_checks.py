@@ -221,6 +221,7 @@ def check_name_slots(claim_tokens, facts: SpanFacts) -> str | None:
         fillers = span_slots.get(slot) if slot is not None else None
         if not fillers:
             continue
+        assert head is not None  # a slot (so fillers) only for a head
         words = [t.text for t in name.tokens if fold(t.text) not in TITLES] or [head.text]
         group = [[t.text] for t in claim_tokens if t is not head and _is_name_head(t) and _slot(t) == slot]
         if any(_same_name(w, f) for w in [words, *group] for f in fillers):

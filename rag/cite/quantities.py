@@ -219,8 +219,8 @@ def quantities(tokens) -> list[Quantity]:
         elif tok.pos_ == "VERB" and tok.lemma_.lower() in MULTIPLES:  # "prices doubled" == "rose twofold"
             value = MULTIPLES[tok.lemma_.lower()]
             out.append(Quantity(tok.text, frozenset({_frac(value) if value < 1 else fmt(value)}), "number"))
-        elif FOLDS.match(low) and word_value(FOLDS.match(low).group(1)) is not None:
-            out.append(Quantity(tok.text, frozenset({fmt(word_value(FOLDS.match(low).group(1)))}), "number"))
+        elif (folds := FOLDS.match(low)) and (times := word_value(folds.group(1))) is not None:
+            out.append(Quantity(tok.text, frozenset({fmt(times)}), "number"))
         elif (fraction := _fraction(toks, i)) is not None:  # "half", "two thirds", "a quarter of", "one-third"
             j, value = fraction
             surface = tok.doc.text[tok.idx:toks[j - 1].idx + len(toks[j - 1])]
@@ -228,21 +228,22 @@ def quantities(tokens) -> list[Quantity]:
             i = j - 1
         elif (suffixed := _suffixed(tok.text, prev)) is not None:  # "10GiB", "500Mi", "10s", "1m30s"
             out.append(Quantity(tok.text, frozenset(suffixed[0]), suffixed[1], suffixed[2], token=tok))
-        elif _VERSION.match(tok.text) and not _NUMERIC.match(tok.text):
-            out.append(Quantity(tok.text, frozenset({"v" + _VERSION.match(tok.text).group(1)}), "number"))
+        elif (version := _VERSION.match(tok.text)) and not _NUMERIC.match(tok.text):
+            out.append(Quantity(tok.text, frozenset({"v" + version.group(1)}), "number"))
         elif _CLOCK.match(tok.text):
             hour, minute = (int(x) for x in tok.text.split(":"))
             if nxt in AMPM and 1 <= hour <= 12:
                 hour, i = hour % 12 + AMPM[nxt], i + 1
             out.append(Quantity(tok.text, frozenset({f"time:{hour}:{minute:02d}"}), "number"))
-        elif tok.text.isupper() and roman(tok.text) and _roman_context(toks, i):
-            out.append(Quantity(tok.text, frozenset({fmt(roman(tok.text))}), "number"))
+        elif tok.text.isupper() and (numeral := roman(tok.text)) and _roman_context(toks, i):
+            out.append(Quantity(tok.text, frozenset({fmt(numeral)}), "number"))
         elif _is_number_token(tok) or (low in ("a", "an") and nxt in ("dozen", "hundred", "thousand", "million",
                                                                        "billion")):
             j, value = _number_phrase(toks, i)
-            out.append(_with_unit(toks, i, j, value, prev))
-            out[-1].token = toks[j - 1]
-            i = out[-1].end - 1
+            mention = _with_unit(toks, i, j, value, prev)
+            out.append(mention)
+            mention.token = toks[j - 1]
+            i = mention.end - 1
         i += 1
     return out
 
@@ -418,7 +419,7 @@ def _frac(value: float) -> str:
     return f"frac:{round(value, 2):g}"
 
 
-def _duration(value: float, unit: str) -> set[str]:
+def _duration(value: float, unit: str | None) -> set[str]:
     """The duration in its base ("a decade" -> 120 months, "two years" -> 24 months) as a key."""
     if unit not in DURATION:
         return set()
@@ -485,8 +486,8 @@ def _number_phrase(toks, i: int) -> tuple[int, float]:
                 value, current = value + current, None
         elif w == "dozen" and current is not None:
             current *= 12
-        elif word_value(toks[j].text) is not None and (current is None or _compound(toks, j, current)):
-            current = (current or 0) + float(word_value(toks[j].text))
+        elif (number := word_value(toks[j].text)) is not None and (current is None or _compound(toks, j, current)):
+            current = (current or 0) + float(number)
         elif (w == "-" or w == "and" and (current or 0) >= 100) and current is not None and j + 1 < len(toks) \
                 and toks[j + 1].lower_ in UNITS.keys() | TENS.keys() | ORDINALS.keys():
             pass
@@ -534,7 +535,7 @@ def check_quantity_slots(claim_tokens, facts) -> str | None:
     """A number the span has must also be where the claim puts it: when the span gives the same slot (see
     ``slot_of``) other numbers and not this one, the claim took its number from another statement ("no longer
     than 63" where the span says "no longer than 52", and "no more than 63" of something else)."""
-    span_slots: dict[tuple, list[Quantity]] = {}
+    span_slots: dict[tuple, list[_Slotted]] = {}
     for doc in facts.docs:
         for slot, q in _slotted(doc):
             span_slots.setdefault(slot, []).append(q)
@@ -542,7 +543,8 @@ def check_quantity_slots(claim_tokens, facts) -> str | None:
         return None
     for q in claim_quantities(claim_tokens):
         slot, counted = slot_of(q.token) if q.token is not None else (None, "")
-        rivals = [r for r in span_slots.get(slot, ()) if not (counted and r.counted and r.counted != counted)]
+        slotted = span_slots.get(slot, ()) if slot is not None else ()
+        rivals = [r for r in slotted if not (counted and r.counted and r.counted != counted)]
         keys = {k for r in rivals for k in r.span_keys}
         if rivals and not q.found(keys) and not (q.bare and {q.bare, "~" + q.bare} & keys):  # "0%" for "0"
             return f"number {q.surface} where the cited text says {rivals[0].surface}"

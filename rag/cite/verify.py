@@ -291,7 +291,9 @@ class MarkerRenumberer:
 
     def _rewrite(self, marker: str) -> str:
         out: list[int] = []
-        for n in marker_numbers(MARKER.fullmatch(marker).group(1)):
+        match = MARKER.fullmatch(marker)
+        assert match is not None  # feed() passes only a held text that MARKER fully matches
+        for n in marker_numbers(match.group(1)):
             if 1 <= n <= self.k:
                 out.append(self.mapping.setdefault(n, len(self.mapping) + 1))
         return "".join(f"[{m}]" for m in dict.fromkeys(out))

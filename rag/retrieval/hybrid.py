@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -85,12 +86,13 @@ class HybridRetriever(BaseRetriever):
         dense: list[tuple[int, float]] = []
         if self.mode in ("hybrid", "dense"):
             if query_vector is None:
-                query_vector = self.embedder.embed_array([query])[0]
+                query_vector = cast(np.ndarray, self.embedder.embed_array([query])[0])  # a row: numpy types it Any
             dense = snapshot.dense_search(query_vector, depth)
         identifiers = question_identifiers(query)
         sparse = (snapshot.keyword_search(boosted_query(query, self.identifier_boost), depth)
                   if self.mode in ("hybrid", "bm25") else [])
         if dense:
+            assert query_vector is not None  # dense results come from the dense branch above, which set it
             dense = sentence_rescore(snapshot, query_vector, dense, sparse)
         dense_scores = dict(dense)
         sparse_scores = dict(sparse)
