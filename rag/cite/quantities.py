@@ -35,8 +35,8 @@ MONTH_WORDS = {"january", "february", "march", "april", "may", "june", "july", "
                "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
                "nov", "dec"}  # capitalised only; "May" only as a proper noun or DATE entity (mostly the verb)
 WEEKDAYS = set("monday tuesday wednesday thursday friday saturday sunday".split())
-TIME_UNITS = {"millisecond", "second", "minute", "hour", "day", "week", "weekend", "month", "year", "decade",
-              "century", "quarter", "spring", "summer", "autumn", "fall", "winter", "term", "session"}
+TIME_UNITS = {"millisecond", "second", "minute", "hour", "day", "week", "fortnight", "weekend", "month", "year",
+              "decade", "century", "quarter", "spring", "summer", "autumn", "fall", "winter", "term", "session"}
 RELATIVE = {"last": "last", "past": "last", "previous": "last", "prior": "last", "preceding": "last",
             "next": "next", "coming": "next", "upcoming": "next", "following": "next",
             "this": "this", "current": "this"}

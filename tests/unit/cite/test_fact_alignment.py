@@ -44,6 +44,7 @@ SAME_AND_CHANGED = [
      "The report is published once a month."),
     ("The treaty was signed a year ago.", "The treaty was signed last year.", "The treaty was signed a month ago."),
     ("The study lasted a decade.", "The study lasted ten years.", "The study lasted a year."),
+    ("The trial ran for a fortnight.", "The trial ran for two weeks.", "The trial ran for a week."),
     ("The timeout is 90 seconds.", "The timeout is 1.5 minutes.", "The timeout is 90 minutes."),
     ("A 10-minute break follows.", "A break of ten minutes follows.", "A 10-hour break follows."),
     ("Hundreds of people attended.", "About 300 people attended.", "Thousands of people attended."),
