@@ -119,8 +119,13 @@ def raise_problems(path: Path, problems: list[str]) -> None:
 
 
 def write_corpus(corpus: dict[str, str], corpus_dir: Path) -> None:
-    """Write ``{file name: text}``, rewriting only files whose content differs (keeps the indexer incremental)."""
+    """Write ``{file name: text}``, rewriting only files whose content differs (keeps the indexer incremental), and
+    delete the other ``.txt`` files of the folder (it belongs to the eval cache: a file an earlier version of this
+    adapter named differently would be indexed beside its successor)."""
     corpus_dir.mkdir(parents=True, exist_ok=True)
+    for stale in corpus_dir.glob("*.txt"):
+        if stale.name not in corpus:
+            stale.unlink()
     for name, text in corpus.items():
         target = corpus_dir / name
         data = text.encode("utf-8")
@@ -200,8 +205,10 @@ def squad_items(squad: dict[str, Any]) -> tuple[list[GoldItem], dict[str, str]]:
 # ---------------------------------------------------------------- ClapNQ
 
 
-def _clapnq_passage_name(title: str, text: str) -> str:
-    digest = hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()[:12]
+def _clapnq_passage_name(title: str, content: str) -> str:
+    """Named by a hash of the text written, so passages that differ only in what _corpus_text normalises are one
+    document (the indexer indexes identical content once, under one name)."""
+    digest = hashlib.sha256(content.encode()).hexdigest()[:12]
     return f"clapnq-{_slug(title)}-{digest}.txt"
 
 
@@ -236,8 +243,9 @@ def clapnq_items(files: list[Path]) -> tuple[list[GoldItem], dict[str, str]]:
         seen_ids.add(record["id"])
         names = []
         for passage in passages:
-            name = _clapnq_passage_name(passage["title"], passage["text"])
-            corpus[name] = _corpus_text(f"{passage['title']}\n\n{passage['text'].strip()}\n")
+            content = _corpus_text(f"{passage['title']}\n\n{passage['text'].strip()}\n")
+            name = _clapnq_passage_name(passage["title"], content)
+            corpus[name] = content
             names.append(name)
         answered = [o for o in outputs if isinstance(o.get("answer"), str) and o["answer"].strip()]
         answers = _distinct([o["answer"] for o in answered])

@@ -111,12 +111,12 @@ def test_squad_session_indexes_into_cache_and_reuses_it(make_settings, fake_embe
     assert {rec["split"] for rec in again.records} == {"test"}
 
 
-@pytest.mark.slow  # chunking 597 passages takes 10-20 s
+@pytest.mark.slow  # chunking 596 passages takes 10-20 s
 @pytest.mark.skipif(not CLAPNQ_DIR.is_dir(), reason=f"shared ClapNQ dev files not found at {CLAPNQ_DIR}")
 def test_clapnq_session(make_settings, fake_embedder, tmp_path):
     run = session.evaluate([CLAPNQ_DIR], make_settings(), cache_dir=tmp_path / "cache", embedder=fake_embedder,
                            progress=False, limit=10)
-    assert run.summary["config"]["n_documents"] == 597
+    assert run.summary["config"]["n_documents"] == 596
     assert run.summary["n"] == 10
 
 
