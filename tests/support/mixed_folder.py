@@ -59,7 +59,7 @@ def write_file(folder: Path, number: int) -> Path:
         ff.write_rst(path, f"Record {number}", {"Inspection": [sentence, filler]})
     elif suffix == ".eml":
         ff.write_eml(path, f"Record {number}", f"Hello,\n\n{sentence}\n\nRegards\n",
-                     {f"note_{number}.txt": f"{filler}\n".encode()})
+                     {f"note_{number}.txt": f"{filler}\nNote of record {number}.\n".encode()})  # distinct content
     elif suffix == ".docx":
         ff.write_docx_table(path, sentence, [["Item", "Place", "Checked by"], [thing, place, person]])
     elif suffix == ".pdf":
