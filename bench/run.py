@@ -262,22 +262,34 @@ def query_pool(datasets: Path, seeds: Corpus, squad: Corpus, n: int) -> list[str
     return out
 
 
+def _folders(datasets: Path | None, cache: Path | None) -> tuple[Path, Path]:
+    """The shared datasets folder and the bench cache (created), with their defaults."""
+    datasets = Path(datasets or REPO.parent / "shared" / "datasets")
+    cache = Path(cache or Path.home() / ".cache" / "rag-bench").expanduser()
+    cache.mkdir(parents=True, exist_ok=True)
+    return datasets, cache
+
+
+def _warm_models(settings: Settings):
+    """Our embedder and the recipe's, each loaded and run once (model loading is not what ingest times)."""
+    from rag.embedding import make_embedder
+
+    ours = make_embedder(settings)
+    baseline = baseline_embeddings()
+    baseline.embed_query("warm up")
+    ours.embed_array(["warm up"])
+    return ours, baseline
+
+
 def run_ingest_only(settings: Settings, runs: int, datasets: Path | None = None, cache: Path | None = None,
                     ingest_chunks: int = 1000, echo: Echo = lambda s: None) -> dict:
     """`rag bench --ingest-runs N`: the ingest comparison alone, N times on the same corpus and models (each run
     builds both stores from nothing), every run's figures with the load average before it, and the medians."""
-    from rag.embedding import make_embedder
-
-    datasets = Path(datasets or REPO.parent / "shared" / "datasets")
-    cache = Path(cache or Path.home() / ".cache" / "rag-bench").expanduser()
-    cache.mkdir(parents=True, exist_ok=True)
+    datasets, cache = _folders(datasets, cache)
     result: dict = {"machine": machine(), "ingest_chunks": ingest_chunks, "runs": []}
     root = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     try:
-        ours = make_embedder(settings)
-        baseline = baseline_embeddings()
-        baseline.embed_query("warm up")
-        ours.embed_array(["warm up"])
+        ours, baseline = _warm_models(settings)
         synthetic = synthetic_corpus(datasets, cache, ingest_chunks, settings.chunk_size, settings.chunk_overlap)
         for i in range(runs):
             echo(f"ingest run {i + 1} of {runs}: {ingest_chunks} chunks, baseline then ours")
@@ -297,9 +309,7 @@ def run_bench(settings: Settings, sizes: list[int], quick: bool = False, dataset
               echo: Echo = lambda s: None, store_url: str | None = None) -> dict:
     from rag.embedding import make_embedder
 
-    datasets = Path(datasets or REPO.parent / "shared" / "datasets")
-    cache = Path(cache or Path.home() / ".cache" / "rag-bench").expanduser()
-    cache.mkdir(parents=True, exist_ok=True)
+    datasets, cache = _folders(datasets, cache)
     n_queries = 12 if quick else queries
     result: dict = {"machine": machine(), "settings": {
         "embed_model": settings.embed_model, "embed_backend": settings.embed_backend,
@@ -309,11 +319,8 @@ def run_bench(settings: Settings, sizes: list[int], quick: bool = False, dataset
         "sizes": sizes, "quick": quick, "ingest_chunks": ingest_chunks}
     root = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     try:
-        ours = make_embedder(settings)
-        echo(f"loading models ({ours.model_id} and the LangChain baseline)")
-        baseline = baseline_embeddings()
-        baseline.embed_query("warm up")
-        ours.embed_array(["warm up"])
+        echo(f"loading models ({settings.embed_model} and the LangChain baseline)")
+        ours, baseline = _warm_models(settings)
         embedders = {"ours": ours}
         if compare_int8 and not settings.embed_quantize and settings.embed_model.startswith("bundled:"):
             embedders["ours_int8"] = make_embedder(settings.model_copy(update={"embed_quantize": True}))
