@@ -65,6 +65,11 @@ GENERIC = {"be", "have", "do", "also", "make", "get", "say", "can", "will", "wou
            "should", "could", "use", "thing", "way", "well", "just", "still", "even", "only", "however", "thus",
            "there", "here", "then", "so", "such", "very", "really", "actually", "passage", "document", "text",
            "article", "according"}
+# Support verbs: as a verb they carry no fact of their own, their object or complement does ("with
+# tolerationSeconds set to 3600" for "tolerationSeconds: 3600", "gets ordinals" for "are assigned ordinals", "make
+# a decision" for "decide"). Added by a paraphrase, they are not added content; negated, they still count (GENERIC
+# is what polarity ignores).
+LIGHT_VERBS = {"set", "get", "make", "have", "do", "give", "take", "put", "become", "use", "be"}
 WEIGHTS = {"NOUN": 1.0, "PROPN": 1.0, "ADJ": 0.8, "VERB": 0.5, "ADV": 0.3}
 SYNONYM_SIMILARITY = 0.55  # single-word cosine (bundled MiniLM) above which a new word counts as a rewording
 _WORD = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*")
@@ -367,12 +372,18 @@ def check_roles(claim_tokens, facts: SpanFacts) -> str | None:
 # ------------------------------------------------------------------------------------------- additions
 
 
+def is_light_verb(tok) -> bool:
+    """A support verb (LIGHT_VERBS) used as a verb: "set" in "with the field set to 5", not "a set of nodes"."""
+    return tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in LIGHT_VERBS
+
+
 def content_words(claim_tokens) -> list:
-    """The claim's words that carry content: nouns, adjectives, verbs and adverbs, not names or numbers."""
+    """The claim's words that carry content: nouns, adjectives, verbs and adverbs, not names, numbers or support
+    verbs."""
     return [t for t in claim_tokens
             if t.pos_ in WEIGHTS and t.pos_ != "PROPN" and t.is_alpha and len(t.text) > 1
             and not t.is_stop and t.lower_ not in STOPWORDS and t.lemma_.lower() not in GENERIC
-            and t.lemma_.lower() not in NEGATORS and not t.ent_type_]
+            and t.lemma_.lower() not in NEGATORS and not t.ent_type_ and not is_light_verb(t)]
 
 
 def new_words(claim_tokens, facts: SpanFacts) -> list:

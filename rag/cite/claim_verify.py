@@ -133,6 +133,16 @@ def clear_caches() -> None:
     quantities._claim_quantities.cache_clear()
 
 
+def claim_terms(claim) -> set[str]:
+    """The content terms of a claim scored against spans, less those only its support verbs give ("set" in
+    "with tolerationSeconds set to 3600": the span's "tolerationSeconds: 3600" says the same)."""
+    terms = set(content_terms(claim.text))
+    light = {t for tok in claim.tokens if alignment.is_light_verb(tok) for t in content_terms(tok.text)}
+    if light:
+        light -= {t for tok in claim.tokens if not alignment.is_light_verb(tok) for t in content_terms(tok.text)}
+    return terms - light
+
+
 class ClaimChecker:
     """Checks the claims of answer sentences; ``vectors`` embeds and caches texts (rag.cite.verify._Vectors)."""
 
@@ -175,7 +185,7 @@ class ClaimChecker:
     def _candidates(self, claim, spans_by_n: dict[int, list[Span]]) -> list[Span]:
         """The spans a claim is checked against, best score first: the TOP_SPANS best, and the best spans of two
         cited passages together."""
-        terms = set(content_terms(claim.text))
+        terms = claim_terms(claim)
         scored = sorted((self._score(claim.text, terms, s) for spans in spans_by_n.values() for s in spans),
                         key=lambda s: -s.score)
         candidates = scored[:TOP_SPANS]

@@ -1,8 +1,9 @@
 """The name checks of a claim against its aligned span (see rag.cite.alignment for the others).
 
 - every named entity of the claim (spaCy NER, plus proper nouns and code-like identifiers NER misses, the first
-  word of the sentence included) occurs in the span: folded, stemmed words, demonyms ("Japanese" ~ "Japan"), a
-  few aliases ("U.S." ~ "United States"), acronyms ("SDF" ~ "Self Defense Force"); a person needs one of their
+  word of the sentence included) occurs in the span: folded, stemmed words, demonyms ("Japanese" ~ "Japan"),
+  countries in any of their forms (rag.cite.places: "South Korean" ~ "Republic of Korea", "U.S." ~ "United
+  States"), acronyms ("SDF" ~ "Self Defense Force"); a person needs one of their
   names in the span and the rest in the passage ("Kim" ~ "Kim Jong Un"); an identifier with hyphens or dots
   ("kube-scheduler") must occur whole;
 - a name that describes another in the claim ("Luxon of Australia") describes that one in the span too.
@@ -14,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from rag.cite.alignment import SpanFacts, norm
+from rag.cite.places import place_of, places_in
 from rag.text import STOPWORDS, fold
 
 NAME_LABELS = {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
@@ -21,10 +23,6 @@ LINKED_LABELS = {"PERSON", "NORP", "GPE", "ORG", "LOC", "FAC"}  # real-world nam
 TITLES = {"mr", "mrs", "ms", "dr", "president", "prime", "minister", "deputy", "secretary", "general", "leader",
           "chancellor", "king", "queen", "senator", "governor", "chief", "premier", "defense", "defence", "foreign",
           "vice", "sir", "lord", "the", "of", "and", "for", "de", "von"}
-ALIASES = [{"us", "u.s", "u.s.", "usa", "america", "american", "united states"},
-           {"uk", "u.k", "u.k.", "britain", "british", "united kingdom"},
-           {"eu", "european union"}, {"un", "u.n", "u.n.", "united nations"},
-           {"dprk", "north korea"}, {"rok", "south korea", "republic of korea"}, {"prc", "china"}]
 _CODE = re.compile(r"[a-z][A-Z]|[A-Za-z0-9][_/.][A-Za-z0-9]|^[A-Za-z]+-[A-Za-z0-9-]*[0-9]")
 
 
@@ -88,11 +86,10 @@ def _joined_terms(tokens) -> list[list]:
 
 
 def _alias_hit(name: Name, facts: SpanFacts) -> bool:
-    text = fold(name.text).strip(". ")
-    for group in ALIASES:
-        if text in group or text.replace(" ", "") in group:
-            return any(re.search(rf"(?<![\w.]){re.escape(a)}(?![\w])", facts.phrases) for a in group)
-    return False
+    """A country or union named in any of its forms (rag.cite.places): "South Korean" for "the Republic of
+    Korea", "U.S." for "United States"."""
+    place = place_of(name.text)
+    return place is not None and place in places_in(facts.phrases)
 
 
 def check_names(claim_tokens, facts: SpanFacts, passage: SpanFacts) -> str | None:
