@@ -60,15 +60,16 @@ ANTONYMS = [
 NEGATIVE_PREFIXES = ("un", "in", "im", "ir", "il", "non", "dis")
 NEGATORS = {"not", "n't", "never", "no", "none", "nor", "neither", "without", "nothing", "nobody", "nowhere",
             "cannot", "hardly", "barely"}
-NEGATING_VERBS = {"fail", "refuse", "lack", "cease", "decline", "neglect"}  # "failed to reverse" = "did not reverse"
+# "failed to reverse" = "did not reverse"; "avoid strengthening", "refrain from using" = "not strengthen/use"
+NEGATING_VERBS = {"fail", "refuse", "lack", "cease", "decline", "neglect", "avoid", "refrain"}
 GENERIC = {"be", "have", "do", "also", "make", "get", "say", "can", "will", "would", "may", "might", "must",
-           "should", "could", "use", "thing", "way", "well", "just", "still", "even", "only", "however", "thus",
+           "should", "could", "thing", "way", "well", "just", "still", "even", "only", "however", "thus",
            "there", "here", "then", "so", "such", "very", "really", "actually", "passage", "document", "text",
            "article", "according"}
 # Support verbs: as a verb they carry no fact of their own, their object or complement does ("with
 # tolerationSeconds set to 3600" for "tolerationSeconds: 3600", "gets ordinals" for "are assigned ordinals", "make
-# a decision" for "decide"). Added by a paraphrase, they are not added content; negated, they still count (GENERIC
-# is what polarity ignores).
+# a decision" for "decide"). Added by a paraphrase, they are not added content. Polarity ignores only GENERIC: "use"
+# and "set" negated in one text and not the other still reverse it ("consider not using the default namespace").
 LIGHT_VERBS = {"set", "get", "make", "have", "do", "give", "take", "put", "become", "use", "be"}
 WEIGHTS = {"NOUN": 1.0, "PROPN": 1.0, "ADJ": 0.8, "VERB": 0.5, "ADV": 0.3}
 SYNONYM_SIMILARITY = 0.55  # single-word cosine (bundled MiniLM) above which a new word counts as a rewording
@@ -181,7 +182,10 @@ def negated_lemmas(tokens) -> set[str]:
         targets = []
         if not is_cue(tok):
             continue
-        if tok.dep_ == "neg" or low in NEGATORS:
+        if low == "without" and tok.dep_ != "neg":
+            # "tolerate the taint without specifying X": what follows is denied, not the verb it hangs on
+            targets += [c for c in tok.children if c.dep_ in ("pobj", "pcomp")]
+        elif tok.dep_ == "neg" or low in NEGATORS:
             head = tok.head if tok.head is not tok else None
             if head is not None and head.pos_ in ("NOUN", "PROPN", "PRON", "NUM") or low in ("neither", "nor"):
                 noun, head = tok.head, _governing_verb(tok)
@@ -191,7 +195,7 @@ def negated_lemmas(tokens) -> set[str]:
                 targets.append(head)
             targets += [c for c in tok.children if c.dep_ == "pobj"]
         elif tok.lemma_ in NEGATING_VERBS:
-            targets += [c for c in tok.children if c.dep_ == "xcomp"]
+            targets += _negated_complements(tok)
         for target in list(targets):
             if target.pos_ == "AUX" or target.lemma_ in ("be", "have", "do", "get", "make"):
                 targets += [c for c in target.children if c.dep_ in ("acomp", "attr", "xcomp", "oprd", "dobj")]
@@ -215,13 +219,20 @@ def is_cue(tok) -> bool:
     limit ("no more than 3"), a focus ("not only ... but also"), or a name or value ("OnFailure or Never")."""
     low = tok.lower_
     if tok.lemma_ in NEGATING_VERBS:
-        return any(c.dep_ == "xcomp" for c in tok.children)
+        return bool(_negated_complements(tok))
     if not (tok.dep_ == "neg" or low in NEGATORS):
         return False
     if _bound(tok) or tok.pos_ == "PROPN" or (tok.text[:1].isupper() and not tok.is_sent_start):
         return False
     nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
     return not (low == "not" and nxt is not None and nxt.lower_ in ("only", "just", "merely", "simply"))
+
+
+def _negated_complements(verb) -> list:
+    """The verbs a negating verb denies: "failed to reverse", "avoid strengthening", "refrain from using"."""
+    return [c for c in verb.children if c.dep_ == "xcomp" or (c.dep_ == "pcomp" and c.tag_ == "VBG")] + [
+        g for c in verb.children if c.dep_ == "prep" and c.lower_ == "from" for g in c.children
+        if g.dep_ == "pcomp"]
 
 
 def _bound(tok) -> bool:
