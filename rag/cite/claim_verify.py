@@ -21,7 +21,7 @@ import numpy as np
 
 from rag.cite import alignment
 from rag.cite.alignment import SpanFacts
-from rag.cite.claims import split_claims
+from rag.cite.claims import SUBJECTS, split_claims
 from rag.cite.name_checks import check_links, check_name_slots, check_names
 from rag.cite.quantities import check_anchor_quantities, check_quantities, check_quantity_slots
 from rag.cite.span_vectors import span_vector
@@ -133,6 +133,21 @@ def clear_caches() -> None:
     quantities._claim_quantities.cache_clear()
 
 
+def _parent_verdict(claim, claims: list, verdicts: list[ClaimVerdict]) -> ClaimVerdict | None:
+    """The verdict of the claim a coordinated predicate without a subject of its own ("..., and is then
+    evicted") borrows its subject from: the nearest claim head above it, among the claims already checked."""
+    head = claim.head
+    if head.dep_ != "conj" or any(c.dep_ in SUBJECTS for c in head.children):
+        return None
+    by_head = {c.head.i: v for c, v in zip(claims, verdicts)}
+    cur = head
+    while cur.head is not cur:
+        cur = cur.head
+        if cur.i in by_head:
+            return by_head[cur.i]
+    return None
+
+
 def claim_terms(claim) -> set[str]:
     """The content terms of a claim scored against spans, less those only its support verbs give ("set" in
     "with tolerationSeconds set to 3600": the span's "tolerationSeconds: 3600" says the same)."""
@@ -173,7 +188,21 @@ class ClaimChecker:
         # twice as much); the checks below then find them in the parse cache.
         parse_many(list(dict.fromkeys(t for spans in candidates for span in spans for t in span.sentences)),
                    entities=False)
-        return [self._check(claim, spans, passage_facts) for claim, spans in zip(claims, candidates)]
+        verdicts: list[ClaimVerdict] = []
+        for claim, spans in zip(claims, candidates):
+            verdict = None
+            parent = _parent_verdict(claim, claims, verdicts)
+            if parent is not None and parent.supported and parent.span is not None:
+                # "the pod stays bound for an hour, and is then evicted": a predicate that borrows its subject
+                # continues the statement its parent claim was found in, and is read there first; a short
+                # predicate ("the pod is evicted") may otherwise align best with another sentence that says
+                # it of other pods. Only a pass or a contradiction there decides; else the spans as usual.
+                result = self._verdict(claim, self._score(claim.text, claim_terms(claim), parent.span),
+                                       passage_facts)
+                if result.supported or result.contradicts:
+                    verdict = result
+            verdicts.append(verdict or self._check(claim, spans, passage_facts))
+        return verdicts
 
     def _score(self, claim_text: str, terms: set[str], span: Span) -> Span:
         text = span.text
