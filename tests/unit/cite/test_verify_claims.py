@@ -158,3 +158,70 @@ def test_probe_files_are_not_default_gold_files_and_do_not_mix_with_them(tmp_pat
     gold.write_text(json.dumps({"id": "q1", "question": "q", "answers": [], "evidence": [], "source": None}) + "\n")
     with pytest.raises(ConfigError, match="separate `rag eval` runs"):
         evaluate([probes, gold], Settings(_env_file=None, index_dir=tmp_path / "index"))
+
+
+@pytest.mark.parametrize(("claim", "span", "reason"), [
+    # a demonym of a country whose name has more words, and the official long form
+    ("Biden met South Korean President Yoon.", "Biden met President Yoon Suk-yeol of the Republic of Korea.", None),
+    ("Biden met the president of South Korea.", "Biden met President Yoon Suk-yeol of the Republic of Korea.", None),
+    ("The PRC sent a buoy.", "The People's Republic of China sent a buoy.", None),
+    ("British troops arrived.", "Troops of the United Kingdom arrived.", None),
+    ("The U.S. increased its drills.", "The United States of America increased its drills.", None),
+    # the longest form is the place named: the DPRK is not the Republic of Korea
+    ("South Korean missiles were tested.", "Missiles of the Democratic People's Republic of Korea were tested.",
+     "name 'South Korean' not in the cited text"),
+    ("North Korean missiles were tested.", "Missiles of the Republic of Korea were tested.",
+     "name 'North Korean' not in the cited text"),
+])
+def test_countries_match_in_any_of_their_forms_and_only_their_own(claim, span, reason):
+    assert check(name_checks.check_names, claim, span) == reason
+
+
+def test_places_are_read_longest_form_first():
+    from rag.cite.places import place_of, places_in
+    from rag.text import fold
+
+    assert place_of("South Korean") == place_of("Republic of Korea") == place_of("the ROK")
+    assert place_of("North Korean") != place_of("South Korea")
+    assert places_in(fold("the Democratic People’s Republic of Korea")) == {place_of("North Korea")}
+    assert place_of("Kubernetes") is None
+
+
+def test_support_verbs_a_paraphrase_adds_are_not_added_content():
+    span = "tolerationSeconds: 3600 means the pod stays bound for 3600 seconds."
+    facts = SpanFacts.of([parse(span, entities=False)])
+    added = [t.text for t in alignment.new_words(list(parse("With tolerationSeconds set to 3600, the pod stays bound."))
+                                                  , facts)]
+    assert "set" not in added
+    # the noun "set" is content, and so is a verb that is not a support verb
+    assert alignment.content_words(list(parse("A set of nodes is chosen.")))[0].text == "set"
+    assert [t.text for t in alignment.new_words(list(parse("The pod stays bound and logs a warning.")), facts)] == [
+        "logs", "warning"]
+
+
+def test_support_verbs_are_not_claim_terms():
+    from rag.cite.claim_verify import claim_terms
+
+    claim = split_claims(parse("The field is set to 3600."))[0]
+    assert claim_terms(claim) == {"field", "3600"}
+    claim = split_claims(parse("Each set of nodes is scored."))[0]
+    assert "set" in claim_terms(claim)
+
+
+@pytest.mark.parametrize(("claim", "span", "reason"), [
+    # "without" denies what follows it, not the verb it hangs on
+    ("Pods that do not tolerate the taint remain bound forever.",
+     "Pods that tolerate the taint without specifying tolerationSeconds remain bound forever.", "negation differs"),
+    ("Pods that tolerate the taint without specifying tolerationSeconds remain bound forever.",
+     "Pods that tolerate the taint without specifying tolerationSeconds remain bound forever.", None),
+    # avoid / refrain from + verb negate the verb
+    ("Japan should avoid strengthening its cooperation with NATO.",
+     "Japan should seek to strengthen its cooperation with NATO.", "negation differs"),
+    ("Users should refrain from using the default namespace.",
+     "Users should consider not using the default namespace.", None),
+    # "use" negated in one text only is a reversal
+    ("For a production cluster, use the default namespace.",
+     "For a production cluster, consider not using the default namespace.", "negation differs"),
+])
+def test_polarity_of_without_avoid_and_use(claim, span, reason):
+    assert check(alignment.check_polarity, claim, span) == reason
