@@ -56,6 +56,7 @@ ANTONYMS = [
     ("rare", "common"), ("unite", "divide"), ("united", "divided"), ("attract", "repel"),
     ("affinity", "anti-affinity"), ("calm", "dismay"), ("confidence", "doubt"), ("stability", "instability"),
     ("certainty", "uncertainty"), ("few", "many"), ("greater", "lesser"), ("greater", "less"),
+    ("maintain", "end"), ("maintain", "abandon"), ("retain", "delete"), ("retain", "discard"),  # keep vs stop
 ]
 NEGATIVE_PREFIXES = ("un", "in", "im", "ir", "il", "non", "dis")
 NEGATORS = {"not", "n't", "never", "no", "none", "nor", "neither", "without", "nothing", "nobody", "nowhere",

@@ -320,5 +320,18 @@ class ClaimChecker:
             if other is not None:
                 swapped = f"'{tok.text}' where the cited text says '{other.text}'"
             predicate |= tok.dep_ in ("acomp", "attr") and tok.pos_ in ("ADJ", "NOUN") and tok.head.lemma_ in (
-                "be", "become", "remain", "stay", "seem")
+                "be", "become", "remain", "stay", "seem") or _stative_participle(tok)
         return added, weight, swapped, predicate
+
+
+# Participles that state a property of their subject, as an adjective would ("the field is required"): added by a
+# claim, they predicate something the span does not say. Other passives ("Pods are evicted") are events, often
+# reworded ("removed", "assigned"), and stay ordinary added words.
+STATIVE_PARTICIPLES = {"require", "need", "allow", "permit", "forbid", "prohibit", "support", "deprecate",
+                       "enable", "disable", "recommend", "mandate"}
+
+
+def _stative_participle(tok) -> bool:
+    return tok.tag_ == "VBN" and tok.lemma_.lower() in STATIVE_PARTICIPLES and any(
+        c.dep_ == "auxpass" for c in tok.children)
+

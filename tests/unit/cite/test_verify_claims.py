@@ -225,3 +225,17 @@ def test_support_verbs_are_not_claim_terms():
 ])
 def test_polarity_of_without_avoid_and_use(claim, span, reason):
     assert check(alignment.check_polarity, claim, span) == reason
+
+
+def test_ending_what_the_span_maintains_is_a_reversal():
+    assert check(alignment.check_antonyms, "Ending its alliance with the United States is the best option.",
+                 "Maintaining its alliance with the United States is the best option.") == (
+        "'Ending' where the cited text says 'maintain'")
+
+
+def test_a_stative_participle_the_span_lacks_is_a_predicate_and_an_event_passive_is_not():
+    from rag.cite.claim_verify import _stative_participle
+
+    required = [t for t in parse("The replicas field of a Deployment is required.") if t.lower_ == "required"][0]
+    evicted = [t for t in parse("The pod is evicted after an hour.") if t.lower_ == "evicted"][0]
+    assert _stative_participle(required) and not _stative_participle(evicted)
