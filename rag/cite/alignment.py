@@ -5,17 +5,19 @@ rag.cite.name_checks, numbers and dates in rag.cite.quantities; here:
 
 - names: every named entity of the claim (spaCy NER, plus proper nouns and code-like identifiers NER misses, the
   first word of the sentence included) occurs in the span. Matching is on folded, stemmed words, with demonyms
-  ("Japanese" ~ "Japan"), a few aliases ("U.S." ~ "United States") and acronyms ("SDF" ~ "Self Defense Force").
+  ("Japanese" ~ "Japan"), countries in any of their forms (rag.cite.places: "South Korean" ~ "Republic of Korea")
+  and acronyms ("SDF" ~ "Self Defense Force").
   A person needs one of their names in the span and the rest in the passage ("Kim" ~ "Kim Jong Un").
   Two names tied together in the claim ("Luxon of Australia") must be tied in the span too (dependency distance).
 - quantities: every number, date and relative time of the claim (rag.cite.quantities) occurs in the span.
-- polarity: a word negated in the claim (``neg`` dependents, no/never/none/nor/without, "fail to") is negated in
-  the span and the other way round; a claim word whose antonym (ANTONYMS, or an un-/in-/non- prefix) stands in
-  the span instead of it reverses the meaning.
+- polarity: a word negated in the claim (``neg`` dependents, no/never/none/nor, what follows "without", "fail to",
+  "avoid ...ing") is negated in the span and the other way round; a claim word whose antonym (ANTONYMS, or an
+  un-/in-/non- prefix) stands in the span instead of it reverses the meaning.
 - roles: for a verb of both, the claim's subject is not the span's object while the claim's object is the span's
   subject (passives normalised: "Putin was welcomed by Kim" has subject Kim).
 - additions: content words of the claim that the span lacks (after stemming, derivation and, with a real
-  embedding model, single-word similarity) are counted; nouns and adjectives weigh more than verbs and adverbs.
+  embedding model, single-word similarity) are counted; nouns and adjectives weigh more than verbs and adverbs;
+  support verbs ("set", "get", "make") are not counted.
 """
 
 from __future__ import annotations

@@ -239,3 +239,16 @@ def test_a_stative_participle_the_span_lacks_is_a_predicate_and_an_event_passive
     required = [t for t in parse("The replicas field of a Deployment is required.") if t.lower_ == "required"][0]
     evicted = [t for t in parse("The pod is evicted after an hour.") if t.lower_ == "evicted"][0]
     assert _stative_participle(required) and not _stative_participle(evicted)
+
+
+def test_a_predicate_that_borrows_its_subject_is_read_in_its_parent_claims_span():
+    from rag.cite.claim_verify import ClaimVerdict, _parent_verdict
+
+    found = split_claims(parse("The pod stays bound to the node for an hour, and is then evicted."))
+    assert [c.text for c in found] == ["The pod stays bound to the node for an hour", "The pod is then evicted"]
+    parent = ClaimVerdict(found[0].text, True, 0.8, None, None)
+    assert _parent_verdict(found[1], found, [parent]) is parent
+    assert _parent_verdict(found[0], found, []) is None
+    # a clause with a subject of its own is checked on its own spans
+    found = split_claims(parse("Kim welcomed Putin in Pyongyang and the two leaders signed a pact."))
+    assert len(found) == 2 and _parent_verdict(found[1], found, [parent]) is None
