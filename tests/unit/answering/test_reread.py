@@ -44,7 +44,7 @@ def services(tmp_path_factory, real_embedder):
 
 @pytest.mark.slow
 def test_the_runner_up_holding_the_value_is_cited(services):
-    from rag.answering.extractive import RERANK_MARGIN
+    from rag.answering.extractive import RERANK_OTHER
 
     assistant = services.assistant
     answerer = assistant.answerers["extractive"]
@@ -53,7 +53,7 @@ def test_the_runner_up_holding_the_value_is_cited(services):
     top, runner = decision.ranked[0], decision.ranked[1]
     # the premise: the unit scorer alone would cite the sentence without the date, the dated item close behind
     assert top.text.startswith("cgroup v2 is the next version")
-    assert runner.text == "Arch Linux (since April 2021)" and runner.score >= RERANK_MARGIN * top.score
+    assert runner.text == "Arch Linux (since April 2021)" and runner.score >= RERANK_OTHER[1] * top.score
     assert decision.best is runner
 
     answer = assistant.ask(QUESTION)
@@ -67,13 +67,13 @@ def test_the_runner_up_holding_the_value_is_cited(services):
 
 @pytest.mark.slow
 def test_a_runner_up_far_below_the_best_is_not_read(services):
-    from rag.answering.extractive import RERANK_MARGIN
+    from rag.answering.extractive import RERANK_OTHER
 
     assistant = services.assistant
     answerer = assistant.answerers["extractive"]
     state = assistant.retrieve_state("Since which release does Fedora use cgroup v2?")
     decision = answerer.decide(state.query, state.passages, state.query_vector)
     top = decision.ranked[0]
-    far = [c for c in decision.ranked[1:] if c.score < RERANK_MARGIN * top.score]
+    far = [c for c in decision.ranked[1:] if c.score < RERANK_OTHER[1] * top.score]
     assert far and decision.ranked[1] in far  # the premise: the runner-up is not close
     assert decision.best is top
