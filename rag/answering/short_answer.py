@@ -398,7 +398,11 @@ class ShortAnswerReader:
         found = self.candidates(question, text, idf)
         if not found:
             return Reading(kind)
-        best = max(found, key=lambda c: (c.score, -(c.end - c.start)))
+        # A span made only of the question's own words ("Norman" for "What came after Norman architecture?") is
+        # never the answer, unless the question offers a choice ("... A or B?"), whose answer is one of its words.
+        offered = " or " in f" {question.lower()} "
+        answers = found if offered else [c for c in found if c.features["novel"] > 0.0] or found
+        best = max(answers, key=lambda c: (c.score, -(c.end - c.start)))
         present = any(c.features["type_fit"] >= 0.7 and c.features["novel"] >= 0.5 for c in found)
         kinds = frozenset(k for c in found if c.features["novel"] >= 0.5 for k in c.kinds)
         return Reading(kind, best, best.score, present, kinds)

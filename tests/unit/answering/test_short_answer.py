@@ -124,3 +124,18 @@ def test_the_inside_of_an_html_tag_is_never_a_candidate():
     reader = ShortAnswerReader(settings.short_answer_weights, settings.short_answer_threshold)
     reading = reader.read("Which profile is minimally restrictive but prevents known privilege escalations?", text)
     assert reading.span is not None and text[reading.span.start:reading.span.end] == "Baseline"
+
+
+@pytest.mark.slow
+def test_a_span_of_only_the_questions_own_words_is_never_the_short_answer():
+    settings = Settings(_env_file=None)
+    reader = ShortAnswerReader(settings.short_answer_weights, settings.short_answer_threshold)
+    question = "What building style came after Romanesque in Sweden?"
+    unit = "In Sweden, the period of Romanesque building follows that of the Viking age and precedes the Brick Gothic."
+    found = {unit[c.start:c.end]: c for c in reader.candidates(question, unit)}
+    # the premise: on the model's scores alone, the question's own word would win
+    assert max(found.values(), key=lambda c: c.score) is found["Romanesque"]
+    reading = reader.read(question, unit)
+    assert reading.span is not None
+    assert unit[reading.span.start:reading.span.end] != "Romanesque"
+    assert reading.span.features["novel"] > 0.0
