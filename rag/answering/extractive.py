@@ -319,8 +319,9 @@ class ExtractiveAnswerer:
         sees words and types; the reader sees whether a span of the asked type stands where the question points,
         which separates "You can specify `maxSurge` ..." from "The default value is 25%.".
         - A count, quantity or value question (a number, a code span: types the reader recognises reliably):
-          up to 3 more units of the best unit's document scoring at least 0.3 of it and about the question's rarest
-          term (``_about``), span weight 1.0.
+          up to 3 more units of the best unit's document scoring at least 0.3 of it, holding a number or value
+          by the scorer's regular expressions (``type_present``: no parse for a unit that cannot answer) and about
+          the question's rarest term (``_about``), span weight 1.0.
         - Any other factoid question (names, places, dates: fuzzier spans): the runner-up only, from any
           document, when it scores at least 0.7 of the best, span weight 0.5.
         At most 3 extra spaCy parses, only for those questions. Chosen on the dev splits of seeds, SQuAD, ClapNQ
@@ -332,7 +333,8 @@ class ExtractiveAnswerer:
         depth, margin, weight = RERANK_CRISP if crisp else RERANK_OTHER
         others = [c for c in ranked[1:depth] if c.score >= margin * top.score
                   and not (c.start < span[1] and span[0] < c.end and c.passage.chunk.source == top.passage.chunk.source)
-                  and (not crisp or (c.passage.chunk.source == top.passage.chunk.source and _about(c, idf, snapshot)))]
+                  and (not crisp or (c.passage.chunk.source == top.passage.chunk.source
+                                     and c.features["type_present"] and _about(c, idf, snapshot)))]
 
         def joint(score: float, probability: float) -> float:
             return _log_odds(score) + weight * _log_odds(probability)
