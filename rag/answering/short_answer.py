@@ -195,14 +195,23 @@ class SpanCandidate:
         return [self.features[name] for name in SPAN_FEATURES]
 
 
-_LINK_TARGET = re.compile(r"\]\([^)\s]*\)|<?https?://[^\s)>]+>?|\{\s*#[\w-]+\s*\}")
+# Never answer text: Markdown link targets, bare URLs, heading anchors, and the inside of inline HTML tags (a
+# table cell `<strong style="white-space: nowrap">Baseline</strong>` offered "white-space: nowrap").
+_HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>\n]*)?/?>")
+_LINK_TARGET = re.compile(r"\]\([^)\s]*\)|<?https?://[^\s)>]+>?|\{\s*#[\w-]+\s*\}|" + _HTML_TAG.pattern)
+
+
+def mask_tags(text: str) -> str:
+    """``text`` with every inline HTML tag blanked to spaces of the same length, so that offsets stay those of the
+    unit and spaCy reads ``>Baseline</strong>`` as the word it shows."""
+    return _HTML_TAG.sub(lambda m: " " * len(m.group()), text) if "<" in text else text
 _TRIM = " \t\n,;:.(\"'“”"
 
 
 def span_candidates(text: str, doc) -> list[SpanCandidate]:
     """Spans of ``text`` (one unit) that could be a short answer; ``doc`` is spaCy's tagging of ``text``."""
     found: dict[tuple[int, int], SpanCandidate] = {}
-    hidden = [m.span() for m in _LINK_TARGET.finditer(text)]  # URLs and Markdown link targets are not answers
+    hidden = [m.span() for m in _LINK_TARGET.finditer(text)]  # link targets, URLs, anchors, HTML tags
 
     def add(start: int, end: int, kind: str) -> None:
         if any(a < end and start < b for a, b in hidden):
@@ -373,7 +382,7 @@ class ShortAnswerReader:
         if info.kind == NONE or not text.strip():
             return []
         lo, hi = reading_window(text, info.terms)
-        window = text[lo:hi]
+        window = mask_tags(text[lo:hi])
         doc = parse(window)
         found = span_candidates(window, doc)
         span_features(info, window, doc, found, idf)
@@ -389,7 +398,11 @@ class ShortAnswerReader:
         found = self.candidates(question, text, idf)
         if not found:
             return Reading(kind)
-        best = max(found, key=lambda c: (c.score, -(c.end - c.start)))
+        # A span made only of the question's own words ("Norman" for "What came after Norman architecture?") is
+        # never the answer, unless the question offers a choice ("... A or B?"), whose answer is one of its words.
+        offered = " or " in f" {question.lower()} "
+        answers = found if offered else [c for c in found if c.features["novel"] > 0.0] or found
+        best = max(answers, key=lambda c: (c.score, -(c.end - c.start)))
         present = any(c.features["type_fit"] >= 0.7 and c.features["novel"] >= 0.5 for c in found)
         kinds = frozenset(k for c in found if c.features["novel"] >= 0.5 for k in c.kinds)
         return Reading(kind, best, best.score, present, kinds)

@@ -15,6 +15,7 @@ from rag.answering.short_answer import (
     VALUE,
     ShortAnswerReader,
     expected_type,
+    mask_tags,
     parse,
     span_candidates,
 )
@@ -106,3 +107,35 @@ def test_a_long_unit_is_read_around_the_question_terms_with_offsets_into_the_who
     reading = reader.read("Who designed the stone bridge over the Tamar?", unit)
     assert reading.span is not None
     assert unit[reading.span.start:reading.span.end] == "Isambard Kingdom Brunel"
+
+
+@pytest.mark.slow
+def test_the_inside_of_an_html_tag_is_never_a_candidate():
+    """A Markdown table cell with inline HTML: the value between the tags is a candidate, the tag's attribute
+    ("white-space: nowrap") and its name are not."""
+    text = ('<strong style="white-space: nowrap">Baseline</strong> | Minimally restrictive policy which prevents '
+            'known privilege escalations.<br/>')
+    masked = mask_tags(text)
+    assert len(masked) == len(text) and masked.strip().startswith("Baseline")
+    spans = [text[c.start:c.end] for c in span_candidates(masked, parse(masked))]
+    assert "Baseline" in spans
+    assert not any("nowrap" in s or "strong" in s or "style" in s or "br" == s for s in spans)
+    settings = Settings(_env_file=None)
+    reader = ShortAnswerReader(settings.short_answer_weights, settings.short_answer_threshold)
+    reading = reader.read("Which profile is minimally restrictive but prevents known privilege escalations?", text)
+    assert reading.span is not None and text[reading.span.start:reading.span.end] == "Baseline"
+
+
+@pytest.mark.slow
+def test_a_span_of_only_the_questions_own_words_is_never_the_short_answer():
+    settings = Settings(_env_file=None)
+    reader = ShortAnswerReader(settings.short_answer_weights, settings.short_answer_threshold)
+    question = "What building style came after Romanesque in Sweden?"
+    unit = "In Sweden, the period of Romanesque building follows that of the Viking age and precedes the Brick Gothic."
+    found = {unit[c.start:c.end]: c for c in reader.candidates(question, unit)}
+    # the premise: on the model's scores alone, the question's own word would win
+    assert max(found.values(), key=lambda c: c.score) is found["Romanesque"]
+    reading = reader.read(question, unit)
+    assert reading.span is not None
+    assert unit[reading.span.start:reading.span.end] != "Romanesque"
+    assert reading.span.features["novel"] > 0.0

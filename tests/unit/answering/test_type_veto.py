@@ -54,7 +54,7 @@ def test_the_veto_refuses_a_default_value_the_documents_never_state(docs_setting
     question = "What is the default value of retryPolicy?"
     vetoed = _services(docs_settings, real_embedder).assistant.ask(question)
     assert vetoed.abstained and vetoed.citations == []
-    assert vetoed.answer == 'The documents mention "retryPolicy" but never state a default value for it.'
+    assert vetoed.answer == 'The passages found mention "retryPolicy" but don\'t state a default value for it.'
     # the same question without the veto: the model alone answers it with the sentence that names the field
     answered = _services(docs_settings, real_embedder, type_veto=False).assistant.ask(question)
     assert not answered.abstained and "retryPolicy" in answered.answer
