@@ -122,12 +122,14 @@ def _log_odds(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def _about(cand: Candidate, idf: dict[str, float], snapshot: StoreView) -> bool:
+def _about(cand: Candidate, idf: dict[str, float], snapshot: StoreView, passage_terms: set[str]) -> bool:
     """Is ``cand`` about what the question asks of: does the unit, its own section path (not the chunk's: a chunk
-    may span several sections) or the unit before it hold the question's rarest term? "The default value is 25%."
+    may span several sections) or the unit before it hold the question's rarest term (of those the best unit's
+    passage, ``passage_terms``, uses)? "The default value is 25%."
     under "Max surge" is about maxSurge; "The default value of `backoffLimit` is 6." under "Back-off limit" is not
     about retryPolicy."""
     asked = {t: v for t, v in idf.items() if t not in _ASKING_WORDS}  # "default", "value": how it asks, not of what
+    asked = {t: v for t, v in asked.items() if t in passage_terms} or asked  # a word the text never uses can't tell
     if not asked:
         return True
     top = max(asked.values())
@@ -135,7 +137,18 @@ def _about(cand: Candidate, idf: dict[str, float], snapshot: StoreView) -> bool:
     section = snapshot.document(cand.passage.chunk.source).section_at(cand.start) or ""
     context = set(content_terms(cand.text)) | set(content_terms(section))
     context |= set(content_terms(cand.previous))
-    return any(t in context for t in rarest)
+    if any(t in context for t in rarest):
+        return True
+    # An identifier is often written out as words in a heading: `maxSurge` under "Max surge",
+    # pod-deletion-cost under "Pod deletion cost". Compare them with separators and case dropped.
+    joined = _joined_runs(" ".join((section, cand.previous, cand.text)))
+    return any(len(key) > 3 and key in joined for key in (re.sub(r"[^a-z0-9]", "", t) for t in rarest))
+
+
+def _joined_runs(text: str, longest: int = 4) -> set[str]:
+    """Every run of 2..``longest`` consecutive words of ``text``, lowercased and written together."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {"".join(words[i:i + n]) for n in range(2, longest + 1) for i in range(len(words) - n + 1)}
 
 
 def sigmoid(x: float) -> float:
@@ -322,7 +335,8 @@ class ExtractiveAnswerer:
         - A count, quantity or value question (a number, a code span: types the reader recognises reliably):
           up to 3 more units of the best unit's document scoring at least 0.3 of it, holding a number or value
           by the scorer's regular expressions (``type_present``: no parse for a unit that cannot answer) and about
-          the question's rarest term (``_about``), span weight 1.0.
+          the question's rarest term (``_about``: in the unit, its section path or the unit before it, an
+          identifier also when a heading spells it out), span weight 1.0.
         - Any other factoid question (names, places, dates: fuzzier spans): the runner-up only, from any
           document, when it scores at least 0.7 of the best, span weight 0.5.
         At most 3 extra spaCy parses, only for those questions, and none for a count, quantity or value question
@@ -333,13 +347,14 @@ class ExtractiveAnswerer:
         if reading.kind not in FACTOID:
             return top, span, reading
         crisp = reading.kind in (COUNT, QUANTITY, VALUE)
-        if crisp and reading.probability >= RERANK_CONFIDENT:
+        if crisp and reading.probability >= RERANK_CONFIDENT and missing_type(question, reading) is None:
             return top, span, reading  # the best unit already states a value the reader is sure of: no more parses
         depth, margin, weight = RERANK_CRISP if crisp else RERANK_OTHER
+        terms = set(content_terms(top.passage.chunk.text)) if crisp else set()
         others = [c for c in ranked[1:depth] if c.score >= margin * top.score
                   and not (c.start < span[1] and span[0] < c.end and c.passage.chunk.source == top.passage.chunk.source)
                   and (not crisp or (c.passage.chunk.source == top.passage.chunk.source
-                                     and c.features["type_present"] and _about(c, idf, snapshot)))]
+                                     and c.features["type_present"] and _about(c, idf, snapshot, terms)))]
 
         def joint(score: float, probability: float) -> float:
             return _log_odds(score) + weight * _log_odds(probability)

@@ -77,3 +77,63 @@ def test_a_runner_up_far_below_the_best_is_not_read(services):
     far = [c for c in decision.ranked[1:] if c.score < RERANK_OTHER[1] * top.score]
     assert far and decision.ranked[1] in far  # the premise: the runner-up is not close
     assert decision.best is top
+
+
+POOL = """---
+title: Scaling a pool
+---
+
+# Scaling a pool
+
+## Pod removal cost
+
+Using the `example.com/pod-removal-cost` annotation, users can set a preference regarding which pods to remove
+first when a pool is scaled down.
+
+The annotation is set on the pod, and the range is [-1000, 1000]. It represents the cost of removing a pod
+compared to other pods of the same pool. Pods with a lower removal cost are removed first.
+
+The implicit value for this annotation for pods that don't set it is 0; negative values are permitted.
+
+## Pool size
+
+A pool keeps at most 50 pods.
+"""
+
+
+@pytest.fixture(scope="module")
+def pool_services(tmp_path_factory, real_embedder):
+    from rag.ingest.indexer import index_paths
+    from rag.services import build_services
+    from rag.settings import Settings
+
+    root = tmp_path_factory.mktemp("reread-pool")
+    (root / "docs").mkdir()
+    (root / "docs" / "pool.md").write_text(POOL, encoding="utf-8")
+    settings = Settings(_env_file=None, index_dir=root / "index")
+    index_paths([root / "docs"], settings, embedder=real_embedder)
+    return build_services(settings, embedder=real_embedder)
+
+
+def test_joined_runs_write_words_together():
+    from rag.answering.extractive import _joined_runs
+
+    runs = _joined_runs("Scaling a pool > Pod removal cost")
+    assert {"podremovalcost", "podremoval", "removalcost"} <= runs
+    assert "scalingapoolpod" in runs and "pool" not in runs  # runs of 2-4 words only
+
+
+@pytest.mark.slow
+def test_a_value_under_a_heading_that_spells_out_the_identifier_is_cited(pool_services):
+    """The value sentence says "this annotation", not `pod-removal-cost`; its heading "Pod removal cost" spells the
+    identifier out. It is about the question (``_about``), so it is read and cited; without it the best unit, which
+    names the annotation but states no value, was vetoed."""
+    assistant = pool_services.assistant
+    question = "What removal cost is assumed for pods that don't set the pod-removal-cost annotation?"
+    state = assistant.retrieve_state(question)
+    decision = assistant.answerers["extractive"].decide(state.query, state.passages, state.query_vector)
+    assert "pod-removal-cost" in decision.ranked[0].text and decision.ranked[0].features["type_present"] == 0.0
+    answer = assistant.ask(question)
+    assert not answer.abstained
+    assert answer.citations[0].quote.startswith("The implicit value for this annotation")
+    assert answer.short_answer is not None and answer.short_answer.text == "0"
