@@ -309,9 +309,11 @@ class ExtractiveAnswerer:
             reading = self.reader.read(question, snapshot.document(top.passage.chunk.source).text[span[0]:span[1]],
                                        idf)
             best, best_span, best_reading = self._reread(question, ranked, span, reading, snapshot, idf)
-            missing = missing_type(question, best_reading, self.reader.threshold) if self.type_veto else None
+            text = snapshot.document(best.passage.chunk.source).text[best_span[0]:best_span[1]]
+            doc = snapshot.document(best.passage.chunk.source)
+            around = " ".join((doc.section_at(best.start) or "", best.previous, text))
+            missing = missing_type(question, best_reading, self.reader.threshold, around) if self.type_veto else None
             if missing:
-                text = snapshot.document(best.passage.chunk.source).text[best_span[0]:best_span[1]]
                 veto = veto_reason(question, text, missing, idf)
         # Whether to answer is judged on the unit scorer's top unit, as the abstention model was fitted; the
         # re-read only chooses which of two close units is cited.

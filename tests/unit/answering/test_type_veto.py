@@ -95,3 +95,46 @@ def test_missing_type_rules():
     assert missing_type("Is the default mode strict?", Reading(VALUE), threshold=0.011) is None  # yes/no
     assert missing_type("Why is it slow?", Reading(NONE), threshold=0.011) is None
     assert ABSTAIN_TEXT.startswith("The documents")
+
+
+PROBES = """# Probes
+
+## Timeouts
+
+The `timeoutSeconds` field sets how long a probe may take; you can set it to 5 seconds for slow endpoints.
+
+## Period
+
+The `periodSeconds` field sets how often the probe runs. By default, the probe runs every 10 seconds.
+"""
+
+
+@pytest.fixture(scope="module")
+def probes_services(tmp_path_factory, real_embedder):
+    from rag.ingest.indexer import index_paths
+    from rag.settings import Settings
+
+    root = tmp_path_factory.mktemp("veto-default")
+    (root / "docs").mkdir()
+    (root / "docs" / "probes.md").write_text(PROBES, encoding="utf-8")
+    settings = Settings(_env_file=None, index_dir=root / "index")
+    index_paths([root / "docs"], settings, embedder=real_embedder)
+    return _services(settings, real_embedder)
+
+
+def test_a_value_that_is_not_said_to_be_the_default_does_not_answer_a_default_question(probes_services):
+    question = "What is the default timeoutSeconds of a probe?"
+    state = probes_services.assistant.retrieve_state(question)
+    decision = probes_services.assistant.answerers["extractive"].decide(state.query, state.passages,
+                                                                        state.query_vector)
+    assert "5 seconds" in decision.best.text  # the premise: the cited unit states a value, not a default
+    answer = probes_services.assistant.ask(question)
+    assert answer.abstained and answer.citations == []
+    assert answer.answer == 'The passages found mention "timeoutSeconds" but don\'t state a default value for it.'
+
+
+def test_a_value_said_to_be_the_default_answers_it(probes_services):
+    answer = probes_services.assistant.ask("What is the default periodSeconds of a probe?")
+    assert not answer.abstained
+    assert "By default, the probe runs every 10 seconds." in answer.answer
+    assert answer.short_answer is not None and answer.short_answer.text.startswith("10")
