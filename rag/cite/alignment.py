@@ -59,7 +59,11 @@ ANTONYMS = [
     ("affinity", "anti-affinity"), ("calm", "dismay"), ("confidence", "doubt"), ("stability", "instability"),
     ("certainty", "uncertainty"), ("few", "many"), ("greater", "lesser"), ("greater", "less"),
     ("maintain", "end"), ("maintain", "abandon"), ("retain", "delete"), ("retain", "discard"),  # keep vs stop
+    ("simplify", "complicate"), ("simple", "complex"), ("same", "opposite"),
 ]
+# Sequence words that say the same end of an order as "first" or "last" ("will first evict X, followed by Y and
+# finally Z"): the span's word counts as the pair's word.
+SEQUENCE_WORDS = {"finally": "last", "lastly": "last", "firstly": "first", "initially": "first"}
 NEGATIVE_PREFIXES = ("un", "in", "im", "ir", "il", "non", "dis")
 NEGATORS = {"not", "n't", "never", "no", "none", "nor", "neither", "without", "nothing", "nobody", "nowhere",
             "cannot", "hardly", "barely"}
@@ -146,6 +150,7 @@ def _doc_facts(doc):
     stems = {norm(w) for w in found} | {norm(t.text) for t in toks} | {
         norm(p) for w in found if "-" in w for p in w.split("-")}  # "eviction-pressure-transition-period"
     lemmas = {t.lemma_.lower() for t in toks} | {t.lower_ for t in toks}
+    lemmas |= {SEQUENCE_WORDS[w] for w in lemmas if w in SEQUENCE_WORDS}
     keys = {k for q in quantities(doc) for k in q.span_keys} | unit_words(toks)
     acronyms = set()
     run: list[str] = []
@@ -294,6 +299,11 @@ def check_antonyms(claim_tokens, facts: SpanFacts) -> str | None:
             hit = sorted(same_slot & opposite)
             if not hit or lemma in same_slot or tok.lower_ in same_slot:
                 continue
+            if opposite & sentence_words(claim_tokens):
+                # both texts use both words of the pair ("BestEffort Pods first ... Guaranteed Pods last"; "will
+                # first evict X ... and finally Z"): each states an order or a contrast, and the head word of one
+                # end does not tell which item the span puts there
+                continue
         else:
             hit = sorted(opposite & facts.lemmas)
         if hit and (lemma in claim_neg) == (hit[0] in facts.negated):
@@ -306,8 +316,15 @@ def _lemmas_by_head(docs) -> dict[str, set[str]]:
     for doc in docs:
         for t in doc:
             if t.head is not t:
-                out.setdefault(t.head.lemma_.lower(), set()).add(t.lemma_.lower())
+                lemma = t.lemma_.lower()
+                out.setdefault(t.head.lemma_.lower(), set()).add(SEQUENCE_WORDS.get(lemma, lemma))
     return out
+
+
+def sentence_words(tokens) -> set[str]:
+    """The lemmas and lower-cased forms of the whole sentence ``tokens`` come from (a claim is part of one)."""
+    toks = list(tokens[0].doc) if tokens and hasattr(tokens[0], "doc") else list(tokens)
+    return {t.lemma_.lower() for t in toks} | {t.lower_ for t in toks}
 
 
 # ------------------------------------------------------------------------------------------- roles

@@ -133,19 +133,40 @@ def clear_caches() -> None:
     quantities._claim_quantities.cache_clear()
 
 
-def _parent_verdict(claim, claims: list, verdicts: list[ClaimVerdict]) -> ClaimVerdict | None:
-    """The verdict of the claim a coordinated predicate without a subject of its own ("..., and is then
-    evicted") borrows its subject from: the nearest claim head above it, among the claims already checked."""
+def _parent_claim(claim, claims: list) -> int | None:
+    """The claim a clause continues, to be read where that claim was found first: for a coordinated predicate
+    without a subject of its own ("..., and is then evicted"), the claim it borrows its subject from; for a
+    subordinate clause ("... because it specifies the namespace", "Although X, Y"), the claim it hangs from
+    (which contains it). The index of the nearest claim head above it; None for other claims."""
     head = claim.head
-    if head.dep_ != "conj" or any(c.dep_ in SUBJECTS for c in head.children):
+    if not (head.dep_ == "conj" and not any(c.dep_ in SUBJECTS for c in head.children) or _continues(head)):
         return None
-    by_head = {c.head.i: v for c, v in zip(claims, verdicts)}
+    by_head = {c.head.i: n for n, c in enumerate(claims)}
     cur = head
     while cur.head is not cur:
         cur = cur.head
         if cur.i in by_head:
             return by_head[cur.i]
     return None
+
+
+# Subordinators of a contrast: the clause states a fact of its own, set against its parent's ("the prefix is
+# required, while the name segment is optional"), and is read on its own spans.
+CONTRASTS = {"while", "whereas", "although", "though", "unlike", "except", "but"}
+
+
+def _continues(head) -> bool:
+    """An adverbial clause that gives its parent's cause, purpose, manner or result ("because it specifies the
+    namespace", "so that ...", "..., updating the field"), not a contrast."""
+    return head.dep_ == "advcl" and not any(c.dep_ in ("mark", "advmod") and c.lower_ in CONTRASTS
+                                            for c in head.children)
+
+
+def _depth(i: int, parents: list[int | None]) -> int:
+    depth, parent = 0, parents[i]
+    while parent is not None and depth < len(parents):
+        depth, parent = depth + 1, parents[parent]
+    return depth
 
 
 def claim_terms(claim) -> set[str]:
@@ -188,21 +209,29 @@ class ClaimChecker:
         # twice as much); the checks below then find them in the parse cache.
         parse_many(list(dict.fromkeys(t for spans in candidates for span in spans for t in span.sentences)),
                    entities=False)
-        verdicts: list[ClaimVerdict] = []
-        for claim, spans in zip(claims, candidates):
-            verdict = None
-            parent = _parent_verdict(claim, claims, verdicts)
+        parents = [_parent_claim(claim, claims) for claim in claims]
+        verdicts: dict[int, ClaimVerdict] = {}
+        # a claim's parent is checked before it ("Because it specifies the namespace, the query ..." puts the
+        # subordinate clause first): claims in order of how many parents they have, then in sentence order
+        order = sorted(range(len(claims)), key=lambda i: (_depth(i, parents), i))
+        for i in order:
+            claim, spans, verdict = claims[i], candidates[i], None
+            parent = verdicts.get(parents[i]) if parents[i] is not None else None
             if parent is not None and parent.supported and parent.span is not None:
-                # "the pod stays bound for an hour, and is then evicted": a predicate that borrows its subject
+                # "the pod stays bound for an hour, and is then evicted", "... because it specifies the
+                # namespace": a predicate that borrows its subject, or a clause subordinate to another,
                 # continues the statement its parent claim was found in, and is read there first; a short
-                # predicate ("the pod is evicted") may otherwise align best with another sentence that says
-                # it of other pods. Only a pass or a contradiction there decides; else the spans as usual.
+                # clause ("the pod is evicted") may otherwise align best with another sentence that says it of
+                # other things. Only a pass or a contradiction there decides; else the spans as usual.
+                # An adverbial clause is also part of its parent claim's text, which met the threshold on that
+                # span: there it must pass the checks and not add too much, but its own score is not compared
+                # (a short clause scores low against a long span it belongs to).
                 result = self._verdict(claim, self._score(claim.text, claim_terms(claim), parent.span),
-                                       passage_facts)
+                                       passage_facts, scored=claim.head.dep_ != "advcl")
                 if result.supported or result.contradicts:
                     verdict = result
-            verdicts.append(verdict or self._check(claim, spans, passage_facts))
-        return verdicts
+            verdicts[i] = verdict or self._check(claim, spans, passage_facts)
+        return [verdicts[i] for i in range(len(claims))]
 
     def _score(self, claim_text: str, terms: set[str], span: Span) -> Span:
         text = span.text
@@ -242,7 +271,7 @@ class ClaimChecker:
             results.append(result)
         return results[0]  # every candidate fails: the reason found on the best-aligned span
 
-    def _verdict(self, claim, span: Span, passage_facts: SpanFacts) -> ClaimVerdict:
+    def _verdict(self, claim, span: Span, passage_facts: SpanFacts, scored: bool = True) -> ClaimVerdict:
         facts = SpanFacts.of(parse_many(span.sentences, entities=False))  # passage side: no NER needed
         tokens = claim.tokens
         reason, failed = None, None
@@ -266,7 +295,7 @@ class ClaimChecker:
         if reason is None and swapped:
             reason = swapped
         score = max(0.0, span.score - ADD_PENALTY * weight)
-        if reason is None and (weight >= ADD_LIMIT or score < self.threshold or predicate):
+        if reason is None and (weight >= ADD_LIMIT or scored and score < self.threshold or predicate):
             reason = (f"adds {', '.join(repr(w) for w in added[:3])} not in the cited passage" if added
                       else "not in the cited passage")
         return ClaimVerdict(claim.text, reason is None, score, reason, span, added,
@@ -307,8 +336,12 @@ class ClaimChecker:
         span_matrix = np.stack([vectors[w] for w in span_words]) if span_words else None
         claim_lemmas = {t.lemma_.lower() for t in tokens}
         added, weight, swapped, predicate = [], 0.0, None, False
+        negation = None
         for tok, word in zip(new, words):
-            if span_matrix is not None and float((span_matrix @ vectors[word]).max()) >= alignment.SYNONYM_SIMILARITY:
+            sims = span_matrix @ vectors[word] if span_matrix is not None else None
+            if sims is not None and float(sims.max()) >= alignment.SYNONYM_SIMILARITY:
+                if negation is None and tok.pos_ in ("VERB", "ADJ"):
+                    negation = self._synonym_polarity(tok, span_words[int(sims.argmax())], tokens, facts)
                 continue
             w = alignment.WEIGHTS[tok.pos_] * (IN_PASSAGE if passage_facts.has_word(tok.text) else 1.0)
             added.append(tok.text)
@@ -321,7 +354,22 @@ class ClaimChecker:
                 swapped = f"'{tok.text}' where the cited text says '{other.text}'"
             predicate |= tok.dep_ in ("acomp", "attr") and tok.pos_ in ("ADJ", "NOUN") and tok.head.lemma_ in (
                 "be", "become", "remain", "stay", "seem") or _stative_participle(tok)
-        return added, weight, swapped, predicate
+        return added, weight, negation or swapped, predicate
+
+    @staticmethod
+    def _synonym_polarity(tok, span_word: str, tokens, facts: SpanFacts) -> str | None:
+        """A claim verb or adjective rewords a span word ("regarded as" for "considered") that one text negates
+        and the other does not ("are regarded as threats" for "are not felt as, or considered, threats"): the
+        polarity check compares like words only, so a synonym is compared here."""
+        lemmas = {t.lemma_.lower() for doc in facts.docs for t in doc
+                  if t.lower_ == span_word and t.pos_ in ("VERB", "ADJ")}
+        lemmas -= alignment.GENERIC
+        if not lemmas:
+            return None
+        claim_negated = tok.lemma_.lower() in alignment.negated_lemmas(tokens)
+        if all((lemma in facts.negated) != claim_negated for lemma in lemmas):
+            return "negation differs"
+        return None
 
 
 # Participles that state a property of their subject, as an adjective would ("the field is required"): added by a

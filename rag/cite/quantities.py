@@ -165,7 +165,23 @@ def _is_number_token(tok) -> bool:
         return False  # "one of them", "second-guess", "a third party": not a count
     if w == "second" and tok.head.lemma_ in ("second",):
         return False
+    if w in ORDINALS and _sequence_adverb(tok):
+        return False
     return word_value(tok.text) is not None
+
+
+# Verbs of placing, after which an ordinal adverb is a rank ("came second", "finished third"), not a sequence.
+RANK_VERBS = {"come", "finish", "place", "rank", "end", "land", "qualify", "score", "vote", "poll"}
+
+
+def _sequence_adverb(tok) -> bool:
+    """An ordinal used as an adverb of order ("will first evict", "are evicted first", "first, ..."; "at first"):
+    when something happens in a sequence, not a number, unless the verb is one of placing ("came second")."""
+    if tok.dep_ == "pobj" and tok.head.lower_ == "at" and not any(True for _ in tok.children):
+        return True
+    if tok.pos_ != "ADV" and tok.dep_ not in ("advmod", "npadvmod"):
+        return False
+    return tok.head.lemma_.lower() not in RANK_VERBS
 
 
 def quantities(tokens) -> list[Quantity]:

@@ -242,13 +242,68 @@ def test_a_stative_participle_the_span_lacks_is_a_predicate_and_an_event_passive
 
 
 def test_a_predicate_that_borrows_its_subject_is_read_in_its_parent_claims_span():
-    from rag.cite.claim_verify import ClaimVerdict, _parent_verdict
+    from rag.cite.claim_verify import _parent_claim
 
     found = split_claims(parse("The pod stays bound to the node for an hour, and is then evicted."))
     assert [c.text for c in found] == ["The pod stays bound to the node for an hour", "The pod is then evicted"]
-    parent = ClaimVerdict(found[0].text, True, 0.8, None, None)
-    assert _parent_verdict(found[1], found, [parent]) is parent
-    assert _parent_verdict(found[0], found, []) is None
+    assert _parent_claim(found[1], found) == 0
+    assert _parent_claim(found[0], found) is None
     # a clause with a subject of its own is checked on its own spans
     found = split_claims(parse("Kim welcomed Putin in Pyongyang and the two leaders signed a pact."))
-    assert len(found) == 2 and _parent_verdict(found[1], found, [parent]) is None
+    assert len(found) == 2 and _parent_claim(found[1], found) is None
+
+
+def test_a_subordinate_clause_is_read_in_its_parent_claims_span_first_and_a_contrast_is_not():
+    from rag.cite.claim_verify import _depth, _parent_claim
+
+    found = split_claims(parse("The query for data.prod returns the intended result because the namespace is "
+                               "specified in it."))
+    assert [c.text for c in found][1] == "the namespace is specified in it"
+    assert _parent_claim(found[1], found) == 0
+    # the clause comes first in the sentence: its parent is still checked before it
+    found = split_claims(parse("Since the kubelet restarts it, the init container eventually succeeds."))
+    parents = [_parent_claim(c, found) for c in found]
+    assert parents == [1, None] and sorted(range(2), key=lambda i: (_depth(i, parents), i)) == [1, 0]
+    # "while", "although": a fact of its own set against the parent's, read on its own spans
+    found = split_claims(parse("The prefix of a label key is required, while the name segment is optional."))
+    assert len(found) == 2 and _parent_claim(found[1], found) is None
+
+
+def test_ordinal_adverbs_of_sequence_are_not_numbers_and_ranks_are():
+    assert keys("When a node runs out of resources, Kubernetes will first evict BestEffort Pods.") == []
+    assert keys("BestEffort Pods are evicted first, then Burstable Pods.") == []
+    assert keys("At first, the kubelet waits.") == []
+    assert keys("Japan came second in the vote.") == [{"ord:2"}]
+    assert keys("Japan was the first country to sign it.") == [{"ord:1"}]
+
+
+def test_an_order_both_texts_give_is_not_a_reversal_and_an_end_swapped_is():
+    span = ("When a Node runs out of resources, Kubernetes will first evict BestEffort Pods running on that "
+            "Node, followed by Burstable and finally Guaranteed Pods.")
+    assert check(alignment.check_antonyms, "BestEffort Pods are evicted first, then Burstable Pods, and "
+                 "Guaranteed Pods last.", span) is None
+    assert check(alignment.check_antonyms, "BestEffort Pods are evicted last.",
+                 "Kubernetes will first evict BestEffort Pods.") == "'last' where the cited text says 'first'"
+
+
+@pytest.mark.parametrize(("claim", "span", "reason"), [
+    ("Ephemeral volumes are specified outside the Pod spec, which complicates deployment.",
+     "Ephemeral volumes are specified inline in the Pod spec, which simplifies deployment.",
+     "'complicates' where the cited text says 'simplify'"),
+    ("The sidecar containers are shut down in the same order.",
+     "The sidecar containers are shut down in the opposite order.", "'same' where the cited text says 'opposite'"),
+])
+def test_common_opposites(claim, span, reason):
+    assert check(alignment.check_antonyms, claim, span) == reason
+
+
+def test_a_synonym_of_a_word_the_span_negates_differs_in_polarity():
+    from rag.cite.claim_verify import ClaimChecker
+
+    claim = list(parse("North Korea's missile tests are regarded as direct existential threats."))
+    regarded = next(t for t in claim if t.lower_ == "regarded")
+    negated = SpanFacts.of([parse("North Korea's missile tests are not felt as, or considered, direct existential "
+                                  "threats to Japan.")])
+    said = SpanFacts.of([parse("North Korea's missile tests are considered direct existential threats.")])
+    assert ClaimChecker._synonym_polarity(regarded, "considered", claim, negated) == "negation differs"
+    assert ClaimChecker._synonym_polarity(regarded, "considered", claim, said) is None
