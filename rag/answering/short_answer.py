@@ -51,7 +51,8 @@ _AUX = set("is are was were am be been can could does do did will would should s
 
 _CODE = re.compile(r"`([^`\n]{1,200})`")
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,120})[\"”]")
-_NUMBER = re.compile(r"(?<![\w.])[-+$€£¥]?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|[KMGTP]i?B?|[KMGT]i|ms|s|m|h|d|"
+# A number with its unit; not the 23 of a name such as KN-23 or F-16 (a letter and a hyphen before it).
+_NUMBER = re.compile(r"(?<![\w.])(?<![^\W\d_]-)[-+$€£¥]?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|[KMGTP]i?B?|[KMGT]i|ms|s|m|h|d|"
                      r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|percent|million|billion|thousand|"
                      r"bytes?|cores?|pods?|nodes?|replicas?|times)\b)?(?:\s?-\s?\d[\d,]*(?:\.\d+)?)?")
 _IDENTIFIER = re.compile(r"(?<![\w./-])(?:--?[a-z][\w-]*(?:=\S+)?|[a-z]+[A-Z]\w*|\w+_\w+|[\w-]+(?:\.[\w-]+)+"
@@ -404,8 +405,17 @@ class ShortAnswerReader:
         answers = found if offered else [c for c in found if c.features["novel"] > 0.0] or found
         best = max(answers, key=lambda c: (c.score, -(c.end - c.start)))
         present = any(c.features["type_fit"] >= 0.7 and c.features["novel"] >= 0.5 for c in found)
-        kinds = frozenset(k for c in found if c.features["novel"] >= 0.5 for k in c.kinds)
+        kinds = frozenset(k for c in found if c.features["novel"] >= 0.5 for k in c.kinds
+                          if k not in ("DATE", "TIME") or _counted(text[c.start:c.end]))
         return Reading(kind, best, best.score, present, kinds)
+
+
+def _counted(span: str) -> bool:
+    """Does a date or time span state an amount ("3 weeks", "ten years", "1843") rather than a relative time
+    ("last year", "today")? Only such a span answers a how-many / how-much question."""
+    from rag.answering.answer_type import _NUMBER_WORDS
+
+    return bool(re.search(r"\d", span)) or any(w in _NUMBER_WORDS for w in words(fold(span)))
 
 
 # The type veto: the expected answer types whose absence it acts on, what the user is told is missing, and the

@@ -138,3 +138,17 @@ def test_a_value_said_to_be_the_default_answers_it(probes_services):
     assert not answer.abstained
     assert "By default, the probe runs every 10 seconds." in answer.answer
     assert answer.short_answer is not None and answer.short_answer.text.startswith("10")
+
+
+def test_a_model_number_or_a_relative_date_is_not_a_count():
+    """"MQ-9" names a drone and "last year" is a time, not an amount: neither answers "how many"."""
+    from rag.answering.short_answer import ShortAnswerReader
+    from rag.settings import Settings
+
+    settings = Settings(_env_file=None)
+    reader = ShortAnswerReader(settings.short_answer_weights, settings.short_answer_threshold)
+    question = "How many drones has the navy bought?"
+    vague = "Since last year the navy has been buying drones, such as the MQ-9, for its patrols."
+    stated = "Since last year the navy has bought 12 drones, such as the MQ-9, for its patrols."
+    assert missing_type(question, reader.read(question, vague), reader.threshold, vague) == "a number"
+    assert missing_type(question, reader.read(question, stated), reader.threshold, stated) is None
