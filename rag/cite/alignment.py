@@ -317,7 +317,7 @@ def _lemmas_by_head(docs) -> dict[str, set[str]]:
         for t in doc:
             if t.head is not t:
                 lemma = t.lemma_.lower()
-                out.setdefault(t.head.lemma_.lower(), set()).add(SEQUENCE_WORDS.get(lemma, lemma))
+                out.setdefault(t.head.lemma_.lower(), set()).add(SEQUENCE_WORDS.get(lemma) or lemma)
     return out
 
 

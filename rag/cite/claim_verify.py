@@ -216,7 +216,8 @@ class ClaimChecker:
         order = sorted(range(len(claims)), key=lambda i: (_depth(i, parents), i))
         for i in order:
             claim, spans, verdict = claims[i], candidates[i], None
-            parent = verdicts.get(parents[i]) if parents[i] is not None else None
+            parent_index = parents[i]
+            parent = verdicts.get(parent_index) if parent_index is not None else None
             if parent is not None and parent.supported and parent.span is not None:
                 # "the pod stays bound for an hour, and is then evicted", "... because it specifies the
                 # namespace": a predicate that borrows its subject, or a clause subordinate to another,
