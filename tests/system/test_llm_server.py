@@ -104,8 +104,11 @@ def test_falls_back_when_the_server_is_stopped_mid_session(hash_services, passag
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
 def test_rag_llm_server_command_serves_and_stops_with_its_child(stop_signal, tmp_path):
     port = free_port()
+    # As from a terminal: a job started in the background by a non-interactive shell (a CI runner's `cmd &`)
+    # inherits SIGINT ignored, and Python then installs no Ctrl-C handler; the child gets the default back.
     process = subprocess.Popen([sys.executable, "-m", "rag", "llm-server", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     ready = f"LLM server ready at http://127.0.0.1:{port}/v1"
     lines: list[str] = []
     up = threading.Event()  # set when the server says it is ready, or when its output ends (it exited)
