@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.pages import decide, index_page
+
 PAGE = """---
 title: About cgroup v2
 ---
@@ -30,16 +32,7 @@ QUESTION = "Since when has Arch Linux shipped with cgroup v2 enabled?"
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory, real_embedder):
-    from rag.ingest.indexer import index_paths
-    from rag.services import build_services
-    from rag.settings import Settings
-
-    root = tmp_path_factory.mktemp("reread")
-    (root / "docs").mkdir()
-    (root / "docs" / "cgroups.md").write_text(PAGE, encoding="utf-8")
-    settings = Settings(_env_file=None, index_dir=root / "index")
-    index_paths([root / "docs"], settings, embedder=real_embedder)
-    return build_services(settings, embedder=real_embedder)
+    return index_page(tmp_path_factory, real_embedder, "cgroups.md", PAGE)[0]
 
 
 @pytest.mark.slow
@@ -47,9 +40,7 @@ def test_the_runner_up_holding_the_value_is_cited(services):
     from rag.answering.extractive import RERANK_OTHER
 
     assistant = services.assistant
-    answerer = assistant.answerers["extractive"]
-    state = assistant.retrieve_state(QUESTION)
-    decision = answerer.decide(state.query, state.passages, state.query_vector)
+    decision = decide(services, QUESTION)
     top, runner = decision.ranked[0], decision.ranked[1]
     # the premise: the unit scorer alone would cite the sentence without the date, the dated item close behind
     assert top.text.startswith("cgroup v2 is the next version")
@@ -69,10 +60,7 @@ def test_the_runner_up_holding_the_value_is_cited(services):
 def test_a_runner_up_far_below_the_best_is_not_read(services):
     from rag.answering.extractive import RERANK_OTHER
 
-    assistant = services.assistant
-    answerer = assistant.answerers["extractive"]
-    state = assistant.retrieve_state("Since which release does Fedora use cgroup v2?")
-    decision = answerer.decide(state.query, state.passages, state.query_vector)
+    decision = decide(services, "Since which release does Fedora use cgroup v2?")
     top = decision.ranked[0]
     far = [c for c in decision.ranked[1:] if c.score < RERANK_OTHER[1] * top.score]
     assert far and decision.ranked[1] in far  # the premise: the runner-up is not close
@@ -103,16 +91,7 @@ A pool keeps at most 50 pods.
 
 @pytest.fixture(scope="module")
 def pool_services(tmp_path_factory, real_embedder):
-    from rag.ingest.indexer import index_paths
-    from rag.services import build_services
-    from rag.settings import Settings
-
-    root = tmp_path_factory.mktemp("reread-pool")
-    (root / "docs").mkdir()
-    (root / "docs" / "pool.md").write_text(POOL, encoding="utf-8")
-    settings = Settings(_env_file=None, index_dir=root / "index")
-    index_paths([root / "docs"], settings, embedder=real_embedder)
-    return build_services(settings, embedder=real_embedder)
+    return index_page(tmp_path_factory, real_embedder, "pool.md", POOL)[0]
 
 
 def test_joined_runs_write_words_together():
@@ -130,8 +109,7 @@ def test_a_value_under_a_heading_that_spells_out_the_identifier_is_cited(pool_se
     names the annotation but states no value, was vetoed."""
     assistant = pool_services.assistant
     question = "What removal cost is assumed for pods that don't set the pod-removal-cost annotation?"
-    state = assistant.retrieve_state(question)
-    decision = assistant.answerers["extractive"].decide(state.query, state.passages, state.query_vector)
+    decision = decide(pool_services, question)
     assert "pod-removal-cost" in decision.ranked[0].text and decision.ranked[0].features["type_present"] == 0.0
     answer = assistant.ask(question)
     assert not answer.abstained

@@ -7,6 +7,7 @@ import pytest
 
 from rag.answering.extractive import ABSTAIN_TEXT
 from rag.answering.short_answer import COUNT, ENTITY, NONE, PERSON, VALUE, Reading, SpanCandidate, missing_type
+from tests.support.pages import decide, index_page
 
 pytestmark = pytest.mark.slow
 
@@ -32,16 +33,7 @@ Finished Jobs are removed by the TTL controller once their `ttlSecondsAfterFinis
 
 @pytest.fixture(scope="module")
 def docs_settings(tmp_path_factory, real_embedder):
-    from rag.ingest.indexer import index_paths
-    from rag.settings import Settings
-
-    root = tmp_path_factory.mktemp("veto")
-    docs = root / "docs"
-    docs.mkdir()
-    (docs / "jobs.md").write_text(JOBS, encoding="utf-8")
-    settings = Settings(_env_file=None, index_dir=root / "index")
-    index_paths([docs], settings, embedder=real_embedder)
-    return settings
+    return index_page(tmp_path_factory, real_embedder, "jobs.md", JOBS)[1]
 
 
 def _services(settings, embedder, **overrides):
@@ -111,22 +103,12 @@ The `periodSeconds` field sets how often the probe runs. By default, the probe r
 
 @pytest.fixture(scope="module")
 def probes_services(tmp_path_factory, real_embedder):
-    from rag.ingest.indexer import index_paths
-    from rag.settings import Settings
-
-    root = tmp_path_factory.mktemp("veto-default")
-    (root / "docs").mkdir()
-    (root / "docs" / "probes.md").write_text(PROBES, encoding="utf-8")
-    settings = Settings(_env_file=None, index_dir=root / "index")
-    index_paths([root / "docs"], settings, embedder=real_embedder)
-    return _services(settings, real_embedder)
+    return index_page(tmp_path_factory, real_embedder, "probes.md", PROBES)[0]
 
 
 def test_a_value_that_is_not_said_to_be_the_default_does_not_answer_a_default_question(probes_services):
     question = "What is the default timeoutSeconds of a probe?"
-    state = probes_services.assistant.retrieve_state(question)
-    decision = probes_services.assistant.answerers["extractive"].decide(state.query, state.passages,
-                                                                        state.query_vector)
+    decision = decide(probes_services, question)
     assert "5 seconds" in decision.best.text  # the premise: the cited unit states a value, not a default
     answer = probes_services.assistant.ask(question)
     assert answer.abstained and answer.citations == []

@@ -7,6 +7,7 @@ import pytest
 
 from rag.answering.abstention import ABSTAIN_FEATURES
 from rag.answering.short_answer import expected_type, unit_has_type
+from tests.support.pages import decide, index_page
 
 PAGE = """---
 title: Rolling updates
@@ -42,24 +43,12 @@ def test_unit_has_type_reads_the_expected_answer_type():
 
 @pytest.fixture(scope="module")
 def page_services(tmp_path_factory, real_embedder):
-    from rag.ingest.indexer import index_paths
-    from rag.services import build_services
-    from rag.settings import Settings
-
-    root = tmp_path_factory.mktemp("unit-scorer")
-    (root / "docs").mkdir()
-    (root / "docs" / "rolling.md").write_text(PAGE, encoding="utf-8")
-    settings = Settings(_env_file=None, index_dir=root / "index")
-    index_paths([root / "docs"], settings, embedder=real_embedder)
-    return build_services(settings, embedder=real_embedder)
+    return index_page(tmp_path_factory, real_embedder, "rolling.md", PAGE)[0]
 
 
 @pytest.mark.slow
 def test_unit_features_on_the_real_index(page_services):
-    assistant = page_services.assistant
-    answerer = assistant.answerers["extractive"]
-    state = assistant.retrieve_state("What is the default maxSurge for a rolling update?")
-    decision = answerer.decide(state.query, state.passages, state.query_vector)
+    decision = decide(page_services, "What is the default maxSurge for a rolling update?")
     by_text = {c.text.strip(): c for c in decision.ranked}
     valued = by_text["The default value is 25%."]
     naming = by_text["You can specify `maxSurge` to control the rolling update process."]

@@ -1,0 +1,24 @@
+"""One Markdown page indexed on disk with the real model, for answering tests that need a real index of a
+document written for the test."""
+
+from __future__ import annotations
+
+
+def index_page(tmp_path_factory, embedder, name: str, text: str):
+    """Write ``text`` to docs/``name`` in a fresh temporary folder, index it, and return (services, settings)."""
+    from rag.ingest.indexer import index_paths
+    from rag.services import build_services
+    from rag.settings import Settings
+
+    root = tmp_path_factory.mktemp(name.rsplit(".", 1)[0])
+    (root / "docs").mkdir()
+    (root / "docs" / name).write_text(text, encoding="utf-8")
+    settings = Settings(_env_file=None, index_dir=root / "index")
+    index_paths([root / "docs"], settings, embedder=embedder)
+    return build_services(settings, embedder=embedder), settings
+
+
+def decide(services, question: str):
+    """The extractive answerer's decision for ``question``, after the chain's own retrieval."""
+    state = services.assistant.retrieve_state(question)
+    return services.assistant.answerers["extractive"].decide(state.query, state.passages, state.query_vector)
