@@ -60,7 +60,18 @@ ANTONYMS = [
     ("certainty", "uncertainty"), ("few", "many"), ("greater", "lesser"), ("greater", "less"),
     ("maintain", "end"), ("maintain", "abandon"), ("retain", "delete"), ("retain", "discard"),  # keep vs stop
     ("simplify", "complicate"), ("simple", "complex"), ("same", "opposite"),
+    ("homogeneous", "heterogeneous"), ("sequential", "parallel"), ("sequentially", "concurrently"),
+    ("temporary", "permanent"), ("temporarily", "permanently"), ("static", "dynamic"), ("manual", "automatic"),
+    ("manually", "automatically"), ("grant", "revoke"), ("encourage", "discourage"), ("keep", "delete"),
+    ("keep", "remove"), ("preserve", "delete"), ("ascending", "descending"),
 ]
+# Fixed expressions whose words say nothing of their own pair ("runs them one after another ... before the next"
+# is an order, not "after" for "before"; "after all" is a concession).
+IDIOMS = [("one", "after", "another"), ("one", "after", "the", "other"), ("after", "all"), ("first", "of", "all"),
+          ("more", "or", "less"), ("sooner", "or", "later"), ("day", "after", "day"), ("all", "in", "all")]
+# "leaves the volumes in place", "leaves the data intact": "leave" as "keep" (its pair is then keep/delete, and
+# "will not delete the volumes" says the same)
+KEEP_COMPLEMENTS = {"place", "intact", "untouched", "alone", "unchanged", "behind"}
 # Sequence words that say the same end of an order as "first" or "last" ("will first evict X, followed by Y and
 # finally Z"): the span's word counts as the pair's word.
 SEQUENCE_WORDS = {"finally": "last", "lastly": "last", "firstly": "first", "initially": "first"}
@@ -103,6 +114,7 @@ class SpanFacts:
     lemmas: set[str] = field(default_factory=set)  # lemmas and lower-cased word forms
     quantity_keys: set[str] = field(default_factory=set)
     negated: set[str] = field(default_factory=set)
+    negated_classed: set[str] = field(default_factory=set)  # "lemma|class" of the negated words
     acronyms: set[str] = field(default_factory=set)
     phrases: str = ""  # folded text, for multi-word aliases
     cues: int = 0  # negation cues
@@ -121,6 +133,7 @@ class SpanFacts:
             facts.acronyms |= part[4]
             facts.cues += part[5]
             facts.classed |= part[6]
+            facts.negated_classed |= part[7]
             facts.phrases += " " + fold(doc.text)
         return facts
 
@@ -162,7 +175,8 @@ def _doc_facts(doc):
             acronyms.add("".join(w[0] for w in run if w.lower() not in ("of", "and", "the")).upper())
         run = []
     return frozenset(stems), frozenset(lemmas), frozenset(keys), frozenset(negated_lemmas(toks)), \
-        frozenset(acronyms), sum(1 for t in toks if is_cue(t)), frozenset(classed(toks))
+        frozenset(acronyms), sum(1 for t in toks if is_cue(t)), frozenset(classed(toks)), \
+        frozenset(negated_classed(toks))
 
 
 def classed(tokens) -> set[str]:
@@ -172,9 +186,32 @@ def classed(tokens) -> set[str]:
     for t in tokens:
         if t.dep_ == "compound":  # a modifier inside a name, not something said or denied
             continue
-        cls = "V" if t.pos_ in ("VERB", "AUX", "ADJ") else "N" if t.pos_ in ("NOUN", "PROPN") else "O"
-        out.add(f"{t.lemma_.lower()}|{cls}")
+        out.add(f"{t.lemma_.lower()}|{word_class(t)}")
     return out
+
+
+def word_class(t) -> str:
+    """V (verb, adjective: what is said), N (noun: what it is said of) or O. A gerund subject ("deleting a
+    StatefulSet leaves ...") names an action and is N; a plural noun at the root that heads a "that" clause ("A
+    LimitRange checks that the values are consistent", a tagging slip) is the verb it spells."""
+    if t.pos_ in ("VERB", "AUX", "ADJ"):
+        first = t
+        while first.dep_ == "conj" and first.head.i != first.i:
+            first = first.head  # "scaling down or deleting a StatefulSet"
+        return "N" if t.pos_ == "VERB" and first.dep_ in ("csubj", "csubjpass", "nsubj", "nsubjpass") else "V"
+    if t.pos_ in ("NOUN", "PROPN"):
+        if t.dep_ == "ROOT" and t.tag_ == "NNS" and any(
+                c.dep_ in ("relcl", "ccomp", "acl") and any(g.dep_ == "mark" and g.lower_ == "that"
+                                                             for g in c.children) for c in t.children):
+            return "V"
+        return "N"
+    return "O"
+
+
+def negated_classed(tokens) -> set[str]:
+    """"lemma|class" (word_class) of the words negated among ``tokens``."""
+    return {f"{t.lemma_.lower()}|{word_class(t)}" for t in negated_tokens(tokens)
+            if t.lemma_.lower() not in GENERIC}
 
 
 # ------------------------------------------------------------------------------------------- polarity
@@ -184,7 +221,12 @@ def negated_lemmas(tokens) -> set[str]:
     """Lemmas of the words negated among ``tokens``: the head of each negation cue (and what a copula or
     auxiliary it hangs on governs, and the words coordinated with it: "not felt as, or considered"), the verb
     a "neither ... nor" subject or a "no" noun hangs from, the verb after "fail to"."""
-    out: set[str] = set()
+    return {t.lemma_.lower() for t in negated_tokens(tokens)} - GENERIC
+
+
+def negated_tokens(tokens) -> list:
+    """The tokens negated among ``tokens`` (negated_lemmas)."""
+    out: dict[int, object] = {}
     for tok in tokens:
         low = tok.lower_
         targets = []
@@ -218,8 +260,8 @@ def negated_lemmas(tokens) -> set[str]:
                 continue
             targets += [c for c in target.children if c.dep_ == "conj" and c.pos_ == target.pos_
                         and not any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children)]
-        out |= {t.lemma_.lower() for t in targets if t is not tok}
-    return out - GENERIC
+        out.update((t.i, t) for t in targets if t is not tok)
+    return list(out.values())
 
 
 def is_cue(tok) -> bool:
@@ -266,30 +308,66 @@ def _governing_verb(tok):
 def check_polarity(claim_tokens, facts: SpanFacts) -> str | None:
     """A word both texts use (as the same part of speech) is negated in one and not the other; or the claim
     negates something and the span negates nothing."""
-    claim_neg = negated_lemmas(claim_tokens)
-    shared = {c.split("|")[0] for c in classed(claim_tokens) & facts.classed} - GENERIC
-    for lemma in sorted(shared):
-        if (lemma in claim_neg) != (lemma in facts.negated):
+    claim_neg = negated_classed(claim_tokens)
+    shared = {c for c in classed(claim_tokens) & facts.classed if c.split("|")[0] not in GENERIC}
+    for word in sorted(shared):
+        if (word in claim_neg) != (word in facts.negated_classed):
             return "negation differs"
     if not facts.cues and any(is_cue(t) for t in claim_tokens):
-        return "negation differs"
+        # "are not allowed" for "are disallowed", "not temporary" for "permanent": a negated word whose opposite
+        # the span states un-negated says the same
+        negated = negated_tokens(claim_tokens)
+        if not negated or not all(opposites(t) & (facts.lemmas - facts.negated) for t in negated):
+            return "negation differs"
     return None
+
+
+def opposites(tok) -> set[str]:
+    """The words that say the opposite of ``tok``: its ANTONYMS pairs and its un-/in-/non-/dis- forms."""
+    lemma = read_lemma(tok)
+    out = _ANTONYM.get(lemma, set()) | _ANTONYM.get(tok.lower_, set())
+    for form in {lemma, tok.lower_} if tok.pos_ in ("ADJ", "VERB", "NOUN", "ADV", "ADP") else ():
+        out |= {form[len(p):] for p in NEGATIVE_PREFIXES if form.startswith(p) and len(form) - len(p) >= 4}
+        out |= {p + form for p in NEGATIVE_PREFIXES if len(form) >= 4}
+    return out
+
+
+def read_lemma(tok) -> str:
+    """The lemma, with "leave ... in place/intact" read as "keep"."""
+    lemma = tok.lemma_.lower()
+    if lemma == "leave" and any(c.lower_ in KEEP_COMPLEMENTS or c.dep_ == "prep" and any(
+            g.lower_ in KEEP_COMPLEMENTS for g in c.children) for c in tok.children):
+        return "keep"
+    return lemma
+
+
+def idiom_tokens(tokens) -> set[int]:
+    """Indices of the tokens that are part of an IDIOMS expression in the sentence ``tokens`` come from."""
+    if not tokens:
+        return set()
+    doc = tokens[0].doc
+    words = [t.lower_ for t in doc]
+    out: set[int] = set()
+    for idiom in IDIOMS:
+        n = len(idiom)
+        for i in range(len(words) - n + 1):
+            if tuple(words[i:i + n]) == idiom:
+                out |= set(range(i, i + n))
+    return out
 
 
 def check_antonyms(claim_tokens, facts: SpanFacts) -> str | None:
     """A claim word whose opposite stands in the span instead of it: either the word is absent from the span, or
     the opposite fills the same slot (same head word) where the span does not have the word itself ("the last
     country" for "the first country", though "last" occurs elsewhere in the span)."""
-    claim_neg = negated_lemmas(claim_tokens)
+    claim_neg = negated_lemmas(claim_tokens) | {read_lemma(t) for t in negated_tokens(claim_tokens)}
     by_head = None  # span lemmas by the lemma of their head word, built when first needed
+    idioms = idiom_tokens(claim_tokens)
     for tok in claim_tokens:
-        lemma = tok.lemma_.lower()
-        if len(lemma) < 2 or not tok.is_alpha:
+        lemma = read_lemma(tok)
+        if len(lemma) < 2 or not tok.is_alpha or tok.i in idioms:
             continue
-        opposite = _ANTONYM.get(lemma, set()) | _ANTONYM.get(tok.lower_, set())
-        for form in {lemma, tok.lower_} if tok.pos_ in ("ADJ", "VERB", "NOUN", "ADV", "ADP") else ():
-            opposite |= {form[len(p):] for p in NEGATIVE_PREFIXES if form.startswith(p) and len(form) - len(p) >= 4}
-            opposite |= {p + form for p in NEGATIVE_PREFIXES if len(form) >= 4}
+        opposite = opposites(tok)
         if not opposite:
             continue
         if lemma in facts.lemmas or tok.lower_ in facts.lemmas:
@@ -356,10 +434,21 @@ def frames(tokens) -> list[tuple[str, set[str], set[str], set[str]]]:
                 obj |= {h for c in child.children if c.dep_ == "pobj" for h in _heads(c)}
         if not subj and verb.dep_ in ("xcomp", "advcl", "conj"):
             subj = _borrowed_subject(verb)  # "Kishida took ... seriously enough to declare"
+        if not direct:  # "deleting and/or scaling a StatefulSet": coordinated verbs share the object
+            direct |= {h for c in _conjuncts(verb) for g in c.children if g.dep_ in ("dobj", "dative")
+                       for h in _heads(g)}
         obj |= direct
         if obj and verb.i in ids:
             out.append((verb.lemma_.lower(), subj - obj, obj - subj, direct - subj))
     return out
+
+
+def _conjuncts(verb) -> list:
+    """The verbs coordinated with ``verb`` that have no subject of their own."""
+    out = [c for c in verb.children if c.dep_ == "conj" and c.pos_ == "VERB"]
+    if verb.dep_ == "conj" and verb.head.pos_ == "VERB":
+        out.append(verb.head)
+    return [c for c in out if not any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children)]
 
 
 def _borrowed_subject(verb) -> set[str]:
@@ -386,6 +475,7 @@ def _heads(tok) -> set[str]:
 
 def check_roles(claim_tokens, facts: SpanFacts) -> str | None:
     span_frames = [f for doc in facts.docs for f in frames(list(doc))]
+    sentence_frames = frames(list(claim_tokens[0].doc)) if claim_tokens else []
     for verb, subj, obj, direct in frames(claim_tokens):
         same_verb = [f for f in span_frames if f[0] == verb]
         for _, s_subj, s_obj, _ in same_verb:
@@ -394,7 +484,10 @@ def check_roles(claim_tokens, facts: SpanFacts) -> str | None:
         # "praised the alliance while threatening dictators" for "threatened the alliance while praising
         # dictators": the verb is there, but its direct object in the claim is another verb's in the span.
         if direct and same_verb and not any(direct & f[3] for f in same_verb):
-            elsewhere = {o for f in span_frames if f[0] != verb for o in f[3]}
+            # the other span verb's object, unless the claim gives it that verb's object too ("may be rejected,
+            # so ... retries all failed requests": both texts retry the requests)
+            claim_direct = {(f[0], o) for f in sentence_frames for o in f[3]}
+            elsewhere = {o for f in span_frames if f[0] != verb for o in f[3] if (f[0], o) not in claim_direct}
             if direct & elsewhere:
                 return f"'{sorted(direct & elsewhere)[0]}' is not what '{verb}' applies to in the cited text"
     return None
@@ -420,13 +513,27 @@ def content_words(claim_tokens) -> list:
 def new_words(claim_tokens, facts: SpanFacts) -> list:
     """Content words of the claim that neither occur in the span nor derive from a word of it."""
     out = []
+    idioms = idiom_tokens(claim_tokens)
+    claim_neg = {t.i for t in negated_tokens(claim_tokens)}
     for tok in content_words(claim_tokens):
         if facts.has_word(tok.text) or tok.lemma_.lower() in facts.lemmas or norm(tok.lemma_) in facts.stems:
             continue
+        if tok.i in idioms or tok.lower_ in KEEP_COMPLEMENTS and read_lemma(_governor(tok)) == "keep":
+            continue  # "one after another", "leaves the volumes in place"
+        if tok.pos_ in ("VERB", "ADJ") and (
+                (tok.i in claim_neg and opposites(tok) & (facts.lemmas - facts.negated))
+                or (tok.i not in claim_neg and opposites(tok) & facts.negated)):
+            continue  # a negated opposite says the same: "leaves in place" for "will not delete", "not allowed"
         if _derived(norm(tok.lemma_), facts.stems):
             continue
         out.append(tok)
     return out
+
+
+def _governor(tok):
+    """The verb a complement hangs from ("place" in "leaves X in place")."""
+    head = tok.head
+    return head.head if head.dep_ == "prep" else head
 
 
 def _derived(word: str, stems: set[str]) -> bool:

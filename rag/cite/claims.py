@@ -65,10 +65,30 @@ def _has_subject(tok) -> bool:
     return any(c.dep_ in SUBJECTS for c in tok.children)
 
 
+def _is_condition(tok) -> bool:
+    return tok.dep_ == "advcl" and any(c.dep_ in ("mark", "advmod") and c.lower_ in HYPOTHETICAL
+                                       for c in tok.children)
+
+
+def _first_conjunct(tok):
+    while tok.dep_ == "conj" and tok.head is not tok:
+        tok = tok.head
+    return tok
+
+
 def _is_clause(tok) -> bool:
-    if tok.dep_ == "advcl" and any(c.dep_ in ("mark", "advmod") and c.lower_ in HYPOTHETICAL for c in tok.children):
+    if _is_condition(tok):
         return False  # "if/when/unless ...": a condition, not something the sentence asserts
+    if tok.dep_ == "conj":
+        first = _first_conjunct(tok)
+        if _is_condition(first):
+            return False  # "If X doesn't exist, or the CRI can't run it, ...": the whole condition is one
+        if first.dep_ in SUBJECTS or first.dep_ in ("dobj", "pobj", "attr"):
+            return False  # "Scaling down or deleting a StatefulSet leaves ...": coordinated subjects or objects
     if tok.dep_ == "relcl":
+        if tok.lemma_ in ("do", "happen", "mean") and any(c.lower_ == "which" and c.dep_ in SUBJECTS
+                                                          for c in tok.children):
+            return False  # ", which is done to ensure data safety": said of the whole clause, read with it
         return tok.i > 0 and tok.doc[tok.left_edge.i - 1].text == "," if tok.left_edge.i > 0 else False
     if tok.dep_ not in ("conj", "ccomp", "advcl", "parataxis"):
         return False
@@ -130,12 +150,23 @@ def split_claims(doc) -> list[Claim]:
         claims.append(Claim(tokens, head))
     kept = [c for c in claims if _content(c.tokens) >= 2 or c.head.dep_ == "ROOT"]
     if len(kept) != len(claims):  # a fragment too small to check alone goes back into its parent claim
-        small = {t.i for c in claims if c not in kept for t in c.tokens}
-        for claim in kept:
-            if any(_inside(c.head, claim.head) for c in claims if c not in kept):
-                claim.tokens = _trim(sorted({*claim.tokens, *(t for t in doc if t.i in small
-                                                               and _inside(t, claim.head))}, key=lambda t: t.i))
+        for small in (c for c in claims if c not in kept):
+            # the nearest kept claim above it only ("... one after another, and each one has to succeed before
+            # the next can run": "the next can run" belongs to the second clause, not to the first as well)
+            parents = [c for c in kept if c.head.i != small.head.i and _inside(small.head, c.head)]
+            if not parents:
+                continue
+            parent = max(parents, key=lambda c: _depth(c.head))
+            parent.tokens = _trim(sorted({*parent.tokens, *(t for t in small.tokens if _inside(t, parent.head))},
+                                         key=lambda t: t.i))
     return kept or [Claim(_trim(list(doc)), next(iter(doc)))]
+
+
+def _depth(tok) -> int:
+    n = 0
+    while tok.head.i != tok.i:
+        tok, n = tok.head, n + 1
+    return n
 
 
 def _inside(tok, head) -> bool:

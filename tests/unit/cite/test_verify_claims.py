@@ -307,3 +307,82 @@ def test_a_synonym_of_a_word_the_span_negates_differs_in_polarity():
     said = SpanFacts.of([parse("North Korea's missile tests are considered direct existential threats.")])
     assert ClaimChecker._synonym_polarity(regarded, "considered", claim, negated) == "negation differs"
     assert ClaimChecker._synonym_polarity(regarded, "considered", claim, said) is None
+
+
+@pytest.mark.parametrize(("claim", "span", "reason"), [
+    # a prefix negation or a negated opposite says the same as a negation
+    ("By design, owner references across namespaces are not allowed.",
+     "Cross-namespace owner references are disallowed by design.", None),
+    ("By design, owner references across namespaces are allowed.",
+     "Cross-namespace owner references are disallowed by design.", None),  # the antonym check's (below)
+    # a gerund subject is not the predicate: "Deleting ... will not delete" negates the second only
+    ("Scaling down or deleting a StatefulSet leaves its associated volumes in place.",
+     "Deleting and/or scaling a StatefulSet down will not delete the volumes associated with the StatefulSet.",
+     None),
+    ("Scaling down or deleting a StatefulSet deletes its associated volumes.",
+     "Deleting and/or scaling a StatefulSet down will not delete the volumes associated with the StatefulSet.",
+     "negation differs"),
+    # a plural noun tagged at the root of "X checks that ..." is the verb it spells
+    ("A LimitRange checks that the default values it applies are consistent.",
+     "A LimitRange does not check the consistency of the default values it applies.", "negation differs"),
+])
+def test_polarity_of_prefix_negation_gerund_subjects_and_a_root_noun(claim, span, reason):
+    assert check(alignment.check_polarity, claim, span) == reason
+
+
+@pytest.mark.parametrize(("claim", "span", "reason"), [
+    ("By design, owner references across namespaces are allowed.",
+     "Cross-namespace owner references are disallowed by design.", "'allowed' where the cited text says 'disallow'"),
+    # "leave ... in place" is "keep": the same as "will not delete", the opposite of "deletes"
+    ("Scaling down a StatefulSet leaves its volumes in place.",
+     "Scaling a StatefulSet down will not delete the volumes associated with the StatefulSet.", None),
+    ("Scaling down a StatefulSet leaves its volumes in place.",
+     "Scaling a StatefulSet down deletes the volumes associated with the StatefulSet.",
+     "'leaves' where the cited text says 'delete'"),
+    # an idiom is not its words' pair
+    ("The kubelet runs multiple init containers one after another.",
+     "Kubelet runs each init container sequentially, and each must succeed before the next can run.", None),
+    ("RuntimeClass assumes a heterogeneous node configuration.",
+     "RuntimeClass assumes a homogeneous node configuration across the cluster by default.",
+     "'heterogeneous' where the cited text says 'homogeneous'"),
+])
+def test_negated_opposites_idioms_and_new_pairs(claim, span, reason):
+    assert check(alignment.check_antonyms, claim, span) == reason
+
+
+def test_a_negated_opposite_is_not_added_content():
+    facts = SpanFacts.of([parse("Scaling a StatefulSet down will not delete the volumes associated with it.")])
+    added = alignment.new_words(list(parse("Scaling down a StatefulSet leaves its volumes in place.")), facts)
+    assert [t.text for t in added] == []
+
+
+def test_conditions_coordinated_subjects_and_sentential_relatives_are_not_split_off():
+    found = split_claims(parse("If the named RuntimeClass doesn't exist, or the CRI can't run its handler, the Pod "
+                               "enters the Failed terminal phase."))
+    assert len(found) == 1
+    found = split_claims(parse("Scaling down or deleting a StatefulSet leaves its associated volumes in place, "
+                               "which is done to ensure data safety."))
+    assert found[0].text.startswith("Scaling down or deleting a StatefulSet leaves its associated volumes in place, "
+                                    "which is done")
+    # a fragment too small to be a claim goes back into its nearest parent only
+    found = split_claims(parse("The kubelet runs multiple init containers one after another, and each one has to "
+                               "succeed before the next can run."))
+    assert [c.text for c in found] == ["The kubelet runs multiple init containers one after another",
+                                       "each one has to succeed before the next can run"]
+
+
+def test_one_as_a_pronoun_is_not_a_claim_term():
+    from rag.cite.claim_verify import claim_terms
+
+    claim = split_claims(parse("Each one has to succeed before the next can run."))[0]
+    assert "one" not in claim_terms(claim)
+    claim = split_claims(parse("The Job runs one Pod."))[0]
+    assert "one" in claim_terms(claim)
+
+
+def test_an_object_both_texts_give_another_verb_is_not_a_role_swap():
+    span = ("The eviction request that kubectl submits on your behalf may be temporarily rejected, so the tool "
+            "periodically retries all failed requests until all Pods on the target node are terminated.")
+    claim = ("Since the eviction request may be temporarily rejected, kubectl drain periodically retries all failed "
+             "requests until every Pod on the node is terminated.")
+    assert check(alignment.check_roles, claim, span) is None
