@@ -113,7 +113,7 @@ class TermWeights:
 # the Kubernetes docs together (docs/EVAL.md): (units read counting the best, minimum share of the best's unit
 # score, weight of the reader's span log-odds against the unit's).
 RERANK_CRISP = (4, 0.3, 1.0)  # count, quantity, value questions; units of the best unit's document only
-RERANK_OTHER = (2, 0.7, 0.5)  # other factoid questions
+RERANK_OTHER = (2, 0.8, 0.5)  # other factoid questions
 RERANK_CONFIDENT = 0.4  # a count/quantity/value read this probable in the best unit is not second-guessed
 
 
