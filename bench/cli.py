@@ -41,6 +41,9 @@ def bench_cmd(as_json, sizes, quick, ingest_chunks, datasets, cache, queries, pl
     except ImportError:
         raise ConfigError("`rag bench` needs the bench extra (the LangChain baseline it compares against): "
                           "run `make install` or `pip install -e '.[bench]'`.") from None
+    from bench.run import bench_folders
+
+    bench_folders(datasets, cache)  # the shared datasets are there, before any model is loaded
     if ingest_runs:
         from bench.run import run_ingest_only
 
@@ -87,7 +90,7 @@ def _ingest_table(result: dict) -> str:
 
 def _ray_bench(ray_workers: str, ingest_chunks: int, datasets: Path | None, cache: Path | None, as_json: bool) -> None:
     """`rag bench --ray-workers W,...` (bench/ray_ingest.py)."""
-    from bench.corpus import SQUAD_FILE, synthetic_corpus
+    from bench.corpus import require_datasets, synthetic_corpus
     from bench.ray_ingest import REPO, ray_summary_table, run_ray_bench
     from rag.ingest.distributed import import_ray
 
@@ -99,10 +102,7 @@ def _ray_bench(ray_workers: str, ingest_chunks: int, datasets: Path | None, cach
         raise click.BadParameter(f"{ray_workers!r} is not a comma-separated list of worker counts, e.g. 1,2.",
                                  param_hint="--ray-workers")
     import_ray()  # the scale extra, or one line saying how to install it
-    datasets = Path(datasets or REPO.parent / "shared" / "datasets")
-    if not (datasets / SQUAD_FILE).is_file():
-        raise ConfigError(f"The synthetic bench corpus is drawn from the shared datasets, not found in {datasets}; "
-                          "pass --datasets DIR.")
+    datasets = require_datasets(Path(datasets or REPO.parent / "shared" / "datasets"))
     cache = Path(cache or Path.home() / ".cache" / "rag-bench").expanduser()
     settings = load_settings()
     configure(settings)

@@ -16,6 +16,19 @@ SQUAD_FILE = Path("squad_v2_dev_subset/dev-v2.0-subset.json")
 CLAPNQ_FILES = (Path("clapnq/annotated_data/dev/clapnq_dev_answerable.jsonl"),
                 Path("clapnq/annotated_data/dev/clapnq_dev_unanswerable.jsonl"))
 SEED = 20240917
+
+
+def require_datasets(datasets_dir: Path) -> Path:
+    """``datasets_dir`` when it holds what the bench draws its corpus and questions from (the SQuAD v2 slice and
+    ClapNQ dev files of the shared datasets), else one line naming the folder and what to pass."""
+    from rag.errors import ConfigError
+
+    missing = [str(f) for f in (SQUAD_FILE, *CLAPNQ_FILES) if not (datasets_dir / f).is_file()]
+    if missing:
+        raise ConfigError(f"`rag bench` draws its corpus and questions from the shared datasets, and {datasets_dir} "
+                          f"lacks {', '.join(missing)}: pass --datasets DIR (the folder holding "
+                          "squad_v2_dev_subset/ and clapnq/).")
+    return datasets_dir
 CHUNKS_PER_DOC = 20
 
 

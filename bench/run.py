@@ -262,9 +262,11 @@ def query_pool(datasets: Path, seeds: Corpus, squad: Corpus, n: int) -> list[str
     return out
 
 
-def _folders(datasets: Path | None, cache: Path | None) -> tuple[Path, Path]:
+def bench_folders(datasets: Path | None, cache: Path | None) -> tuple[Path, Path]:
     """The shared datasets folder and the bench cache (created), with their defaults."""
-    datasets = Path(datasets or REPO.parent / "shared" / "datasets")
+    from bench.corpus import require_datasets
+
+    datasets = require_datasets(Path(datasets or REPO.parent / "shared" / "datasets"))
     cache = Path(cache or Path.home() / ".cache" / "rag-bench").expanduser()
     cache.mkdir(parents=True, exist_ok=True)
     return datasets, cache
@@ -285,7 +287,7 @@ def run_ingest_only(settings: Settings, runs: int, datasets: Path | None = None,
                     ingest_chunks: int = 1000, echo: Echo = lambda s: None) -> dict:
     """`rag bench --ingest-runs N`: the ingest comparison alone, N times on the same corpus and models (each run
     builds both stores from nothing), every run's figures with the load average before it, and the medians."""
-    datasets, cache = _folders(datasets, cache)
+    datasets, cache = bench_folders(datasets, cache)
     result: dict = {"machine": machine(), "ingest_chunks": ingest_chunks, "runs": []}
     root = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     try:
@@ -309,7 +311,7 @@ def run_bench(settings: Settings, sizes: list[int], quick: bool = False, dataset
               echo: Echo = lambda s: None, store_url: str | None = None) -> dict:
     from rag.embedding import make_embedder
 
-    datasets, cache = _folders(datasets, cache)
+    datasets, cache = bench_folders(datasets, cache)
     n_queries = 12 if quick else queries
     result: dict = {"machine": machine(), "settings": {
         "embed_model": settings.embed_model, "embed_backend": settings.embed_backend,

@@ -77,3 +77,15 @@ def test_plot_is_written(bench_result, tmp_path):
 
     path = plot_scale(bench_result, tmp_path / "bench-scale.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("extra", [[], ["--ingest-runs", "1"], ["--ray-workers", "1"]])
+def test_bench_without_the_shared_datasets_is_one_line(tmp_path, capsys, extra):
+    """A clone without ../shared: `rag bench` says which files it lacks and what to pass, before loading a model."""
+    from tests.support.pg_server import rag
+
+    code, out, err = rag(["bench", "--quick", "--sizes", "200", "--datasets", str(tmp_path), *extra], capsys)
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and str(tmp_path) in lines[0] and "pass --datasets DIR" in lines[0], err
+    assert "squad_v2_dev_subset/dev-v2.0-subset.json" in lines[0] and "Traceback" not in err
