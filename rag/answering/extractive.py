@@ -125,9 +125,8 @@ def _log_odds(p: float) -> float:
 def _about(cand: Candidate, idf: dict[str, float], snapshot: StoreView, passage_terms: set[str]) -> bool:
     """Is ``cand`` about what the question asks of: does the unit, its own section path (not the chunk's: a chunk
     may span several sections) or the unit before it hold the question's rarest term (of those the best unit's
-    passage, ``passage_terms``, uses)? "The default value is 25%."
-    under "Max surge" is about maxSurge; "The default value of `backoffLimit` is 6." under "Back-off limit" is not
-    about retryPolicy."""
+    passage, ``passage_terms``, uses)? "The default value is 25%." under "Max surge" is about maxSurge; "The
+    default value of `backoffLimit` is 6." under "Back-off limit" is not about retryPolicy."""
     asked = {t: v for t, v in idf.items() if t not in _ASKING_WORDS}  # "default", "value": how it asks, not of what
     asked = {t: v for t, v in asked.items() if t in passage_terms} or asked  # a word the text never uses can't tell
     if not asked:
@@ -344,8 +343,8 @@ class ExtractiveAnswerer:
           expressions, span weight 0.5.
         At most 3 extra spaCy parses, only for those questions, and none for a count, quantity or value question
         whose best unit's span already has probability RERANK_CONFIDENT (it changed no dev answer and halved the
-        parses on the Kubernetes dev split). Chosen on the dev splits of seeds, SQuAD, ClapNQ
-        and the Kubernetes docs together (docs/EVAL.md, "Reading the runner-up")."""
+        parses on the Kubernetes dev split). Chosen on the dev splits of seeds, SQuAD, ClapNQ and the Kubernetes
+        docs together (docs/EVAL.md, "Reading the runner-up")."""
         top = ranked[0]
         if reading.kind not in FACTOID:
             return top, span, reading
