@@ -90,8 +90,9 @@ def _ingest_table(result: dict) -> str:
 
 def _ray_bench(ray_workers: str, ingest_chunks: int, datasets: Path | None, cache: Path | None, as_json: bool) -> None:
     """`rag bench --ray-workers W,...` (bench/ray_ingest.py)."""
-    from bench.corpus import require_datasets, synthetic_corpus
-    from bench.ray_ingest import REPO, ray_summary_table, run_ray_bench
+    from bench.corpus import synthetic_corpus
+    from bench.ray_ingest import ray_summary_table, run_ray_bench
+    from bench.run import bench_folders
     from rag.ingest.distributed import import_ray
 
     try:
@@ -102,8 +103,7 @@ def _ray_bench(ray_workers: str, ingest_chunks: int, datasets: Path | None, cach
         raise click.BadParameter(f"{ray_workers!r} is not a comma-separated list of worker counts, e.g. 1,2.",
                                  param_hint="--ray-workers")
     import_ray()  # the scale extra, or one line saying how to install it
-    datasets = require_datasets(Path(datasets or REPO.parent / "shared" / "datasets"))
-    cache = Path(cache or Path.home() / ".cache" / "rag-bench").expanduser()
+    datasets, cache = bench_folders(datasets, cache)
     settings = load_settings()
     configure(settings)
     echo = lambda line: click.echo(line, err=True)  # noqa: E731

@@ -16,6 +16,7 @@ SQUAD_FILE = Path("squad_v2_dev_subset/dev-v2.0-subset.json")
 CLAPNQ_FILES = (Path("clapnq/annotated_data/dev/clapnq_dev_answerable.jsonl"),
                 Path("clapnq/annotated_data/dev/clapnq_dev_unanswerable.jsonl"))
 SEED = 20240917
+CHUNKS_PER_DOC = 20
 
 
 def require_datasets(datasets_dir: Path) -> Path:
@@ -29,7 +30,6 @@ def require_datasets(datasets_dir: Path) -> Path:
                           f"lacks {', '.join(missing)}: pass --datasets DIR (the folder holding "
                           "squad_v2_dev_subset/ and clapnq/).")
     return datasets_dir
-CHUNKS_PER_DOC = 20
 
 
 @dataclass

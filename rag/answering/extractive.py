@@ -308,8 +308,8 @@ class ExtractiveAnswerer:
             reading = self.reader.read(question, snapshot.document(top.passage.chunk.source).text[span[0]:span[1]],
                                        idf)
             best, best_span, best_reading = self._reread(question, ranked, span, reading, snapshot, idf)
-            text = snapshot.document(best.passage.chunk.source).text[best_span[0]:best_span[1]]
             doc = snapshot.document(best.passage.chunk.source)
+            text = doc.text[best_span[0]:best_span[1]]
             around = " ".join((doc.section_at(best.start) or "", best.previous, text))
             missing = missing_type(question, best_reading, self.reader.threshold, around) if self.type_veto else None
             if missing:

@@ -200,13 +200,13 @@ class SpanCandidate:
 # table cell `<strong style="white-space: nowrap">Baseline</strong>` offered "white-space: nowrap").
 _HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>\n]*)?/?>")
 _LINK_TARGET = re.compile(r"\]\([^)\s]*\)|<?https?://[^\s)>]+>?|\{\s*#[\w-]+\s*\}|" + _HTML_TAG.pattern)
+_TRIM = " \t\n,;:.(\"'“”"
 
 
 def mask_tags(text: str) -> str:
     """``text`` with every inline HTML tag blanked to spaces of the same length, so that offsets stay those of the
     unit and spaCy reads ``>Baseline</strong>`` as the word it shows."""
     return _HTML_TAG.sub(lambda m: " " * len(m.group()), text) if "<" in text else text
-_TRIM = " \t\n,;:.(\"'“”"
 
 
 def span_candidates(text: str, doc) -> list[SpanCandidate]:
