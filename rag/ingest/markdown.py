@@ -20,8 +20,13 @@ from rag.ingest.markup import plain_text
 from rag.ingest.structure import LONG_CODE, LONG_ITEM, SectionPath, Structure, Unit, trim
 
 _SHORTCODE = r"\{\{[<%].*?[%>]\}\}"
+# MkDocs / Python-Markdown extensions write lines that are markup, never text: a PyMdown block fence ("/// note",
+# "/// tip | Title", "///"), a file include ("{* ../../docs_src/app.py hl[3] *}", pymdownx.snippets'
+# '--8<-- "file"', markdown-include's "{! file !}").
+_MKDOCS = r"/{3,}(?:\s.*)?|\{\*.*\*\}|-{2}8<-{2}.*|\{!.*!\}"
 _DIRECTIVE = re.compile(
-    rf"(?:\s*(?:{_SHORTCODE}|\{{%.*?%\}}|<!--.*?-->|\{{[:#.][^{{}}]*\}}|\{{\s+[#.][^{{}}]*\}}))+\s*$|\s*:::")
+    rf"(?:\s*(?:{_SHORTCODE}|\{{%.*?%\}}|<!--.*?-->|\{{[:#.][^{{}}]*\}}|\{{\s+[#.][^{{}}]*\}}))+\s*$|\s*:::"
+    rf"|\s*(?:{_MKDOCS})\s*$")
 _OPENS = re.compile(r"\s*(\{\{[<%]|<!--)")
 _CLOSES = {"{{<": re.compile(r">\}\}|%\}\}"), "{{%": re.compile(r"%\}\}|>\}\}"), "<!--": re.compile(r"-->")}
 _ANCHOR = re.compile(r"\s*\{\s*#[^{}]*\}\s*$")
@@ -37,9 +42,11 @@ HIDDEN, HEADING, CODE = "hidden", "heading", "code"
 @lru_cache(maxsize=1)
 def _parser():
     from markdown_it import MarkdownIt
+    from mdit_py_plugins.admon import admon_plugin
     from mdit_py_plugins.front_matter import front_matter_plugin
 
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(front_matter_plugin)
+    # admon: MkDocs admonitions ("!!! note", "??? tip") hold indented text that CommonMark alone reads as code
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(front_matter_plugin).use(admon_plugin)
 
 
 @dataclass
@@ -115,7 +122,12 @@ class _Walker:
         elif kind == "html_block":
             self.close_lead()
             self.html(tok)
-        elif kind in ("bullet_list_open", "ordered_list_open", "table_open", "blockquote_open", "hr"):
+        elif kind == "admonition_title_open":  # the '!!! note "Title"' line: markup and a label, not text
+            self.close_lead()
+            self.hide(tok.map[0], tok.map[1])
+            return i + 3
+        elif kind in ("bullet_list_open", "ordered_list_open", "table_open", "blockquote_open", "hr",
+                      "admonition_open"):
             self.close_lead()
             if kind == "hr":
                 self.hide(tok.map[0], tok.map[1])

@@ -11,6 +11,8 @@ _BLOCK = re.compile(r"[^\n]+")
 MAX_BLOCK = 2_000
 _TERMINATOR = re.compile(r"[.!?\u2026\u3002\uff01\uff1f]")
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+")
+# An inline code span (CommonMark: a run of backticks closed by a run of the same length)
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 
 
 @lru_cache(maxsize=1)
@@ -72,4 +74,20 @@ def paragraph_sentence_spans(text: str, start: int, end: int) -> list[tuple[int,
     """Sentences of the paragraph ``text[start:end]`` as absolute offsets: its line breaks are read as spaces
     (same length, so offsets hold), so a sentence wrapped over several lines of a Markdown file stays whole."""
     piece = text[start:end].replace("\n", " ")
-    return [(a + start, b + start) for a, b in sentence_spans(piece)]
+    return [(a + start, b + start) for a, b in _join_code(piece, sentence_spans(piece))]
+
+
+def _join_code(piece: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentences split inside an inline code span joined again: pysbd reads "`?`", "`os.path`" or "`...`" in
+    "go after the `?` in a URL" as a sentence end; what is inside backticks is one token of its sentence."""
+    if len(spans) < 2 or "`" not in piece:
+        return spans
+    codes = [(m.start(), m.end()) for m in _CODE_SPAN.finditer(piece)]
+    out = [spans[0]]
+    for a, b in spans[1:]:
+        end = out[-1][1]
+        if any(s < end and a < e for s, e in codes):  # a code span straddles the boundary
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out

@@ -116,6 +116,50 @@ def test_a_shortcode_that_shows_text_stays_inside_its_sentence(tmp_path):
     ]
 
 
+MKDOCS = """# Query parameters { #query-parameters }
+
+Other parameters are read from the query:
+
+{* ../../docs_src/query_params/tutorial001_py310.py hl[9] *}
+
+The query goes after the `?` in a URL, separated by `&` characters. Next sentence.
+
+/// tip | Good to know
+
+Use `None` as the default to make it optional.
+
+///
+
+!!! note "Be careful"
+    The default timeout is `30` seconds.
+
+    - it can be changed
+
+--8<-- "snippets/footer.md"
+{! includes/links.md !}
+Last words.
+"""
+
+
+def test_mkdocs_blocks_includes_and_admonitions_are_markup_not_text(tmp_path):
+    """MkDocs docs (Material, PyMdown): include lines and block fences are never units, an admonition's indented
+    body is text (not a code block), and a sentence is not cut at a "?" inside an inline code span."""
+    path = tmp_path / "query.md"
+    path.write_text(MKDOCS, encoding="utf-8")
+    doc = load(path)
+    assert doc.text == MKDOCS
+    assert units_of(doc) == [
+        ("Other parameters are read from the query:", "sentence"),
+        ("The query goes after the `?` in a URL, separated by `&` characters.", "sentence"),
+        ("Next sentence.", "sentence"),
+        ("Use `None` as the default to make it optional.", "sentence"),
+        ("The default timeout is `30` seconds.", "sentence"),
+        ("it can be changed", "list_item"),
+        ("Last words.", "sentence"),
+    ]
+    assert section_of(doc, "The default timeout") == "Query parameters"
+
+
 def test_long_list_item_and_long_code_are_cut(tmp_path):
     sentence = "This sentence is part of a very long list item that goes on. "
     code = "\n".join(f"line_{i} = {i}" for i in range(200))
