@@ -15,7 +15,7 @@ from rag.embedding import Embedder, make_embedder, model_id_for
 from rag.errors import IndexMismatchError, LoadError, NothingIndexedError
 from rag.ingest.loaders import file_sha256, iter_files, shown
 from rag.ingest.parse import Parsed, ParseOptions, parse_files
-from rag.ingest.structure import unit_text, with_structure
+from rag.ingest.structure import PARSING_VERSION, unit_text, with_structure
 from rag.settings import Settings
 from rag.store import Store, StoredDocument, StoreWriter, open_store
 from rag.store.sentence_table import chunk_vectors, document_spans
@@ -68,6 +68,7 @@ def _config(settings: Settings, model_id: str) -> dict:
         "embedding": {"model": model_id},
         "chunking": {"splitter": "RecursiveCharacterTextSplitter", "chunk_size": settings.chunk_size,
                      "chunk_overlap": settings.chunk_overlap},
+        "parsing": PARSING_VERSION,
     }
 
 
@@ -120,6 +121,10 @@ def index_paths(
         if manifest is not None:
             check_compatible(manifest, settings, model_id, store.location)
         previous = (manifest or {}).get("documents", {})
+        # Files read under other reading rules are read again, unchanged or not (PARSING_VERSION).
+        reread = bool(previous) and (manifest or {}).get("parsing") != PARSING_VERSION
+        if reread:
+            report.notes.append("the reading rules changed since this index was written; every file is read again")
 
         seen: dict[str, Path] = {}
         for item in iter_files(paths):
@@ -138,7 +143,7 @@ def index_paths(
         for source, path in seen.items():
             old = previous.get(source)
             try:
-                unchanged = old is not None and old["sha256"] == file_sha256(path)
+                unchanged = old is not None and not reread and old["sha256"] == file_sha256(path)
             except LoadError:  # not a regular file (any more) or unreadable: load() below says which
                 unchanged = False
             if unchanged:

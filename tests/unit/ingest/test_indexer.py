@@ -69,6 +69,25 @@ def test_incremental_add_change_remove(make_settings, fake_embedder, corpus):
     assert snap.chunks[hits[0][0]].source.endswith("osaka.txt")
 
 
+def test_an_index_read_under_other_reading_rules_reads_every_file_again(make_settings, fake_embedder, corpus,
+                                                                         monkeypatch):
+    """An upgrade that changes how files are read (PARSING_VERSION) re-reads unchanged files at the next
+    `rag index`, once; nothing is lost and the answer units follow the new rules."""
+    import rag.ingest.indexer as indexer
+
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=fake_embedder)
+    assert snapshot_state(settings, fake_embedder)[1].manifest["parsing"] == indexer.PARSING_VERSION
+    monkeypatch.setattr(indexer, "PARSING_VERSION", indexer.PARSING_VERSION + 1)
+    report = index_paths([corpus], settings, embedder=fake_embedder)
+    assert report.counts_line == "0 added, 2 changed, 0 removed"
+    assert any("reading rules changed" in note for note in report.notes)
+    shas, snap = snapshot_state(settings, fake_embedder)
+    assert len(shas) == 2 and snap.manifest["parsing"] == indexer.PARSING_VERSION
+    again = index_paths([corpus], settings, embedder=fake_embedder)
+    assert again.counts_line == "0 added, 0 changed, 0 removed" and not again.notes
+
+
 def test_documents_indexed_from_elsewhere_are_kept(make_settings, fake_embedder, corpus, tmp_path):
     settings = make_settings()
     other = tmp_path / "other"
