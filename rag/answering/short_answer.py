@@ -136,6 +136,18 @@ def expected_type(question: str) -> QuestionInfo:
 
 
 _DEFAULT_WORD = re.compile(r"\bdefaults?\b", re.IGNORECASE)
+# "default" used to set defaults aside: "... skipping defaults", "excluding default values", "other than the
+# default", "instead of the default". Such a question asks for something else, not for a default.
+_NOT_DEFAULT = re.compile(r"\b(?:skip\w*|exclud\w*|omit\w*|without|overrid\w*|chang\w*|replac\w*|ignor\w*|"
+                          r"non|instead\s+of|other\s+than|rather\s+than|besides|except|beyond)\W+(?:\w+\W+){0,2}?"
+                          r"defaults?\b", re.IGNORECASE)
+
+
+def asks_default(question: str) -> bool:
+    """Does ``question`` ask for a default ("What is the default X?", "... by default?", "What does X default
+    to?"), rather than mention defaults it sets aside ("Which argument returns only the fields sent, skipping
+    defaults?")?"""
+    return bool(_DEFAULT_WORD.search(question)) and not _NOT_DEFAULT.search(question)
 
 
 def unit_has_type(info: QuestionInfo, text: str, question: str) -> bool | None:
@@ -460,13 +472,13 @@ def missing_type(question: str, reading: Reading | None, threshold: float | None
     if not tokens or tokens[0] in _AUX:
         return None
     name = _TYPE_NAMES[reading.kind]
-    if reading.kind == VALUE and _DEFAULT_WORD.search(question):
+    if reading.kind == VALUE and asks_default(question):
         name = "a default value"
     if threshold is not None and (reading.span is None or reading.probability < threshold):
         return name
     if reading.kind in VETO_TYPES and not reading.found & VETO_TYPES[reading.kind][1]:
         return name
-    if text is not None and reading.kind in VETO_TYPES and _DEFAULT_WORD.search(question) \
+    if text is not None and reading.kind in VETO_TYPES and asks_default(question) \
             and not _DEFAULT_CUE.search(text):
         return "a default value"
     return None

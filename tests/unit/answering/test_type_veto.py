@@ -122,6 +122,27 @@ def test_a_value_said_to_be_the_default_answers_it(probes_services):
     assert answer.short_answer is not None and answer.short_answer.text.startswith("10")
 
 
+@pytest.mark.parametrize("question, asks", [
+    ("What is the default timeoutSeconds of a probe?", True),
+    ("How often does a probe run by default?", True),
+    ("What does periodSeconds default to?", True),
+    ("Which field do I set to run the probe for fewer seconds, skipping defaults?", False),
+    ("Which option excludes default values from the output?", False),
+    ("What is used instead of the default scheduler?", False),
+])
+def test_only_a_question_that_asks_for_a_default_needs_one(question, asks):
+    from rag.answering.short_answer import asks_default
+
+    assert asks_default(question) is asks
+
+
+def test_a_question_that_sets_defaults_aside_is_not_refused_for_lack_of_one(probes_services):
+    """"... skipping defaults" asks which field, not for a default: the value stated is an answer."""
+    answer = probes_services.assistant.ask("Which field sets how long a probe may take, ignoring defaults?")
+    assert not answer.abstained
+    assert "`timeoutSeconds` field sets how long a probe may take" in answer.answer
+
+
 def test_a_model_number_or_a_relative_date_is_not_a_count():
     """"MQ-9" names a drone and "last year" is a time, not an amount: neither answers "how many"."""
     from rag.answering.short_answer import ShortAnswerReader
