@@ -5,8 +5,10 @@ person reading an answer or its source passage wants text. ``inline_pieces`` rea
 plain text, inline code, strong/emphasis (their inner markup read again), link text. A list marker at a line start
 is shown as a bullet "•"; heading and quote markers, heading anchors ``{ #id }``, HTML comments and template
 shortcodes are hidden (a shortcode's ``text="..."`` argument is shown, as the site would), backslash escapes are
-resolved and ``<br>`` is a line break. Other raw HTML is shown as the text it is. Nothing here is HTML: the UI
-escapes every piece's text (ui/render.py); ``plain_text`` joins them for titles.
+resolved and ``<br>`` is a line break. Inline HTML tags of prose (``<abbr title="...">ASGI</abbr>``, ``<dfn>``,
+``<kbd>``, ``<span>``) are hidden and their text shown; other raw HTML (``<img>``, which has no text) is shown as
+the text it is. Nothing here is HTML: the UI escapes every piece's text (ui/render.py); ``plain_text`` joins them
+for titles.
 
 This is a small lexer for inline syntax only (block structure comes from markdown-it, rag.ingest.markdown), and
 it is used for display and section titles, never to compute an offset.
@@ -17,6 +19,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# Inline HTML that documentation sites use inside prose ("<abbr title="...">ASGI</abbr>", "<dfn>", "<kbd>",
+# "<span style=...>"): the tags are hidden and their text is shown, as a browser would. A known list, so that
+# "List<String>" in prose is not read as a tag.
+_HTML_TAGS = ("abbr", "dfn", "span", "font", "u", "b", "i", "em", "strong", "sup", "sub", "small", "big", "kbd",
+              "code", "a", "mark", "del", "ins", "s", "strike", "tt", "var", "samp", "cite", "q", "time",
+              "details", "summary", "div", "p", "center", "nobr", "wbr", "label", "button")
 _SHORTCODE_TEXT = re.compile(r"""\b(?:text|title)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _INLINE = re.compile(
     r"(?P<comment><!--.*?(?:-->|$))"
@@ -31,7 +39,8 @@ _INLINE = re.compile(
     r"|(?P<bullet>^[ \t]*[-*+][ \t]+(?:\[[ xX]\][ \t]+)?)"
     r"|(?P<marker>^[ \t]*(?:>[ \t]?|\#{1,6}[ \t]+))"
     r"|(?P<escape>\\(?P<escaped>[\\`*_{}\[\]()#+\-.!|<>~]))"
-    r"|(?P<tag><br\s*/?>)",
+    r"|(?P<tag><br\s*/?>)"
+    r"|(?P<html></?(?:" + "|".join(_HTML_TAGS) + r")\b[^<>]*>)",
     re.DOTALL | re.MULTILINE | re.IGNORECASE,
 )
 
@@ -62,7 +71,7 @@ def inline_pieces(text: str) -> list[Piece]:
 
 
 _KINDS = ("comment", "shortcode", "liquid", "anchor", "code", "image", "link", "strong", "em", "bullet", "marker",
-          "escape", "tag")
+          "escape", "tag", "html")
 
 
 def _group(match: re.Match) -> str:
@@ -92,7 +101,7 @@ def _piece(kind: str, match: re.Match) -> Piece | None:
         return Piece("text", "\n")
     if kind == "bullet":  # a list item's marker, as the page would show it
         return Piece("text", "\u2022 ")
-    return None  # comment, liquid tag, anchor, heading/quote marker: hidden
+    return None  # comment, liquid tag, anchor, heading/quote marker, inline HTML tag: hidden
 
 
 def plain_text(text: str) -> str:

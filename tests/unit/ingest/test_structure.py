@@ -303,6 +303,9 @@ def test_plain_text_keeps_pysbd_sentences(tmp_path):
     ('The {{< glossary_tooltip text="API Group" term_id="api-group" >}} field', "The API Group field"),
     ("See [the docs](https://x.y/z) <!-- note -->", "See the docs"),
     ("snake_case_name and 2 * 3 * 4", "snake_case_name and 2 * 3 * 4"),
+    ('A standard called <abbr title="Asynchronous Server Gateway Interface">ASGI</abbr>.', "A standard called ASGI."),
+    ('Data <dfn title="converting the string">"parsing"</dfn> and <kbd>Ctrl</kbd>+C', 'Data "parsing" and Ctrl+C'),
+    ("A List<String> stays", "A List<String> stays"),
 ])
 def test_plain_text_of_inline_markup(raw, shown):
     assert plain_text(raw) == shown
