@@ -150,6 +150,29 @@ def _joined_runs(text: str, longest: int = 4) -> set[str]:
     return {"".join(words[i:i + n]) for n in range(2, longest + 1) for i in range(len(words) - n + 1)}
 
 
+_DELIMITER_ROW = re.compile(r"\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?")
+
+
+def table_header(text: str, start: int, max_rows: int = 500) -> str:
+    """The header row of the Markdown table whose row starts at ``start`` ("Setting | Default | Description"),
+    or "" when the line is not in a pipe table. Read from the text: a document read back from the index has no
+    table structure, and the header is often outside the row's chunk."""
+    end = text.rfind("\n", 0, start) + 1  # the row's line start
+    for _ in range(max_rows):
+        if end <= 0:
+            return ""
+        line_start = text.rfind("\n", 0, end - 1) + 1
+        line = text[line_start:end - 1].strip()
+        if _DELIMITER_ROW.fullmatch(line) and "-" in line:
+            header_start = text.rfind("\n", 0, max(line_start - 1, 0)) + 1
+            header = text[header_start:max(line_start - 1, header_start)].strip()
+            return header if "|" in header else ""
+        if "|" not in line:
+            return ""
+        end = line_start
+    return ""
+
+
 def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
 
@@ -187,6 +210,10 @@ class ExtractiveAnswerer:
                 seen.add(key)
                 following = units[i + 1] if i + 1 < len(units) else None
                 previous = doc.text[units[i - 1].start:units[i - 1].end] if i > 0 else ""
+                if unit.kind == "table_row":  # a row's header names its columns ("Default"): context for it too
+                    header = table_header(doc.text, unit.start)
+                    if header and header != previous:
+                        previous = f"{header}\n{previous}" if previous else header
                 out.append(Candidate(passage, unit.start, unit.end, doc.text[unit.start:unit.end], parts=unit.parts,
                                      next_span=(following.start, following.end) if following else None,
                                      kinds=(unit.kind, following.kind) if following and unit.kind else None,

@@ -155,3 +155,35 @@ def test_a_model_number_or_a_relative_date_is_not_a_count():
     stated = "Since last year the navy has bought 12 drones, such as the MQ-9, for its patrols."
     assert missing_type(question, reader.read(question, vague), reader.threshold, vague) == "a number"
     assert missing_type(question, reader.read(question, stated), reader.threshold, stated) is None
+
+
+SERVER = """# Server settings
+
+The server reads these settings at start-up.
+
+| Setting | Default | Description |
+|---------|---------|-------------|
+| `workers` | 4 | Worker processes to start. |
+| `timeout` | 30 | Seconds a request may take. |
+| `keepalive` | 5 | Seconds an idle connection stays open. |
+| `backlog` | 2048 | Connections waiting to be accepted. |
+"""
+
+
+@pytest.fixture(scope="module")
+def server_services(tmp_path_factory, real_embedder):
+    return index_page(tmp_path_factory, real_embedder, "server.md", SERVER)[0]
+
+
+@pytest.mark.parametrize("setting, value", [("keepalive", "5"), ("backlog", "2048"), ("timeout", "30")])
+def test_a_table_row_under_a_default_column_states_a_default(server_services, setting, value):
+    """The header row names the column "Default": every row below it states one, not only the first."""
+    from rag.answering.extractive import table_header
+
+    services = server_services
+    assert table_header(SERVER, SERVER.index(f"`{setting}`")) == "| Setting | Default | Description |"
+    assert table_header(SERVER, SERVER.index("The server")) == ""
+    answer = services.assistant.ask(f"What is the default {setting}?")
+    assert not answer.abstained
+    assert answer.answer.startswith(f"`{setting}` | {value} |")
+    assert answer.short_answer is not None and answer.short_answer.text == value
