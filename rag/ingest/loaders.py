@@ -53,7 +53,7 @@ READERS = {
     ".odt": Reader("rag.ingest.odf", "read_odt", archive=True),
     **{suffix: Reader("rag.ingest.ocr", "read_image") for suffix in sorted(IMAGE_SUFFIXES)},
 }
-TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".mdx"}
 HTML_SUFFIXES = {".html", ".htm"}
 DECODED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {s for s, r in READERS.items() if r.text}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"} | set(READERS)

@@ -22,8 +22,12 @@ from rag.ingest.structure import LONG_CODE, LONG_ITEM, SectionPath, Structure, U
 _SHORTCODE = r"\{\{[<%].*?[%>]\}\}"
 # MkDocs / Python-Markdown extensions write lines that are markup, never text: a PyMdown block fence ("/// note",
 # "/// tip | Title", "///"), a file include ("{* ../../docs_src/app.py hl[3] *}", pymdownx.snippets'
-# '--8<-- "file"', markdown-include's "{! file !}").
-_MKDOCS = r"/{3,}(?:\s.*)?|\{\*.*\*\}|-{2}8<-{2}.*|\{!.*!\}"
+# '--8<-- "file"', markdown-include's "{! file !}"); so does MDX (Docusaurus): an ES module line
+# ("import Tabs from '@theme/Tabs';", "export const toc = ...;") and a line holding only JSX tags
+# ("<Tabs>", "<TabItem value="py" label="Python">", "</TabItem>").
+_MKDOCS = (r"/{3,}(?:\s.*)?|\{\*.*\*\}|-{2}8<-{2}.*|\{!.*!\}"
+           r"|(?:import|export)\s.*(?:\sfrom\s+['\"][^'\"]+['\"]|=.*|\{.*\});?"
+           r"|(?:</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*)+")
 _DIRECTIVE = re.compile(
     rf"(?:\s*(?:{_SHORTCODE}|\{{%.*?%\}}|<!--.*?-->|\{{[:#.][^{{}}]*\}}|\{{\s+[#.][^{{}}]*\}}))+\s*$|\s*:::"
     rf"|\s*(?:{_MKDOCS})\s*$")

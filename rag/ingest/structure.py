@@ -32,7 +32,7 @@ from rag.text import index_text
 from rag.types import Document
 
 UNIT_KINDS = ("sentence", "list_item", "table_row", "code", "text")
-MARKDOWN_SUFFIXES = {".md", ".markdown"}
+MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdx"}  # .mdx: Docusaurus/MDX pages, Markdown with JSX lines
 # A list item longer than this is cited sentence by sentence; a code block longer than this by groups of lines.
 LONG_ITEM = 800
 LONG_CODE = 800

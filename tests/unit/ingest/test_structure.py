@@ -160,6 +160,43 @@ def test_mkdocs_blocks_includes_and_admonitions_are_markup_not_text(tmp_path):
     assert section_of(doc, "The default timeout") == "Query parameters"
 
 
+MDX = """---
+title: Install
+---
+import Tabs from '@theme/Tabs';
+import TabItem from '@theme/TabItem';
+
+# Install
+
+Pick your package manager:
+
+<Tabs>
+<TabItem value="npm" label="npm">
+
+Run the installer with npm.
+
+</TabItem>
+</Tabs>
+
+:::tip
+The installer needs Node 18 or later.
+:::
+"""
+
+
+def test_mdx_pages_are_markdown_without_their_module_and_jsx_lines(tmp_path):
+    path = tmp_path / "install.mdx"
+    path.write_text(MDX, encoding="utf-8")
+    doc = load(path)
+    assert doc.text == MDX
+    assert units_of(doc) == [
+        ("Pick your package manager:", "sentence"),
+        ("Run the installer with npm.", "sentence"),
+        ("The installer needs Node 18 or later.", "sentence"),
+    ]
+    assert section_of(doc, "Run the installer") == "Install"
+
+
 def test_long_list_item_and_long_code_are_cut(tmp_path):
     sentence = "This sentence is part of a very long list item that goes on. "
     code = "\n".join(f"line_{i} = {i}" for i in range(200))
