@@ -174,19 +174,13 @@ def claim_terms(claim) -> set[str]:
     """The content terms of a claim scored against spans, less those only its support verbs give ("set" in
     "with tolerationSeconds set to 3600": the span's "tolerationSeconds: 3600" says the same)."""
     terms = set(content_terms(claim.text))
-    if any(_pronoun_one(tok) for tok in claim.tokens) and not any(
-            tok.lower_ == "one" and not _pronoun_one(tok) for tok in claim.tokens):
+    if any(alignment.pronoun_one(tok) for tok in claim.tokens) and not any(
+            tok.lower_ == "one" and not alignment.pronoun_one(tok) for tok in claim.tokens):
         terms -= set(content_terms("one"))  # "each one has to succeed": a pronoun, not the number
     light = {t for tok in claim.tokens if alignment.is_light_verb(tok) for t in content_terms(tok.text)}
     if light:
         light -= {t for tok in claim.tokens if not alignment.is_light_verb(tok) for t in content_terms(tok.text)}
     return terms - light
-
-
-def _pronoun_one(tok) -> bool:
-    """"one" standing for a noun ("each one", "the next one", "the old ones"), not a number."""
-    return tok.lower_ in ("one", "ones") and (tok.lower_ == "ones" or any(
-        c.dep_ in ("det", "amod") for c in tok.children))
 
 
 class ClaimChecker:
