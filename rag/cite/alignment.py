@@ -186,11 +186,14 @@ def _doc_facts(doc):
         if len(run) >= 2:
             acronyms.add("".join(w[0] for w in run if w.lower() not in ("of", "and", "the")).upper())
         run = []
-    negated = negated_tokens(toks)
+    negated = negated_tokens(toks)  # once: negated_lemmas and negated_classed would each find them again
     ids = {t.i for t in negated}
-    return frozenset(stems), frozenset(lemmas), frozenset(keys), frozenset(negated_lemmas(toks)), \
+    negated_words = frozenset({t.lemma_.lower() for t in negated} - GENERIC)  # negated_lemmas
+    negated_words_classed = frozenset(f"{t.lemma_.lower()}|{word_class(t)}" for t in negated  # negated_classed
+                                      if t.lemma_.lower() not in GENERIC)
+    return frozenset(stems), frozenset(lemmas), frozenset(keys), negated_words, \
         frozenset(acronyms), sum(1 for t in toks if is_cue(t)), frozenset(classed(toks)), \
-        frozenset(negated_classed(toks)), frozenset(classed([t for t in toks if t.i not in ids])), \
+        negated_words_classed, frozenset(classed([t for t in toks if t.i not in ids])), \
         frozenset(f"{t.lemma_.lower()}|{word_class(t)}" for t in negated if not in_condition(t))
 
 
