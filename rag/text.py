@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 
@@ -29,6 +30,7 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
 
 
+@lru_cache(maxsize=65536)  # a pure function of the word; the verifier stems the same words over and over
 def stem(word: str) -> str:
     """A deliberately light suffix stripper (plural/possessive/-ing/-ed) so "missiles" matches "missile"."""
     if word.endswith("'s"):

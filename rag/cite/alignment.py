@@ -92,6 +92,8 @@ LIGHT_VERBS = {"set", "get", "make", "have", "do", "give", "take", "put", "becom
 WEIGHTS = {"NOUN": 1.0, "PROPN": 1.0, "ADJ": 0.8, "VERB": 0.5, "ADV": 0.3}
 SYNONYM_SIMILARITY = 0.55  # single-word cosine (bundled MiniLM) above which a new word counts as a rewording
 _WORD = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*")
+_PASCAL_WORD = re.compile(r"(?:[A-Z][a-z]+){2,}")  # "HorizontalPodAutoscaler"
+_PASCAL = re.compile(r"[A-Z][a-z]+")
 
 _ANTONYM = {}
 for _a, _b in ANTONYMS:
@@ -115,6 +117,8 @@ class SpanFacts:
     quantity_keys: set[str] = field(default_factory=set)
     negated: set[str] = field(default_factory=set)
     negated_classed: set[str] = field(default_factory=set)  # "lemma|class" of the negated words
+    affirmed_classed: set[str] = field(default_factory=set)  # "lemma|class" of words the span states un-negated
+    negated_outright: set[str] = field(default_factory=set)  # negated_classed less those negated in a condition
     acronyms: set[str] = field(default_factory=set)
     phrases: str = ""  # folded text, for multi-word aliases
     cues: int = 0  # negation cues
@@ -134,6 +138,8 @@ class SpanFacts:
             facts.cues += part[5]
             facts.classed |= part[6]
             facts.negated_classed |= part[7]
+            facts.affirmed_classed |= part[8]
+            facts.negated_outright |= part[9]
             facts.phrases += " " + fold(doc.text)
         return facts
 
@@ -149,6 +155,12 @@ class SpanFacts:
             return True
         if w in DEMONYMS and DEMONYMS[w] in self.stems:
             return True
+        if _PASCAL_WORD.fullmatch(word):
+            # an identifier in PascalCase is shortened to the initials of its parts ("HorizontalPodAutoscaler" is
+            # the HPA, "PersistentVolumeClaim" a PVC), as a multi-word name is ("SDF" for "Self Defense Force")
+            initials = "".join(p[0] for p in _PASCAL.findall(word)).lower()
+            if initials not in STOPWORDS and initials in self.stems:
+                return True
         if any(DEMONYMS.get(s) == w for s in self.stems):
             return True
         return len(w) >= 4 and w.isalpha() and any(
@@ -174,9 +186,15 @@ def _doc_facts(doc):
         if len(run) >= 2:
             acronyms.add("".join(w[0] for w in run if w.lower() not in ("of", "and", "the")).upper())
         run = []
-    return frozenset(stems), frozenset(lemmas), frozenset(keys), frozenset(negated_lemmas(toks)), \
+    negated = negated_tokens(toks)  # once: negated_lemmas and negated_classed would each find them again
+    ids = {t.i for t in negated}
+    negated_words = frozenset({t.lemma_.lower() for t in negated} - GENERIC)  # negated_lemmas
+    negated_words_classed = frozenset(f"{t.lemma_.lower()}|{word_class(t)}" for t in negated  # negated_classed
+                                      if t.lemma_.lower() not in GENERIC)
+    return frozenset(stems), frozenset(lemmas), frozenset(keys), negated_words, \
         frozenset(acronyms), sum(1 for t in toks if is_cue(t)), frozenset(classed(toks)), \
-        frozenset(negated_classed(toks))
+        negated_words_classed, frozenset(classed([t for t in toks if t.i not in ids])), \
+        frozenset(f"{t.lemma_.lower()}|{word_class(t)}" for t in negated if not in_condition(t))
 
 
 def classed(tokens) -> set[str]:
@@ -215,6 +233,21 @@ def negated_classed(tokens) -> set[str]:
 
 
 # ------------------------------------------------------------------------------------------- polarity
+
+
+CONDITION_MARKS = {"if", "unless", "when", "whenever"}
+
+
+def in_condition(tok) -> bool:
+    """``tok`` is part of a conditional clause ("If dual-stack is not enabled, ...")."""
+    cur = tok
+    for _ in range(8):
+        if cur.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in CONDITION_MARKS for c in cur.children):
+            return True
+        if cur.head is cur:
+            return False
+        cur = cur.head
+    return False
 
 
 def negated_lemmas(tokens) -> set[str]:
@@ -311,6 +344,11 @@ def check_polarity(claim_tokens, facts: SpanFacts) -> str | None:
     claim_neg = negated_classed(claim_tokens)
     shared = {c for c in classed(claim_tokens) & facts.classed if c.split("|")[0] not in GENERIC}
     for word in sorted(shared):
+        if word in facts.affirmed_classed and word in facts.negated_classed - facts.negated_outright:
+            # the span states the word and negates it only in a condition ("... when dual-stack is enabled. If
+            # dual-stack is not enabled, it falls back ..."): the two cases of a condition, and either polarity in
+            # the claim agrees with one of them
+            continue
         if (word in claim_neg) != (word in facts.negated_classed):
             return "negation differs"
     if not facts.cues and any(is_cue(t) for t in claim_tokens):
@@ -332,9 +370,21 @@ def opposites(tok) -> set[str]:
     return out
 
 
+# Phrasal verbs that name a direction of change, read as the verb of the ANTONYMS pair they mean ("have scaled back
+# their drills" says "reduced" as much as "cut" does): the particle, not the verb, carries the direction.
+PHRASAL = {("scale", "back"): "reduce", ("scale", "down"): "reduce", ("cut", "back"): "reduce",
+           ("wind", "down"): "reduce", ("scale", "up"): "increase", ("ramp", "up"): "increase",
+           ("step", "up"): "increase"}
+
+
 def read_lemma(tok) -> str:
-    """The lemma, with "leave ... in place/intact" read as "keep"."""
+    """The lemma, with "leave ... in place/intact" read as "keep" and a phrasal verb of change (PHRASAL) as the
+    verb it means."""
     lemma = tok.lemma_.lower()
+    if tok.pos_ == "VERB":
+        for c in tok.children:
+            if c.dep_ == "prt" and (lemma, c.lower_) in PHRASAL:
+                return PHRASAL[(lemma, c.lower_)]
     if lemma == "leave" and any(c.lower_ in KEEP_COMPLEMENTS or c.dep_ == "prep" and any(
             g.lower_ in KEEP_COMPLEMENTS for g in c.children) for c in tok.children):
         return "keep"
@@ -384,9 +434,25 @@ def check_antonyms(claim_tokens, facts: SpanFacts) -> str | None:
                 continue
         else:
             hit = sorted(opposite & facts.lemmas)
+            if hit and set(hit) & _coordinated(tok):
+                # "create or delete Pods" for "create or remove Pods": the claim coordinates both ends of the pair,
+                # so the span's word is the claim's own conjunct, not one put in place of this word (which is
+                # then an added word, compared with the span's by similarity)
+                continue
         if hit and (lemma in claim_neg) == (hit[0] in facts.negated):
             return f"'{tok.text}' where the cited text says '{hit[0]}'"
     return None
+
+
+def _coordinated(tok) -> set[str]:
+    """The lemmas of the words coordinated with ``tok``: its conjuncts, and the word next to it across "or" or
+    "and" ("create or delete Pods", which spaCy's small model may parse as "create or [delete Pods]")."""
+    doc = tok.doc
+    out = {read_lemma(c) for c in tok.conjuncts}
+    for cc, other in ((tok.i - 1, tok.i - 2), (tok.i + 1, tok.i + 2)):
+        if 0 <= other < len(doc) and 0 <= cc < len(doc) and doc[cc].lower_ in ("or", "and"):
+            out.add(read_lemma(doc[other]))
+    return out
 
 
 def _lemmas_by_head(docs) -> dict[str, set[str]]:
@@ -502,12 +568,19 @@ def is_light_verb(tok) -> bool:
 
 
 def content_words(claim_tokens) -> list:
-    """The claim's words that carry content: nouns, adjectives, verbs and adverbs, not names, numbers or support
-    verbs."""
+    """The claim's words that carry content: nouns, adjectives, verbs and adverbs, not names, numbers, support
+    verbs, or "one" standing for a noun ("kills the extra ones": a pronoun, whose noun the texts name)."""
     return [t for t in claim_tokens
             if t.pos_ in WEIGHTS and t.pos_ != "PROPN" and t.is_alpha and len(t.text) > 1
             and not t.is_stop and t.lower_ not in STOPWORDS and t.lemma_.lower() not in GENERIC
-            and t.lemma_.lower() not in NEGATORS and not t.ent_type_ and not is_light_verb(t)]
+            and t.lemma_.lower() not in NEGATORS and not t.ent_type_ and not is_light_verb(t)
+            and not pronoun_one(t)]
+
+
+def pronoun_one(tok) -> bool:
+    """"one" standing for a noun ("each one", "the next one", "the old ones"), not a number."""
+    return tok.lower_ in ("one", "ones") and (tok.lower_ == "ones" or any(
+        c.dep_ in ("det", "amod") for c in tok.children))
 
 
 def new_words(claim_tokens, facts: SpanFacts) -> list:

@@ -118,13 +118,14 @@ def term_set(text: str) -> frozenset[str]:
 
 
 def clear_caches() -> None:
-    """Empty every cache verification fills (parses, span facts, term sets, word vectors, normalised words), as
-    for passages never seen before; the spaCy pipeline and the embedding model stay loaded. Verdicts do not
-    depend on the caches, only the time they take."""
-    from rag import nlp
+    """Empty every cache verification fills (parses, span facts, term sets, word vectors, normalised words,
+    stems), as for passages never seen before; the spaCy pipeline and the embedding model stay loaded. Verdicts
+    do not depend on the caches, only the time they take."""
+    from rag import nlp, text
     from rag.cite import quantities
 
     nlp.clear_cache()
+    text.stem.cache_clear()
     term_set.cache_clear()
     _WORD_VECTORS.clear()
     alignment.norm.cache_clear()
@@ -173,19 +174,13 @@ def claim_terms(claim) -> set[str]:
     """The content terms of a claim scored against spans, less those only its support verbs give ("set" in
     "with tolerationSeconds set to 3600": the span's "tolerationSeconds: 3600" says the same)."""
     terms = set(content_terms(claim.text))
-    if any(_pronoun_one(tok) for tok in claim.tokens) and not any(
-            tok.lower_ == "one" and not _pronoun_one(tok) for tok in claim.tokens):
+    if any(alignment.pronoun_one(tok) for tok in claim.tokens) and not any(
+            tok.lower_ == "one" and not alignment.pronoun_one(tok) for tok in claim.tokens):
         terms -= set(content_terms("one"))  # "each one has to succeed": a pronoun, not the number
     light = {t for tok in claim.tokens if alignment.is_light_verb(tok) for t in content_terms(tok.text)}
     if light:
         light -= {t for tok in claim.tokens if not alignment.is_light_verb(tok) for t in content_terms(tok.text)}
     return terms - light
-
-
-def _pronoun_one(tok) -> bool:
-    """"one" standing for a noun ("each one", "the next one", "the old ones"), not a number."""
-    return tok.lower_ in ("one", "ones") and (tok.lower_ == "ones" or any(
-        c.dep_ in ("det", "amod") for c in tok.children))
 
 
 class ClaimChecker:
@@ -214,9 +209,11 @@ class ClaimChecker:
         # span fails: lower spans below the threshold are left out, unparsed (the verdicts are the same).
         candidates = [[s for i, s in enumerate(self._candidates(claim, spans_by_n))
                        if i == 0 or s.score >= self.threshold] for claim in claims]
-        # Every sentence a claim may be checked against, parsed in one batch (a call per sentence costs about
-        # twice as much); the checks below then find them in the parse cache.
-        parse_many(list(dict.fromkeys(t for spans in candidates for span in spans for t in span.sentences)),
+        # The sentences of each claim's best span, parsed in one batch (a call per sentence costs about twice as
+        # much); the checks below then find them in the parse cache. A claim is often decided on that span (it
+        # passes, or contradicts the claim); the rest of a claim's candidates are parsed, again in one batch,
+        # only when it does not (_check), so sentences no check reads are not parsed.
+        parse_many(list(dict.fromkeys(t for spans in candidates for span in spans[:1] for t in span.sentences)),
                    entities=False)
         parents = [_parent_claim(claim, claims) for claim in claims]
         verdicts: dict[int, ClaimVerdict] = {}
@@ -274,7 +271,9 @@ class ClaimChecker:
         if not candidates:
             return ClaimVerdict(claim.text, False, 0.0, "no citation", None)
         results = []
-        for span in candidates:  # best score first; the first span that passes every check is the claim's
+        for i, span in enumerate(candidates):  # best score first; the first span that passes every check is the
+            if i == 1:  # claim's; past the first, the others' sentences are parsed together (see check_sentence)
+                parse_many(list(dict.fromkeys(t for s in candidates[1:] for t in s.sentences)), entities=False)
             result = self._verdict(claim, span, passage_facts)
             if result.supported or (result.contradicts and not results):
                 return result

@@ -186,8 +186,11 @@ def verify(answer_text: str, windows: dict[int, PromptPassage], embedder: Embedd
     """Verdicts for every sentence of ``answer_text``; ``windows[n]`` is what marker ``[n]`` refers to."""
     sentences = parse_citations(answer_text)
     vectors = _Vectors(embedder)
+    # Only the passages some sentence cites are read: an uncited passage's spans are never scored or checked
+    # (the model is shown k passages and an answer cites one or two of them).
+    cited_windows = {n: windows[n] for s in sentences for n in s.numbers if n in windows}
     spans_of: dict[int, list[tuple[int, int, str]]] = {}
-    for n, window in windows.items():
+    for n, window in cited_windows.items():
         doc_text = snapshot.document(window.passage.chunk.source).text
         spans_of[n] = [(s, e, doc_text[s:e]) for s, e in _candidate_spans(window)]
         pieces = window.passage.chunk.sentences
@@ -198,7 +201,7 @@ def verify(answer_text: str, windows: dict[int, PromptPassage], embedder: Embedd
     checker = ClaimChecker(vectors, threshold)
     claim_texts = checker.prepare([s.text for s in sentences if any(n in windows for n in s.numbers)])
     vectors.prime([s.text for s in sentences] + claim_texts + cited_texts)
-    claim_spans = {n: sentence_spans_of(window, snapshot, n) for n, window in windows.items()}
+    claim_spans = {n: sentence_spans_of(window, snapshot, n) for n, window in cited_windows.items()}
     for spans, _ in claim_spans.values():
         for span in spans:
             vectors.seed(span.text, span.vector)

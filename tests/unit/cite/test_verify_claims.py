@@ -386,3 +386,52 @@ def test_an_object_both_texts_give_another_verb_is_not_a_role_swap():
     claim = ("Since the eviction request may be temporarily rejected, kubectl drain periodically retries all failed "
              "requests until every Pod on the node is terminated.")
     assert check(alignment.check_roles, claim, span) is None
+
+
+def test_a_pascal_case_identifier_is_found_as_the_acronym_of_its_parts():
+    span = "Unlike the HPA, the VPA doesn't come with Kubernetes by default."
+    claim = "Unlike the HorizontalPodAutoscaler, the VPA is not part of Kubernetes by default."
+    assert check(name_checks.check_names, claim, span) is None
+    assert "HorizontalPodAutoscaler" not in [t.text for t in alignment.new_words(list(parse(claim)),
+                                                                                 SpanFacts.of([parse(span)]))]
+    assert check(name_checks.check_names, "Unlike the HorizontalPodAutoscaler, the VPA is separate.",
+                 "Unlike the HPC, the VPA is separate.") == "name 'HorizontalPodAutoscaler' not in the cited text"
+    # initials that spell a stop word are not an acronym: "OnFailure" is not "of"
+    assert check(name_checks.check_names, "The restartPolicy defaults to OnFailure.",
+                 "The default value of restartPolicy is Always.") == "name 'OnFailure' not in the cited text"
+
+
+def test_a_word_the_span_negates_only_in_a_condition_and_states_elsewhere_agrees_with_either_polarity():
+    span = ("Allocates both IPv4 and IPv6 cluster IPs for the Service when dual-stack is enabled. If dual-stack is "
+            "not enabled or supported, it falls back to single-stack behavior.")
+    claim = ("A Service gets both IPv4 and IPv6 cluster IPs when dual-stack is enabled, and falls back to "
+             "single-stack behavior otherwise.")
+    assert SpanFacts.of([parse(span)]).negated_outright == set()
+    assert check(alignment.check_polarity, claim, span) is None
+    # negated outright (not in a condition), the word still decides
+    assert check(alignment.check_polarity, "Pods can be added to a Job.",
+                 "Pods cannot be added to a Job, but they can be added to a Deployment.") == "negation differs"
+
+
+def test_a_phrasal_verb_of_change_reads_as_the_verb_it_means():
+    span = "The U.S. and Chinese have increased their military drills amidst tensions over Taiwan."
+    assert check(alignment.check_antonyms, "The U.S. and China have scaled back their military drills.", span) == (
+        "'scaled' where the cited text says 'increase'")
+    assert check(alignment.check_antonyms, "The U.S. and China have scaled up their military drills.", span) is None
+
+
+def test_both_words_of_a_pair_coordinated_in_the_claim_are_not_a_substitution():
+    span = "Instead, the Job controller tells the API server to create or remove Pods."
+    assert check(alignment.check_antonyms, "The Job controller asks the API server to create or delete Pods.",
+                 span) is None
+    assert check(alignment.check_antonyms, "The Job controller asks the API server to delete Pods.",
+                 "The Job controller tells the API server to create Pods.") == (
+        "'delete' where the cited text says 'create'")
+
+
+def test_one_as_a_pronoun_is_not_added_content():
+    facts = SpanFacts.of([parse("If there are too many pods, the ReplicationController terminates the extra pods.")])
+    added = alignment.new_words(list(parse("If there are too many pods, the ReplicationController kills the extra "
+                                           "ones.")), facts)
+    assert "ones" not in [t.text for t in added]
+    assert "kills" in [t.text for t in added]
