@@ -40,7 +40,7 @@ SEPARATOR = " > "
 # The version of the reading rules (loaders, structure readers, sentence splitting). Raise it with every change
 # that alters a document's text, units or sections: an index written under another version reads every file
 # again at its next `rag index` (rag.ingest.indexer), so an upgrade never keeps answer units cut by old rules.
-PARSING_VERSION = 2
+PARSING_VERSION = 3
 
 Unit = tuple[int, int, str]
 
