@@ -141,13 +141,19 @@ Last words.
 """
 
 
+def loaded(tmp_path, name: str, text: str):
+    """``text`` written to ``name`` and loaded; the loaded text is the file's, unchanged."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    doc = load(path)
+    assert doc.text == text
+    return doc
+
+
 def test_mkdocs_blocks_includes_and_admonitions_are_markup_not_text(tmp_path):
     """MkDocs docs (Material, PyMdown): include lines and block fences are never units, an admonition's indented
     body is text (not a code block), and a sentence is not cut at a "?" inside an inline code span."""
-    path = tmp_path / "query.md"
-    path.write_text(MKDOCS, encoding="utf-8")
-    doc = load(path)
-    assert doc.text == MKDOCS
+    doc = loaded(tmp_path, "query.md", MKDOCS)
     assert units_of(doc) == [
         ("Other parameters are read from the query:", "sentence"),
         ("The query goes after the `?` in a URL, separated by `&` characters.", "sentence"),
@@ -185,10 +191,7 @@ The installer needs Node 18 or later.
 
 
 def test_mdx_pages_are_markdown_without_their_module_and_jsx_lines(tmp_path):
-    path = tmp_path / "install.mdx"
-    path.write_text(MDX, encoding="utf-8")
-    doc = load(path)
-    assert doc.text == MDX
+    doc = loaded(tmp_path, "install.mdx", MDX)
     assert units_of(doc) == [
         ("Pick your package manager:", "sentence"),
         ("Run the installer with npm.", "sentence"),
