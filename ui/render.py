@@ -193,9 +193,30 @@ def passage_html(doc: Document, start: int, end: int, context: int = CONTEXT_CHA
     if hi < len(text):
         space = text.rfind(" ", end, hi)
         hi = space if space >= 0 else hi
+    if is_markdown(doc.source):  # never show the tail of a heading ("}" of its anchor) or its head alone
+        lo, hi = _whole_heading_lines(doc.text, lo, start, end, hi)
     before = ("… " if lo > 0 else "") + document_html(doc, lo, start)
     after = document_html(doc, end, hi) + (" …" if hi < len(text) else "")
     return f'{before}<mark class="cited">{document_html(doc, start, end)}</mark>{after}'
+
+
+def _whole_heading_lines(text: str, lo: int, start: int, end: int, hi: int) -> tuple[int, int]:
+    """Context bounds moved off a heading or hidden line they cut: ``lo`` back to the line's start (a heading is
+    shown whole, a hidden line not at all), ``hi`` back to the line's start (never into the cited span)."""
+    from rag.ingest.markdown import HEADING, HIDDEN, layout_at
+
+    layout = _layout(text)
+
+    def cut(at: int) -> bool:
+        return 0 < at < len(text) and text[at - 1] != "\n" and any(
+            kind in (HEADING, HIDDEN) for _, _, kind in layout_at(layout, at, at + 1))
+
+    if cut(lo):
+        lo = text.rfind("\n", 0, lo) + 1
+    if cut(hi):
+        line = text.rfind("\n", 0, hi) + 1
+        hi = line if line > end else hi
+    return lo, hi
 
 
 OCR_BADGE = '<span class="ocr" title="Text read by OCR from a scanned page or image">OCR</span>'

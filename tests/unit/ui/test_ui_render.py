@@ -181,3 +181,17 @@ def test_short_answer_is_bold_above_the_cited_passage_and_escaped():
     assert html.unescape(shown.group(1)) == doc.text[start:end]
     answer.short_answer = None
     assert "short-answer" not in render.answer_html(answer, turn=1)
+
+
+def test_passage_context_never_shows_part_of_a_heading_or_inline_html_tags():
+    """The context window may start inside a heading line ("## ASGI Servers { #asgi-servers }"): the heading is
+    shown whole, without its anchor, never as a stray "}"; inline HTML of prose shows its text only."""
+    text = ("Intro.\n\n## ASGI Servers { #asgi-servers }\n\nLet's go deeper.\n\n"
+            'FastAPI uses a standard called <abbr title="Asynchronous Server Gateway Interface">ASGI</abbr>.\n')
+    doc = _doc(text, "/docs/manually.md")
+    start = text.index("FastAPI uses")
+    end = text.index("</abbr>.") + len("</abbr>.")
+    out = render.passage_html(doc, start, end, context=len("Servers { #asgi-servers }\n\nLet's go deeper.\n\n"))
+    assert out.startswith('… <strong class="heading">ASGI Servers')
+    assert "}" not in out and "#asgi" not in out and "abbr" not in out
+    assert '<mark class="cited">FastAPI uses a standard called ASGI.</mark>' in out
