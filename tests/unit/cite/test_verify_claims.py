@@ -435,3 +435,10 @@ def test_one_as_a_pronoun_is_not_added_content():
                                            "ones.")), facts)
     assert "ones" not in [t.text for t in added]
     assert "kills" in [t.text for t in added]
+
+
+def test_a_hyphenated_english_compound_is_not_an_identifier():
+    found = [n.text for n in name_checks.names(list(parse("Kubernetes has no built-in storage or add-on for it.")))]
+    assert not any("built" in n or "add" in n for n in found), found
+    assert check(name_checks.check_names, "The kube-controller-manager runs it.", "The kube-scheduler runs it.") == (
+        "name 'kube-controller-manager' not in the cited text")
