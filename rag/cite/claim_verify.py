@@ -145,7 +145,7 @@ def _parent_claim(claim, claims: list) -> int | None:
         return None
     by_head = {c.head.i: n for n, c in enumerate(claims)}
     cur = head
-    while cur.head is not cur:
+    while cur.head.i != cur.i:  # up to the root, compared by index (a Token is a new object at every access)
         cur = cur.head
         if cur.i in by_head:
             return by_head[cur.i]

@@ -497,3 +497,24 @@ def test_a_hyphenated_english_compound_is_not_an_identifier():
     assert not any("built" in n or "add" in n for n in found), found
     assert check(name_checks.check_names, "The kube-controller-manager runs it.", "The kube-scheduler runs it.") == (
         "name 'kube-controller-manager' not in the cited text")
+
+
+@pytest.mark.parametrize("text", [
+    "Restrict get, watch and list access to Secrets, allow only cluster administrators to access etcd, and require "
+    "a hardware security key whenever they do.",
+    "As long as the security treaty remains, doubt over one party's commitment is not enough to weaken it.",
+])
+def test_a_predicate_with_no_subject_above_it_is_split_and_the_split_ends(text):
+    import signal
+
+    def give_up(*_):
+        raise TimeoutError("split_claims did not return")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(10)  # the search for a subject to borrow looped forever on these before
+    try:
+        found = split_claims(parse(text))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert found and all(c.text for c in found)
