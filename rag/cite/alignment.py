@@ -11,8 +11,9 @@ rag.cite.name_checks, numbers and dates in rag.cite.quantities; here:
   Two names tied together in the claim ("Luxon of Australia") must be tied in the span too (dependency distance).
 - quantities: every number, date and relative time of the claim (rag.cite.quantities) occurs in the span.
 - polarity: a word negated in the claim (``neg`` dependents, no/never/none/nor, what follows "without", "fail to",
-  "avoid ...ing") is negated in the span and the other way round; a claim word whose antonym (ANTONYMS, or an
-  un-/in-/non- prefix) stands in the span instead of it reverses the meaning.
+  "avoid ...ing", "lack", "eliminate the need") is negated in the span and the other way round, a noun denied in
+  one text counting as denied by the other's negated predicate ("has no X" = "does not provide X"); a claim word
+  whose antonym (ANTONYMS, or an un-/in-/non- prefix) stands in the span instead of it reverses the meaning.
 - roles: for a verb of both, the claim's subject is not the span's object while the claim's object is the span's
   subject (passives normalised: "Putin was welcomed by Kim" has subject Kim).
 - additions: content words of the claim that the span lacks (after stemming, derivation and, with a real
@@ -79,7 +80,11 @@ NEGATIVE_PREFIXES = ("un", "in", "im", "ir", "il", "non", "dis")
 NEGATORS = {"not", "n't", "never", "no", "none", "nor", "neither", "without", "nothing", "nobody", "nowhere",
             "cannot", "hardly", "barely"}
 # "failed to reverse" = "did not reverse"; "avoid strengthening", "refrain from using" = "not strengthen/use"
-NEGATING_VERBS = {"fail", "refuse", "lack", "cease", "decline", "neglect", "avoid", "refrain"}
+NEGATING_VERBS = {"fail", "refuse", "lack", "cease", "decline", "neglect", "avoid", "refrain", "eliminate",
+                  "obviate", "remove"}
+# Verbs of removal negate only a need they take away ("eliminates the need for X" = "X is no longer needed")
+REMOVING_VERBS = {"eliminate", "obviate", "remove"}
+NEED_NOUNS = {"need", "necessity", "requirement"}
 GENERIC = {"be", "have", "do", "also", "make", "get", "say", "can", "will", "would", "may", "might", "must",
            "should", "could", "thing", "way", "well", "just", "still", "even", "only", "however", "thus",
            "there", "here", "then", "so", "such", "very", "really", "actually", "passage", "document", "text",
@@ -119,6 +124,7 @@ class SpanFacts:
     negated_classed: set[str] = field(default_factory=set)  # "lemma|class" of the negated words
     affirmed_classed: set[str] = field(default_factory=set)  # "lemma|class" of words the span states un-negated
     negated_outright: set[str] = field(default_factory=set)  # negated_classed less those negated in a condition
+    negated_args: set[str] = field(default_factory=set)  # "lemma|N" of the subjects and objects of negated verbs
     acronyms: set[str] = field(default_factory=set)
     phrases: str = ""  # folded text, for multi-word aliases
     cues: int = 0  # negation cues
@@ -140,6 +146,7 @@ class SpanFacts:
             facts.negated_classed |= part[7]
             facts.affirmed_classed |= part[8]
             facts.negated_outright |= part[9]
+            facts.negated_args |= part[10]
             facts.phrases += " " + fold(doc.text)
         return facts
 
@@ -194,7 +201,8 @@ def _doc_facts(doc):
     return frozenset(stems), frozenset(lemmas), frozenset(keys), negated_words, \
         frozenset(acronyms), sum(1 for t in toks if is_cue(t)), frozenset(classed(toks)), \
         negated_words_classed, frozenset(classed([t for t in toks if t.i not in ids])), \
-        frozenset(f"{t.lemma_.lower()}|{word_class(t)}" for t in negated if not in_condition(t))
+        frozenset(f"{t.lemma_.lower()}|{word_class(t)}" for t in negated if not in_condition(t)), \
+        frozenset(negated_arguments(negated))
 
 
 def classed(tokens) -> set[str]:
@@ -224,6 +232,25 @@ def word_class(t) -> str:
             return "V"
         return "N"
     return "O"
+
+
+# The dependents of a predicate that its negation covers: "does not provide a storage solution" and "has no storage
+# solution" deny the same thing, as do "Pods do not run there" and "no Pods run there".
+ARGUMENT_DEPS = {"nsubj", "nsubjpass", "dobj", "attr", "oprd"}
+
+
+def negated_arguments(negated) -> set[str]:
+    """"lemma|N" of the nouns that are subjects, objects or prepositional objects of the negated verbs and
+    adjectives in ``negated``, and the nouns coordinated with them ("is not equipped with capabilities or
+    protected by an arrangement" denies what "lacks capabilities or an arrangement" does)."""
+    args = []
+    for t in negated:
+        if word_class(t) != "V":
+            continue
+        args += [c for c in t.children if c.dep_ in ARGUMENT_DEPS]
+        args += [g for c in t.children if c.dep_ in ("prep", "agent") for g in c.children if g.dep_ == "pobj"]
+    args += [c for a in list(args) for c in a.children if c.dep_ == "conj"]
+    return {f"{a.lemma_.lower()}|N" for a in args if word_class(a) == "N"}
 
 
 def negated_classed(tokens) -> set[str]:
@@ -268,15 +295,28 @@ def negated_tokens(tokens) -> list:
         if low == "without" and tok.dep_ != "neg":
             # "tolerate the taint without specifying X": what follows is denied, not the verb it hangs on
             targets += [c for c in tok.children if c.dep_ in ("pobj", "pcomp")]
+        elif _elliptical(tok):
+            pass  # "If it does not, ...": the negated predicate is left out; the cue counts, nothing else is denied
         elif tok.dep_ == "neg" or low in NEGATORS:
             head = tok.head if tok.head is not tok else None
-            if head is not None and head.pos_ in ("NOUN", "PROPN", "PRON", "NUM") or low in ("neither", "nor"):
+            if head is not None and head.pos_ == "ADV" and head.lower_ in ("longer", "more") and head.head is not head:
+                head = head.head  # "no longer need": the verb, not the adverb, is what stops holding
+            if low == "no" and head is not None and head.pos_ in ("NOUN", "PROPN") and head.dep_ == "pobj":
+                # "nodes with no endpoints", "come with no guarantees": the determiner denies its noun inside the
+                # phrase, as "without endpoints" does (below); the verb or noun the phrase hangs on is not denied
+                targets.append(head)
+                head = None
+            elif head is not None and head.pos_ in ("NOUN", "PROPN", "PRON", "NUM") or low in ("neither", "nor"):
                 noun, head = tok.head, _governing_verb(tok)
                 if low in ("no", "none", "nothing") and noun is not tok and head.lemma_ in ("be", "have"):
                     targets.append(noun)  # "there is no X", "has no X": X itself is what is denied
             if head is not None:
                 targets.append(head)
             targets += [c for c in tok.children if c.dep_ == "pobj"]
+            if low in ("none", "neither"):
+                # "none of the nodes are suitable" denies the nodes as "no node is suitable" does
+                targets += [g for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children
+                            if g.dep_ == "pobj"]
         elif tok.lemma_ in NEGATING_VERBS:
             targets += _negated_complements(tok)
         for target in list(targets):
@@ -312,10 +352,33 @@ def is_cue(tok) -> bool:
 
 
 def _negated_complements(verb) -> list:
-    """The verbs a negating verb denies: "failed to reverse", "avoid strengthening", "refrain from using"."""
-    return [c for c in verb.children if c.dep_ == "xcomp" or (c.dep_ == "pcomp" and c.tag_ == "VBG")] + [
+    """The words a negating verb denies: "failed to reverse", "avoid strengthening", "refrain from using"; the
+    object of "lack" ("lack guarantees" is "have no guarantees"); a need or requirement that a verb of removal
+    takes away ("eliminates the need to pre-provision" is "no longer need to", "removes the requirement" is "no
+    longer requires"). Other objects of a verb of removal are things removed, not denied ("removes the Pod")."""
+    lemma = verb.lemma_.lower()
+    if lemma in REMOVING_VERBS:  # "remove the taint to allow scheduling" denies nothing
+        return [c for c in verb.children if c.dep_ == "dobj" and c.lemma_.lower() in NEED_NOUNS]
+    out = [c for c in verb.children if c.dep_ == "xcomp" or (c.dep_ == "pcomp" and c.tag_ == "VBG")] + [
         g for c in verb.children if c.dep_ == "prep" and c.lower_ == "from" for g in c.children
         if g.dep_ == "pcomp"]
+    if lemma == "lack":
+        out += [c for c in verb.children if c.dep_ == "dobj"]
+    return out
+
+
+def _elliptical(tok) -> bool:
+    """A negation whose predicate is left out ("If it does not, the reference is treated as absent", "if it
+    isn't, ..."): "not" right after an auxiliary and before a clause boundary. spaCy hangs it on the next verb
+    (the main clause's), which it does not negate."""
+    doc = tok.doc
+    if tok.dep_ != "neg" or tok.i == 0 or tok.i + 1 >= len(doc):
+        return False
+    prev, nxt = doc[tok.i - 1], doc[tok.i + 1]
+    # the auxiliary heads its own clause: in "does not, by default, verify X" it is the aux of "verify", which
+    # the negation does deny
+    return prev.lemma_.lower() in ("do", "be", "have") and prev.dep_ not in ("aux", "auxpass") and (
+        nxt.is_punct and nxt.text in (",", ";", ":", ".", ")"))
 
 
 def _bound(tok) -> bool:
@@ -338,11 +401,22 @@ def _governing_verb(tok):
     return cur
 
 
-def check_polarity(claim_tokens, facts: SpanFacts) -> str | None:
+def check_polarity(claim_tokens, facts: SpanFacts, anchor: bool = False) -> str | None:
     """A word both texts use (as the same part of speech) is negated in one and not the other; or the claim
-    negates something and the span negates nothing."""
-    claim_neg = negated_classed(claim_tokens)
+    negates something and the span negates nothing. ``anchor``: ``facts`` is the one sentence of a longer span
+    the claim leans on most (check_anchor_polarity)."""
+    claim_negated = negated_tokens(claim_tokens)
+    claim_neg = {f"{t.lemma_.lower()}|{word_class(t)}" for t in claim_negated if t.lemma_.lower() not in GENERIC}
+    claim_args = negated_arguments(claim_negated)
     shared = {c for c in classed(claim_tokens) & facts.classed if c.split("|")[0] not in GENERIC}
+    if anchor:
+        # a word the claim both denies and states ("has no storage solution; instead, many logging solutions
+        # integrate with it") is two things said of two subjects; one sentence of the span agreeing with one of
+        # them contradicts nothing (the whole span was checked for both)
+        ids = {t.i for t in claim_negated}
+        both = claim_neg & classed([t for t in claim_tokens if t.i not in ids])
+        shared -= both
+        claim_negated = [t for t in claim_negated if f"{t.lemma_.lower()}|{word_class(t)}" not in both]
     for word in sorted(shared):
         if word in facts.affirmed_classed and word in facts.negated_classed - facts.negated_outright:
             # the span states the word and negates it only in a condition ("... when dual-stack is enabled. If
@@ -350,14 +424,28 @@ def check_polarity(claim_tokens, facts: SpanFacts) -> str | None:
             # the claim agrees with one of them
             continue
         if (word in claim_neg) != (word in facts.negated_classed):
+            if word.endswith("|N") and word in (facts.negated_args if word in claim_neg else claim_args):
+                # a noun denied in one text ("has no storage solution") whose predicate the other negates ("does
+                # not provide a storage solution"): one negation, placed on the noun or on the verb
+                continue
             return "negation differs"
     if not facts.cues and any(is_cue(t) for t in claim_tokens):
         # "are not allowed" for "are disallowed", "not temporary" for "permanent": a negated word whose opposite
         # the span states un-negated says the same
         negated = negated_tokens(claim_tokens)
+        if anchor and negated and not [t for t in claim_negated if t.lemma_.lower() not in GENERIC
+                                       and t.lemma_.lower() in facts.lemmas]:
+            # what the claim denies is words it also states (above), or words this sentence does not have: the
+            # other sentence of the span, which the whole span's check compared, is where that negation is
+            return None
         if not negated or not all(opposites(t) & (facts.lemmas - facts.negated) for t in negated):
             return "negation differs"
     return None
+
+
+def check_anchor_polarity(claim_tokens, facts: SpanFacts) -> str | None:
+    """check_polarity against the sentence of a longer span the claim leans on most."""
+    return check_polarity(claim_tokens, facts, anchor=True)
 
 
 def opposites(tok) -> set[str]:

@@ -38,11 +38,12 @@ CHECKS: tuple[Callable[..., str | None], ...] = (
     check_names, check_quantities, alignment.check_polarity, alignment.check_antonyms, alignment.check_roles,
     check_links, check_name_slots, check_quantity_slots)
 # Checks that the sentence of a two-sentence span the claim leans on most must pass as well.
-ANCHOR_CHECKS = (check_anchor_quantities, alignment.check_polarity, alignment.check_antonyms, alignment.check_roles)
+ANCHOR_CHECKS = (check_anchor_quantities, alignment.check_anchor_polarity, alignment.check_antonyms,
+                 alignment.check_roles)
 # Failures that mean the best-aligned span says the opposite, or gives the claim's slot another name or number:
 # no lower-ranked span can then support the claim.
-CONTRADICTIONS = {alignment.check_polarity, alignment.check_antonyms, alignment.check_roles, check_name_slots,
-                  check_quantity_slots}
+CONTRADICTIONS = {alignment.check_polarity, alignment.check_anchor_polarity, alignment.check_antonyms,
+                  alignment.check_roles, check_name_slots, check_quantity_slots}
 
 
 @dataclass
@@ -144,7 +145,7 @@ def _parent_claim(claim, claims: list) -> int | None:
         return None
     by_head = {c.head.i: n for n, c in enumerate(claims)}
     cur = head
-    while cur.head is not cur:
+    while cur.head.i != cur.i:  # up to the root, compared by index (a Token is a new object at every access)
         cur = cur.head
         if cur.i in by_head:
             return by_head[cur.i]

@@ -105,8 +105,8 @@ def _borrowed_subject(tok) -> list:
         for child in head.children:
             if child.dep_ in SUBJECTS:
                 return list(child.subtree)
-        if head.head is head:
-            return []
+        if head.head.i == head.i:  # the root (by index: spaCy makes a new Token object at every access, so
+            return []  # "head.head is head" never held and a sentence with no subject at all looped forever)
         head = head.head
     return []
 

@@ -52,6 +52,8 @@ def names(tokens) -> list[Name]:
     for ent in (doc.ents if doc is not None else ()):
         covered |= {t.i for t in ent}
     for joined in _joined_terms(tokens):
+        if _ordinary_compound(joined):
+            continue
         if not any(t.i in covered for t in joined):
             out.append(Name(joined, "CODE"))
             covered |= {t.i for t in joined}
@@ -83,6 +85,17 @@ def _joined_terms(tokens) -> list[list]:
     if len(run) >= 3 and any(t.text in "-_./" for t in run):
         out.append(run)
     return out
+
+
+def _ordinary_compound(run: list) -> bool:
+    """A hyphenated English compound ("built-in", "add-on", "up-to-date", "man-in-the-middle", "hub-and-spoke"):
+    lower-case words joined by hyphens only, one of them a function word. Identifiers join content words
+    ("kube-scheduler", "pod-template-hash") or carry dots, slashes, digits or a leading "--"; an ordinary
+    compound is checked word by word with the rest of the claim (added words, synonyms), not as a name."""
+    words = [t.text for t in run if t.text != "-"]
+    if len(words) < 2 or any(t.text in "_./" for t in run) or run[0].text.startswith("-"):
+        return False
+    return all(w.isalpha() and w.islower() for w in words) and any(w in STOPWORDS for w in words)
 
 
 def _alias_hit(name: Name, facts: SpanFacts) -> bool:

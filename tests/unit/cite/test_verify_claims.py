@@ -435,3 +435,86 @@ def test_one_as_a_pronoun_is_not_added_content():
                                            "ones.")), facts)
     assert "ones" not in [t.text for t in added]
     assert "kills" in [t.text for t in added]
+
+
+@pytest.mark.parametrize(("claim", "span", "reason"), [
+    # "no" in a prepositional phrase denies its noun, as "without" does, not the word the phrase hangs on
+    ("Pods on a node that has no endpoints for the Service see it as having zero endpoints.",
+     "For pods on nodes with no endpoints for a given Service, the Service behaves as if it has zero endpoints.",
+     None),
+    ("Pods on a node that has endpoints for the Service see it as having zero endpoints.",
+     "For pods on nodes with no endpoints for a given Service, the Service behaves as if it has zero endpoints.",
+     "negation differs"),
+    # "none of the nodes" denies the nodes as "no node" does
+    ("If no node is suitable, the pod stays unscheduled.",
+     "If none of the nodes are suitable, the pod remains unscheduled.", None),
+    ("If a node is suitable, the pod stays unscheduled.",
+     "If none of the nodes are suitable, the pod remains unscheduled.", "negation differs"),
+    # a noun denied in one text, its predicate negated in the other: one negation
+    ("Kubernetes has no storage solution for log data.",
+     "Kubernetes does not provide a storage solution for log data.", None),
+    ("Kubernetes provides a storage solution for log data.",
+     "Kubernetes does not provide a storage solution for log data.", "negation differs"),
+    ("A country can be invaded if it lacks strong capabilities or a defense arrangement.",
+     "An invasion can happen if a country is not equipped with strong capabilities or protected by a defense "
+     "arrangement.", None),
+    # "no longer need" and "eliminates the need": a lexical negation in the span
+    ("Administrators no longer need to pre-provision storage.",
+     "The feature eliminates the need for administrators to pre-provision storage.", None),
+    # an elliptical negation ("If it does not, ...") denies nothing in the main clause
+    ("A namespaced owner must be in the same namespace; if it isn't, the owner reference is treated as absent.",
+     "A namespaced owner must exist in the same namespace. If it does not, the owner reference is treated as "
+     "absent.", None),
+    ("The owner reference is not treated as absent.",
+     "If it does not, the owner reference is treated as absent.", "negation differs"),
+])
+def test_one_negation_written_in_different_forms(claim, span, reason):
+    assert check(alignment.check_polarity, claim, span) == reason
+
+
+def test_what_each_form_of_negation_denies():
+    assert "need" in alignment.negated_lemmas(list(parse("Administrators no longer need to pre-provision storage.")))
+    assert "guarantee" in alignment.negated_lemmas(list(parse("They lack guarantees for resources or execution.")))
+    # a verb of removal denies a need it takes away, not the thing it removes
+    assert alignment.negated_lemmas(list(parse("The controller removes the Pod."))) == set()
+    assert "treat" not in alignment.negated_lemmas(list(parse("If it does not, the reference is treated as absent.")))
+    # "does not, by default, verify": the auxiliary is the negated verb's, not a clause of its own
+    assert "verify" in alignment.negated_lemmas(list(parse("The API server does not, by default, verify it.")))
+
+
+def test_the_anchor_sentence_agrees_with_a_claim_that_both_denies_and_states_a_word():
+    claim = ("Kubernetes has no built-in storage solution for log data; instead, many logging solutions integrate "
+             "with it.")
+    anchor = "Instead, there are many logging solutions that integrate with Kubernetes."
+    assert check(alignment.check_anchor_polarity, claim, anchor) is None
+    assert check(alignment.check_polarity, claim, anchor) == "negation differs"  # as a whole span it would not
+    assert check(alignment.check_anchor_polarity, "Kubernetes does not store logs.", "Kubernetes stores logs.") == (
+        "negation differs")
+
+
+def test_a_hyphenated_english_compound_is_not_an_identifier():
+    found = [n.text for n in name_checks.names(list(parse("Kubernetes has no built-in storage or add-on for it.")))]
+    assert not any("built" in n or "add" in n for n in found), found
+    assert check(name_checks.check_names, "The kube-controller-manager runs it.", "The kube-scheduler runs it.") == (
+        "name 'kube-controller-manager' not in the cited text")
+
+
+@pytest.mark.parametrize("text", [
+    "Restrict get, watch and list access to Secrets, allow only cluster administrators to access etcd, and require "
+    "a hardware security key whenever they do.",
+    "As long as the security treaty remains, doubt over one party's commitment is not enough to weaken it.",
+])
+def test_a_predicate_with_no_subject_above_it_is_split_and_the_split_ends(text):
+    import signal
+
+    def give_up(*_):
+        raise TimeoutError("split_claims did not return")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(10)  # the search for a subject to borrow looped forever on these before
+    try:
+        found = split_claims(parse(text))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert found and all(c.text for c in found)
