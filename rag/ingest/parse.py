@@ -76,6 +76,23 @@ def parse_file(path: str, options: ParseOptions) -> Parsed:
     return Parsed(path, documents, errors)
 
 
+def _exit_with_parent(parent: int, interval: float = 1.0) -> None:
+    """Pool worker initializer: the worker exits when the process that started the pool is gone. A `rag index`
+    killed with SIGKILL (or by the OOM killer) runs no clean-up, and its idle workers would wait on the task queue
+    forever: each holds that queue's write end as well, so no end-of-file ever reaches them. Linux's parent-death
+    signal is tied to the thread that forked, not to the process, and the standard library offers nothing else,
+    so a daemon thread checks the parent id (reparented to init or a subreaper when the parent dies)."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def default_workers() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -114,7 +131,8 @@ def parse_files(paths: Sequence[Path], options: ParseOptions, workers: int = 0, 
             import multiprocessing
 
             chunksize = max(1, min(16, len(names) // (workers * 8)))
-            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_exit_with_parent, initargs=(os.getpid(),))
             try:
                 for parsed in pool.map(parse_file, names, repeat(options), chunksize=chunksize):
                     done += 1

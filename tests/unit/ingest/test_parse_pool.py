@@ -64,3 +64,50 @@ def test_a_10000_file_mixed_folder_is_indexed(tmp_path, make_settings, fake_embe
         hit = [p.chunk for p in passages if Path(p.chunk.source).name.startswith(f"record_{number:05d}")]
         assert hit and person in hit[0].text, (suffix, number, [p.chunk.source for p in passages])
 
+
+
+KILLED_MID_PARSE = """
+import sys
+from pathlib import Path
+from rag.ingest.parse import ParseOptions, parse_files
+
+if __name__ == "__main__":  # the spawned workers import this file again
+    paths = sorted(Path(sys.argv[1]).glob("*.txt"))
+    for parsed in parse_files(paths, ParseOptions(2**20, 800, 120), workers=2, parallel=True):
+        print("parsing", flush=True)
+        sys.stdin.read()  # hold the pool open until the test kills this process
+"""
+
+
+def test_pool_workers_exit_when_the_indexer_is_killed(tmp_path):
+    """A `rag index` killed with SIGKILL mid-parse leaves no worker process behind (they used to wait forever)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+
+    from tests.conftest import REPO
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(40):
+        (docs / f"f{i:02d}.txt").write_text(f"File {i} says something about topic {i}.\n", encoding="utf-8")
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_MID_PARSE, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script), str(docs)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "parsing"
+        workers = [c for c in psutil.Process(proc.pid).children()
+                   if "spawn_main" in " ".join(c.cmdline())]
+        assert len(workers) == 2  # the pool's two workers are running
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        gone, alive = psutil.wait_procs(workers, timeout=30)
+        assert not alive, [p.pid for p in alive]
+        assert len(gone) == 2
+    finally:
+        if proc.poll() is None:
+            proc.kill()
