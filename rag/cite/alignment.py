@@ -193,15 +193,12 @@ def _doc_facts(doc):
         if len(run) >= 2:
             acronyms.add("".join(w[0] for w in run if w.lower() not in ("of", "and", "the")).upper())
         run = []
-    negated = negated_tokens(toks)  # once: negated_lemmas and negated_classed would each find them again
+    negated = negated_tokens(toks)  # found once, for the lemmas, the classed words and the arguments
     ids = {t.i for t in negated}
-    negated_words = frozenset({t.lemma_.lower() for t in negated} - GENERIC)  # negated_lemmas
-    negated_words_classed = frozenset(f"{t.lemma_.lower()}|{word_class(t)}" for t in negated  # negated_classed
-                                      if t.lemma_.lower() not in GENERIC)
-    return frozenset(stems), frozenset(lemmas), frozenset(keys), negated_words, \
+    return frozenset(stems), frozenset(lemmas), frozenset(keys), frozenset(lemmas_of(negated)), \
         frozenset(acronyms), sum(1 for t in toks if is_cue(t)), frozenset(classed(toks)), \
-        negated_words_classed, frozenset(classed([t for t in toks if t.i not in ids])), \
-        frozenset(f"{t.lemma_.lower()}|{word_class(t)}" for t in negated if not in_condition(t)), \
+        frozenset(classed_of(negated)), frozenset(classed([t for t in toks if t.i not in ids])), \
+        frozenset(classed_of([t for t in negated if not in_condition(t)])), \
         frozenset(negated_arguments(negated))
 
 
@@ -255,8 +252,17 @@ def negated_arguments(negated) -> set[str]:
 
 def negated_classed(tokens) -> set[str]:
     """"lemma|class" (word_class) of the words negated among ``tokens``."""
-    return {f"{t.lemma_.lower()}|{word_class(t)}" for t in negated_tokens(tokens)
-            if t.lemma_.lower() not in GENERIC}
+    return classed_of(negated_tokens(tokens))
+
+
+def classed_of(negated) -> set[str]:
+    """"lemma|class" of the ``negated`` tokens (negated_tokens), generic words left out."""
+    return {f"{t.lemma_.lower()}|{word_class(t)}" for t in negated if t.lemma_.lower() not in GENERIC}
+
+
+def lemmas_of(negated) -> set[str]:
+    """The lemmas of the ``negated`` tokens (negated_tokens), generic words left out."""
+    return {t.lemma_.lower() for t in negated} - GENERIC
 
 
 # ------------------------------------------------------------------------------------------- polarity
@@ -281,7 +287,7 @@ def negated_lemmas(tokens) -> set[str]:
     """Lemmas of the words negated among ``tokens``: the head of each negation cue (and what a copula or
     auxiliary it hangs on governs, and the words coordinated with it: "not felt as, or considered"), the verb
     a "neither ... nor" subject or a "no" noun hangs from, the verb after "fail to"."""
-    return {t.lemma_.lower() for t in negated_tokens(tokens)} - GENERIC
+    return lemmas_of(negated_tokens(tokens))
 
 
 def negated_tokens(tokens) -> list:
@@ -405,8 +411,8 @@ def check_polarity(claim_tokens, facts: SpanFacts, anchor: bool = False) -> str 
     """A word both texts use (as the same part of speech) is negated in one and not the other; or the claim
     negates something and the span negates nothing. ``anchor``: ``facts`` is the one sentence of a longer span
     the claim leans on most (check_anchor_polarity)."""
-    claim_negated = negated_tokens(claim_tokens)
-    claim_neg = {f"{t.lemma_.lower()}|{word_class(t)}" for t in claim_negated if t.lemma_.lower() not in GENERIC}
+    negated = claim_negated = negated_tokens(claim_tokens)  # claim_negated loses, for an anchor, what it also states
+    claim_neg = classed_of(claim_negated)
     claim_args = negated_arguments(claim_negated)
     shared = {c for c in classed(claim_tokens) & facts.classed if c.split("|")[0] not in GENERIC}
     if anchor:
@@ -432,7 +438,6 @@ def check_polarity(claim_tokens, facts: SpanFacts, anchor: bool = False) -> str 
     if not facts.cues and any(is_cue(t) for t in claim_tokens):
         # "are not allowed" for "are disallowed", "not temporary" for "permanent": a negated word whose opposite
         # the span states un-negated says the same
-        negated = negated_tokens(claim_tokens)
         if anchor and negated and not [t for t in claim_negated if t.lemma_.lower() not in GENERIC
                                        and t.lemma_.lower() in facts.lemmas]:
             # what the claim denies is words it also states (above), or words this sentence does not have: the
@@ -498,7 +503,8 @@ def check_antonyms(claim_tokens, facts: SpanFacts) -> str | None:
     """A claim word whose opposite stands in the span instead of it: either the word is absent from the span, or
     the opposite fills the same slot (same head word) where the span does not have the word itself ("the last
     country" for "the first country", though "last" occurs elsewhere in the span)."""
-    claim_neg = negated_lemmas(claim_tokens) | {read_lemma(t) for t in negated_tokens(claim_tokens)}
+    negated = negated_tokens(claim_tokens)
+    claim_neg = lemmas_of(negated) | {read_lemma(t) for t in negated}
     by_head = None  # span lemmas by the lemma of their head word, built when first needed
     idioms = idiom_tokens(claim_tokens)
     for tok in claim_tokens:
