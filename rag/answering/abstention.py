@@ -34,8 +34,9 @@ ABSTAIN_FEATURES = ("best_probability", "dense", "idf_coverage", "margin", "pass
 
 def abstain_signals(question: str, best_features: dict[str, float], best_score: float, runner_up: float,
                     passage: Passage, top: Passage, reading: Reading | None,
-                    top_units_typed: bool | None = None) -> list[float]:
-    """The abstention features of one question's best unit (see ABSTAIN_FEATURES)."""
+                    top_units_typed: bool | None = None, identifiers: tuple[str, ...] | None = None) -> list[float]:
+    """The abstention features of one question's best unit (see ABSTAIN_FEATURES). ``identifiers``: the
+    question's identifiers that count (rag.retrieval.identifiers.distinctive_identifiers), by default all."""
     factoid = reading is not None and reading.kind in FACTOID
     section = getattr(passage.chunk, "section", None) or ""
     terms = set(content_terms(question))
@@ -47,7 +48,8 @@ def abstain_signals(question: str, best_features: dict[str, float], best_score: 
         "margin": best_score - runner_up,
         "passage_coverage": best_features["passage_coverage"],
         "missing_idf": best_features["missing_idf"],
-        "identifiers": identifier_coverage(passage.chunk.text, question_identifiers(question)),
+        "identifiers": identifier_coverage(passage.chunk.text, question_identifiers(question)
+                                           if identifiers is None else identifiers),
         "section_match": len(terms & section_terms) / len(terms) if terms and section_terms else 0.0,
         "agreement": 0.5 * (_inverse(top.dense_rank) + _inverse(top.bm25_rank)),
         "factoid": 1.0 if factoid else 0.0,

@@ -45,7 +45,7 @@ from rag.answering.units import answer_units, continuation
 from rag.cite.citations import cite
 from rag.embedding import Embedder
 from rag.retrieval.followup import contextual_query
-from rag.retrieval.identifiers import contains_identifier, question_identifiers
+from rag.retrieval.identifiers import contains_identifier, distinctive_identifiers
 from rag.store import StoreView
 from rag.text import content_terms
 from rag.types import Answer, Passage, ShortAnswer
@@ -256,7 +256,7 @@ class ExtractiveAnswerer:
         idf = {t: weights.idf(t) for t in terms}
         idf_total = sum(idf.values()) or 1.0
         kind = question_type(question)
-        identifiers = question_identifiers(question)
+        identifiers = distinctive_identifiers(question, weights.stats)
         qv = question_vector if question_vector is not None else self.embedder.embed_array([question])[0]
         dense = self.unit_vectors(candidates) @ qv
         max_idf = max(idf.values(), default=1.0) or 1.0
@@ -346,7 +346,8 @@ class ExtractiveAnswerer:
         others = [c.score for c in ranked[1:] if (c.start, c.end) != (top.start, top.end)]
         signals = abstain_signals(question, top.features, top.score, max(others, default=0.0), top.passage,
                                   min(passages, key=lambda p: p.rank), reading,
-                                  any(c.features["type_present"] for c in ranked[:3]))
+                                  any(c.features["type_present"] for c in ranked[:3]),
+                                  distinctive_identifiers(question, TermWeights.of(snapshot).stats))
         confidence = _logistic(self.abstain_weights, signals) if self.abstain_weights else top.score
         return Decision(ranked, best, best_span, best_reading, signals, confidence, veto)
 

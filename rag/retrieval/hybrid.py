@@ -12,7 +12,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from rag.embedding import Embedder
-from rag.retrieval.identifiers import boosted_query, exact_matches, question_identifiers
+from rag.retrieval.identifiers import boosted_query, distinctive_identifiers, exact_matches
 from rag.store import StoreView
 from rag.types import Passage
 
@@ -88,8 +88,8 @@ class HybridRetriever(BaseRetriever):
             if query_vector is None:
                 query_vector = cast(np.ndarray, self.embedder.embed_array([query])[0])  # a row: numpy types it Any
             dense = snapshot.dense_search(query_vector, depth)
-        identifiers = question_identifiers(query)
-        sparse = (snapshot.keyword_search(boosted_query(query, self.identifier_boost), depth)
+        identifiers = distinctive_identifiers(query, snapshot.term_stats())
+        sparse = (snapshot.keyword_search(boosted_query(query, self.identifier_boost, identifiers), depth)
                   if self.mode in ("hybrid", "bm25") else [])
         if dense:
             assert query_vector is not None  # dense results come from the dense branch above, which set it

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from rag.text import content_terms
+
+if TYPE_CHECKING:
+    from rag.store.base import TermStats
 
 _BACKTICKED = re.compile(r"`([^`\n]{2,200})`")
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{3,200})[\"”]")
@@ -44,9 +48,22 @@ def question_identifiers(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for t in found if t))
 
 
-def identifier_terms(question: str) -> list[str]:
-    """The BM25 terms (rag.text.content_terms) of the question's identifiers and quoted phrases."""
-    return [t for ident in question_identifiers(question) for t in content_terms(ident)]
+# An identifier whose every term is in more than this share of the chunks names what nearly every passage is
+# about (a product's own name in its documentation: "FastAPI" is in 78% of FastAPI's chunks): containing it tells no
+# passage or unit apart, so it counts as no identifier. "Most of the passages" is the line, not a fitted value.
+COMMON_SHARE = 0.5
+
+
+def distinctive_identifiers(question: str, stats: TermStats) -> tuple[str, ...]:
+    """The question's identifiers (``question_identifiers``) less those common to most of the index's chunks
+    (``COMMON_SHARE``), by the index's keyword statistics ``stats`` (rag.store.base.TermStats). An identifier the
+    index never uses is kept: that it is missing is what the abstention model must see."""
+    identifiers = question_identifiers(question)
+    if not identifiers or stats.n_chunks <= 1:
+        return identifiers
+    limit = COMMON_SHARE * stats.n_chunks
+    return tuple(i for i in identifiers
+                 if not (terms := content_terms(i)) or min(stats.document_frequency(t) for t in terms) <= limit)
 
 
 def contains_identifier(text: str, identifier: str) -> bool:
@@ -67,10 +84,12 @@ def identifier_coverage(text: str, identifiers: tuple[str, ...]) -> float:
     return sum(contains_identifier(text, i) for i in identifiers) / len(identifiers)
 
 
-def boosted_query(query: str, boost: int) -> str:
-    """``query`` with its identifier terms repeated ``boost`` more times: BM25 sums a term once per occurrence
-    in the query, so this weighs them (1 + boost) times."""
-    terms = identifier_terms(query)
+def boosted_query(query: str, boost: int, identifiers: tuple[str, ...] | None = None) -> str:
+    """``query`` with the terms of its identifiers (``identifiers``, by default all of the question's) repeated
+    ``boost`` more times: BM25 sums a term once per occurrence in the query, so this weighs them (1 + boost) times."""
+    if identifiers is None:
+        identifiers = question_identifiers(query)
+    terms = [t for ident in identifiers for t in content_terms(ident)]
     return " ".join([query, *(terms * boost)]) if terms and boost > 0 else query
 
 

@@ -94,3 +94,41 @@ def test_the_passage_naming_the_identifier_is_retrieved_first(make_settings, fak
     assert passages[0].chunk.source.endswith("b.md")
     assert passages[0].bm25_rank == 1 and passages[0].dense_rank is not None
     assert all(p.dense_rank is None or p.dense_rank >= 1 for p in passages)
+
+
+def test_an_identifier_in_most_chunks_tells_nothing_apart(make_settings, real_embedder, tmp_path):
+    """A product's own name in its documentation ("AcmeKit" in every page) is an identifier by its shape, but a
+    passage or unit that contains it is no likelier to answer: it must not pull a release note that names the
+    product over the page that states the value. An identifier the index rarely or never uses still counts."""
+    from rag.answering.extractive import TermWeights
+    from rag.ingest.indexer import index_paths
+    from rag.retrieval.identifiers import distinctive_identifiers
+    from rag.services import build_services
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "streams.md").write_text(
+        "# Event streams\n\nThe server keeps idle event streams open.\n\n"
+        "- Send a keep-alive ping comment every 15 seconds when no message was sent, so proxies keep the "
+        "connection open.\n- Close the stream when the client disconnects.\n")
+    (corpus / "release-notes.md").write_text(
+        "# Release notes\n\n## 2.3.0\n\n- Add support for event streams to AcmeKit. PR #15030 by the AcmeKit "
+        "team.\n- Update the AcmeKit people page. PR #15036.\n")
+    for name, topic in (("install.md", "Install AcmeKit with pip install acmekit."),
+                        ("routing.md", "AcmeKit routes each request to the handler of its path."),
+                        ("testing.md", "AcmeKit ships a test client that calls the app in process.")):
+        (corpus / name).write_text(f"# {name[:-3].title()}\n\n{topic} The AcmeKit app object holds the routes.\n")
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=real_embedder)
+    services = build_services(settings, embedder=real_embedder)
+    extractive = services.assistant.answerers["extractive"]
+    stats = TermWeights.of(extractive.snapshot_getter()).stats
+    question = "How often does AcmeKit send a keep-alive ping on an event stream when nothing else is sent?"
+    assert question_identifiers(question) == ("AcmeKit",)
+    assert distinctive_identifiers(question, stats) == ()
+    assert distinctive_identifiers("What does the WidgetPool class cache?", stats) == ("WidgetPool",)
+
+    answer = services.assistant.ask(question, mode="extractive")
+    assert not answer.abstained
+    assert answer.citations[0].source.endswith("streams.md")
+    assert "every 15 seconds" in answer.answer
