@@ -22,7 +22,7 @@ _MONTHS = ("january february march april may june july august september october 
 _TIME_WORDS = ("year years month months week weeks day days decade decades century ago since until during "
                "yesterday today recently currently now later earlier last next outset date").split()
 
-_NUM_TOKEN = re.compile(r"(?<![\w-])[$€£¥]?\d[\d,.]*(?:%|\s*(?:percent|million|billion|trillion))?(?![\w-])")
+_NUM_TOKEN = re.compile(r"(?<![\w#-])[$€£¥]?\d[\d,.]*(?:%|\s*(?:percent|million|billion|trillion))?(?![\w-])")
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)s?\b")
 _CAPITALISED = re.compile(r"(?<![\w’'])([A-Z][\w’'-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'-]*)*)")
 
@@ -48,10 +48,23 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"\w+", fold(text)))
 
 
+# Never a value, a date or a name of the text: Markdown link targets, bare URLs, heading anchors, inline HTML tags.
+HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>\n]*)?/?>")
+MARKUP = re.compile(r"\]\([^)\s]*\)|<?https?://[^\s)>]+>?|\{\s*#[\w-]+\s*\}|" + HTML_TAG.pattern)
+
+
+def visible(text: str) -> str:
+    """``text`` with ``MARKUP`` blanked to spaces of the same length (offsets unchanged): the 15030 of
+    "PR [#15030](https://github.com/org/repo/pull/15030)" or the 1 of "/api/v1/pods" states no amount."""
+    return MARKUP.sub(lambda m: " " * len(m.group()), text) if any(c in text for c in "(:{<") else text
+
+
 def has_answer_type(kind: str, sentence: str, question: str) -> bool:
-    """True when ``sentence`` holds a token of ``kind`` that ``question`` does not already contain."""
+    """True when ``sentence`` holds a token of ``kind`` that ``question`` does not already contain; link
+    targets, URLs and "#123" references do not count (``visible``)."""
     if kind == OTHER:
         return True
+    sentence = visible(sentence)
     asked = _words(question)
     if kind == NUMBER:
         numbers = {m.group().strip() for m in _NUM_TOKEN.finditer(sentence)}

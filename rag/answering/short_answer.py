@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rag.answering.answer_type import NAME, NUMBER, has_answer_type
+from rag.answering.answer_type import HTML_TAG, MARKUP, NAME, NUMBER, has_answer_type
 from rag.answering.answer_type import TIME as TIME_TOKEN
 from rag.text import STOPWORDS, content_terms, fold, stem, words
 
@@ -51,8 +51,9 @@ _AUX = set("is are was were am be been can could does do did will would should s
 
 _CODE = re.compile(r"`([^`\n]{1,200})`")
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,120})[\"”]")
-# A number with its unit; not the 23 of a name such as KN-23 or F-16 (a letter and a hyphen before it).
-_NUMBER = re.compile(r"(?<![\w.])(?<![^\W\d_]-)[-+$€£¥]?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|[KMGTP]i?B?|[KMGT]i|ms|s|m|h|d|"
+# A number with its unit; not the 23 of a name such as KN-23 or F-16 (a letter and a hyphen before it), nor the
+# reference "#15030".
+_NUMBER = re.compile(r"(?<![\w.#])(?<![^\W\d_]-)[-+$€£¥]?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|[KMGTP]i?B?|[KMGT]i|ms|s|m|h|d|"
                      r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|percent|million|billion|thousand|"
                      r"bytes?|cores?|pods?|nodes?|replicas?|times)\b)?(?:\s?-\s?\d[\d,]*(?:\.\d+)?)?")
 _IDENTIFIER = re.compile(r"(?<![\w./-])(?:--?[a-z][\w-]*(?:=\S+)?|[a-z]+[A-Z]\w*|\w+_\w+|[\w-]+(?:\.[\w-]+)+"
@@ -208,23 +209,22 @@ class SpanCandidate:
         return [self.features[name] for name in SPAN_FEATURES]
 
 
-# Never answer text: Markdown link targets, bare URLs, heading anchors, and the inside of inline HTML tags (a
-# table cell `<strong style="white-space: nowrap">Baseline</strong>` offered "white-space: nowrap").
-_HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>\n]*)?/?>")
-_LINK_TARGET = re.compile(r"\]\([^)\s]*\)|<?https?://[^\s)>]+>?|\{\s*#[\w-]+\s*\}|" + _HTML_TAG.pattern)
+# Never answer text (rag.answering.answer_type.MARKUP): Markdown link targets, bare URLs, heading anchors, and the
+# inside of inline HTML tags (a table cell `<strong style="white-space: nowrap">Baseline</strong>` offered
+# "white-space: nowrap").
 _TRIM = " \t\n,;:.(\"'“”"
 
 
 def mask_tags(text: str) -> str:
     """``text`` with every inline HTML tag blanked to spaces of the same length, so that offsets stay those of the
     unit and spaCy reads ``>Baseline</strong>`` as the word it shows."""
-    return _HTML_TAG.sub(lambda m: " " * len(m.group()), text) if "<" in text else text
+    return HTML_TAG.sub(lambda m: " " * len(m.group()), text) if "<" in text else text
 
 
 def span_candidates(text: str, doc) -> list[SpanCandidate]:
     """Spans of ``text`` (one unit) that could be a short answer; ``doc`` is spaCy's tagging of ``text``."""
     found: dict[tuple[int, int], SpanCandidate] = {}
-    hidden = [m.span() for m in _LINK_TARGET.finditer(text)]  # link targets, URLs, anchors, HTML tags
+    hidden = [m.span() for m in MARKUP.finditer(text)]  # link targets, URLs, anchors, HTML tags
 
     def add(start: int, end: int, kind: str) -> None:
         if any(a < end and start < b for a, b in hidden):
