@@ -40,6 +40,18 @@ def test_a_number_already_in_the_question_does_not_count():
                                "How much of the $12 billion was humanitarian?")
 
 
+def test_links_urls_and_references_state_no_number_or_date():
+    """A release note "Add support for Server Sent Events. PR [#15030](https://github.com/org/repo/pull/15030)"
+    does not answer "how often": neither the reference nor the URL is an amount, and a year in a URL is no date."""
+    note = "Add support for Server Sent Events. PR [#15030](https://github.com/org/repo/pull/15030)."
+    assert not has_answer_type(NUMBER, note, "How often does the server send a ping?")
+    assert not has_answer_type(TIME, "See [the post](https://example.org/blog/2021/05/pings).",
+                               "When were pings added?")
+    assert not has_answer_type(NUMBER, "Read <https://example.org/v2/limits> first.", "How many retries?")
+    assert has_answer_type(NUMBER, "Send a ping every 15 seconds ([why](https://example.org/why)).",
+                           "How often does the server send a ping?")
+
+
 def test_time_and_name():
     assert has_answer_type(TIME, KN23, "When did North Korea start providing missiles?")  # "since last year"
     assert not has_answer_type(TIME, "Japan signed the accord.", "When did Japan sign the accord?")

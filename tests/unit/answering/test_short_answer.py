@@ -96,6 +96,8 @@ def test_link_targets_and_urls_are_never_candidates():
     spans = [text[c.start:c.end] for c in span_candidates(text, parse(text))]
     assert "4317" in spans
     assert not any("iana.org" in s or "search" in s or "example.org" in s for s in spans)
+    note = "Add support for Server Sent Events. PR [#15030](https://github.com/org/repo/pull/15030) by a user."
+    assert not any("15030" in note[c.start:c.end] for c in span_candidates(note, parse(note)))
 
 
 @pytest.mark.slow
