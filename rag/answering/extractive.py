@@ -173,6 +173,28 @@ def table_header(text: str, start: int, max_rows: int = 500) -> str:
     return ""
 
 
+_LIST_ITEM_LINE = re.compile(r"\s*(?:[-*+]|\d{1,3}[.)])\s")
+
+
+def list_lead(text: str, start: int, max_lines: int = 200) -> str:
+    """The sentence that leads into the Markdown list whose item starts at ``start`` ("The kubelet has the
+    following default hard eviction thresholds:"), or "" when the line before the list does not end with a colon.
+    Every item of the list is read in its light: the lead-in names what the items are values of. Read from the
+    text, as ``table_header`` is: the lead-in is often in another chunk than the item."""
+    end = text.rfind("\n", 0, start) + 1  # the item's line start
+    if not _LIST_ITEM_LINE.match(text, end):
+        return ""
+    for _ in range(max_lines):
+        if end <= 0:
+            return ""
+        line_start = text.rfind("\n", 0, end - 1) + 1
+        line = text[line_start:end - 1]
+        if line.strip() and not _LIST_ITEM_LINE.match(line) and not line[:1].isspace():
+            return line.strip() if line.rstrip().endswith(":") else ""
+        end = line_start
+    return ""
+
+
 def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
 
@@ -210,10 +232,11 @@ class ExtractiveAnswerer:
                 seen.add(key)
                 following = units[i + 1] if i + 1 < len(units) else None
                 previous = doc.text[units[i - 1].start:units[i - 1].end] if i > 0 else ""
-                if unit.kind == "table_row":  # a row's header names its columns ("Default"): context for it too
-                    header = table_header(doc.text, unit.start)
-                    if header and header != previous:
-                        previous = f"{header}\n{previous}" if previous else header
+                if unit.kind in ("table_row", "list_item"):  # a row's header names its columns ("Default"), a
+                    # list's lead-in what its items are ("the following default thresholds:"): context for them too
+                    lead = (table_header if unit.kind == "table_row" else list_lead)(doc.text, unit.start)
+                    if lead and lead != previous:
+                        previous = f"{lead}\n{previous}" if previous else lead
                 out.append(Candidate(passage, unit.start, unit.end, doc.text[unit.start:unit.end], parts=unit.parts,
                                      next_span=(following.start, following.end) if following else None,
                                      kinds=(unit.kind, following.kind) if following and unit.kind else None,

@@ -187,3 +187,41 @@ def test_a_table_row_under_a_default_column_states_a_default(server_services, se
     assert not answer.abstained
     assert answer.answer.startswith(f"`{setting}` | {value} |")
     assert answer.short_answer is not None and answer.short_answer.text == value
+
+
+EVICTION = """# Node-pressure eviction
+
+The kubelet watches the node's resources and evicts Pods when one runs low.
+
+## Hard eviction thresholds
+
+A hard eviction threshold has no grace period.
+The kubelet has the following default hard eviction thresholds:
+
+- `memory.available<100Mi` on Linux nodes
+- `nodefs.available<10%` for the node's root filesystem
+- `imagefs.available<15%` for the image filesystem
+- `nodefs.inodesFree<5%` on Linux nodes
+
+You can change them with the `evictionHard` setting.
+"""
+
+
+@pytest.fixture(scope="module")
+def eviction_services(tmp_path_factory, real_embedder):
+    return index_page(tmp_path_factory, real_embedder, "eviction.md", EVICTION)[0]
+
+
+@pytest.mark.parametrize("signal, value", [("imagefs.available", "imagefs.available<15%"),
+                                           ("nodefs.inodesFree", "nodefs.inodesFree<5%")])
+def test_a_list_item_under_a_lead_in_about_defaults_states_a_default(eviction_services, signal, value):
+    """The lead-in "the following default thresholds:" says what every item of its list is, not only the first:
+    the third item states a default as much as the first does."""
+    from rag.answering.extractive import list_lead
+
+    lead = "The kubelet has the following default hard eviction thresholds:"
+    assert list_lead(EVICTION, EVICTION.index(f"- `{signal}")) == lead
+    assert list_lead(EVICTION, EVICTION.index("You can change")) == ""
+    answer = eviction_services.assistant.ask(f"What is the default hard eviction threshold for {signal}?")
+    assert not answer.abstained, answer.answer
+    assert value in answer.answer
