@@ -19,8 +19,10 @@ _NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve
                  "percent several").split()
 _MONTHS = ("january february march april may june july august september october november december "
            "monday tuesday wednesday thursday friday saturday sunday").split()
-_TIME_WORDS = ("year years month months week weeks day days decade decades century ago since until during "
-               "yesterday today recently currently now later earlier last next outset date").split()
+_TIME_WORDS = ("year years month months week weeks day days decade decades century centuries ago yesterday today "
+               "tomorrow recently outset date").split()
+# "next", "last", "since", "during", "now", "later" state a time only with a time word or a date beside them
+# ("last month", "since 2019"); alone they are everywhere ("the next version", "the last step", "during updates").
 
 _NUM_TOKEN = re.compile(r"(?<![\w#-])[$€£¥]?\d[\d,.]*(?:%|\s*(?:percent|million|billion|trillion))?(?![\w-])")
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)s?\b")
@@ -36,12 +38,17 @@ _WH = [
 ]
 
 
+_EXPLAIN = re.compile(r"\bwhy\b|^\W*how (do|does|did|can|could|should|is|are|to)\b")
+
+
 def question_type(question: str) -> str:
+    """The kind of token an answer needs, by the question's first asking phrase: "Who was king when the Normans
+    came?" asks for a name, and "Why does the tutorial pass X when creating the engine?" for a reason, not a time."""
     q = fold(question)
-    for pattern, kind in _WH:
-        if pattern.search(q):
-            return kind
-    return OTHER
+    if _EXPLAIN.search(q):
+        return OTHER
+    found = [(match.start(), kind) for pattern, kind in _WH if (match := pattern.search(q))]
+    return min(found)[1] if found else OTHER
 
 
 def _words(text: str) -> set[str]:

@@ -23,6 +23,9 @@ KN23 = ("It is likely that North Korea has, since last year, been providing Russ
         ("Which country signed the accord?", NAME),
         ("Which missile has North Korea likely provided?", OTHER),
         ("Why does Japan look to Trump with dismay?", OTHER),
+        ("Why does the tutorial pass check_same_thread=False when creating the engine?", OTHER),
+        ("Who was king when the Normans came to Normandy?", NAME),
+        ("How do I drain a node when it is under pressure?", OTHER),
     ],
 )
 def test_question_type(question, kind):
@@ -54,6 +57,10 @@ def test_links_urls_and_references_state_no_number_or_date():
 
 def test_time_and_name():
     assert has_answer_type(TIME, KN23, "When did North Korea start providing missiles?")  # "since last year"
+    assert not has_answer_type(TIME, "cgroup v2 is the next version of the Linux cgroup API.",
+                               "Since when has Arch Linux shipped with cgroup v2?")
+    assert not has_answer_type(TIME, "During updates the controller waits for the last Pod.", "When is it removed?")
+    assert has_answer_type(TIME, "Arch Linux ships it since April 2021.", "Since when has Arch Linux shipped it?")
     assert not has_answer_type(TIME, "Japan signed the accord.", "When did Japan sign the accord?")
     assert has_answer_type(NAME, "The minister, Richard Marles, attended.", "Who represented Australia?")
     assert not has_answer_type(NAME, "Australia was represented.", "Who represented Australia?")

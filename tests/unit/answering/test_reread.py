@@ -13,7 +13,7 @@ title: About cgroup v2
 
 # About cgroup v2
 
-cgroup v2 is the next version of the Linux `cgroup` API. It provides a unified control system with enhanced
+Today, cgroup v2 is the Linux `cgroup` interface. It provides a unified control system with enhanced
 resource management capabilities.
 
 ## Linux distributions with cgroup v2
@@ -42,8 +42,9 @@ def test_the_runner_up_holding_the_value_is_cited(services):
     assistant = services.assistant
     decision = decide(services, QUESTION)
     top, runner = decision.ranked[0], decision.ranked[1]
-    # the premise: the unit scorer alone would cite the sentence without the date, the dated item close behind
-    assert top.text.startswith("cgroup v2 is the next version")
+    # the premise: the unit scorer alone would cite the sentence with "today" but no date, the dated item close
+    # behind
+    assert top.text.startswith("Today, cgroup v2 is the Linux")
     assert runner.text == "Arch Linux (since April 2021)" and runner.score >= RERANK_OTHER[1] * top.score
     assert decision.best is runner
 
