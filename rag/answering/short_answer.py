@@ -231,10 +231,12 @@ def span_candidates(text: str, doc) -> list[SpanCandidate]:
             return
         while start < end and text[start] in _TRIM:
             start += 1
-        while end > start and text[end - 1] in _TRIM.replace(")", "").replace("(", "") + ")":
+        while end > start and text[end - 1] in _TRIM.replace("(", "") + ")":
+            if text[end - 1] == ")" and text.count("(", start, end) >= text.count(")", start, end):
+                break  # a closing parenthesis that closes one of the span's own: "Henry III (of England)"
             end -= 1
-        if end <= start or end - start > 120:
-            return
+        if end <= start or end - start > 120 or text.count("(", start, end) != text.count(")", start, end):
+            return  # empty, too long, or cut inside parentheses ("Depends(scope="function", "f(x")
         found.setdefault((start, end), SpanCandidate(start, end, set())).kinds.add(kind)
 
     for match in _CODE.finditer(text):

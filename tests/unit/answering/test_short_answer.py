@@ -112,6 +112,15 @@ def test_a_long_unit_is_read_around_the_question_terms_with_offsets_into_the_who
 
 
 @pytest.mark.slow
+def test_a_span_is_never_cut_inside_parentheses():
+    """The code span `Depends(scope="function")` is offered whole, not as 'Depends(scope="function'; a span that
+    would end inside parentheses is not offered at all."""
+    text = 'Use `Depends(scope="function")` to close it early; the call f(x) runs after Henry III (of England) left.'
+    spans = [text[c.start:c.end] for c in span_candidates(text, parse(text))]
+    assert 'Depends(scope="function")' in spans
+    assert all(s.count("(") == s.count(")") for s in spans), spans
+
+
 def test_the_inside_of_an_html_tag_is_never_a_candidate():
     """A Markdown table cell with inline HTML: the value between the tags is a candidate, the tag's attribute
     ("white-space: nowrap") and its name are not."""
