@@ -32,11 +32,14 @@ from rag.answering.abstention import ABSTAIN_FEATURES, abstain_signals
 from rag.answering.answer_type import has_answer_type, question_type
 from rag.answering.short_answer import (
     COUNT,
+    DEFAULT_CUE,
     FACTOID,
     QUANTITY,
     VALUE,
+    VETO_TYPES,
     Reading,
     ShortAnswerReader,
+    asks_default,
     expected_type,
     missing_type,
     unit_has_type,
@@ -115,6 +118,8 @@ class TermWeights:
 RERANK_CRISP = (4, 0.3, 1.0)  # count, quantity, value questions; units of the best unit's document only
 RERANK_OTHER = (2, 0.8, 0.5)  # other factoid questions
 RERANK_CONFIDENT = 0.4  # a count/quantity/value read this probable in the best unit is not second-guessed
+# Units looked at, words required and units read before the type veto refuses (ExtractiveAnswerer._rescue).
+RESCUE_DEPTH, RESCUE_TERMS, RESCUE_READS = 12, 2, 3
 
 
 def _log_odds(p: float) -> float:
@@ -142,6 +147,20 @@ def _about(cand: Candidate, idf: dict[str, float], snapshot: StoreView, passage_
     # pod-deletion-cost under "Pod deletion cost". Compare them with separators and case dropped.
     joined = _joined_runs(" ".join((section, cand.previous, cand.text)))
     return any(len(key) > 3 and key in joined for key in (re.sub(r"[^a-z0-9]", "", t) for t in rarest))
+
+
+def _covers(cand: Candidate, section: str, idf: dict[str, float], n: int = 0) -> bool:
+    """Do the unit, its ``section`` path and the unit before it hold each of the question's ``n`` (RESCUE_TERMS)
+    rarest words (not the words that ask, "default", "many")? An identifier counts when a heading spells it out
+    (`maxSurge` under "Max Surge", as in ``_about``)."""
+    asked = sorted((t for t in idf if t not in _ASKING_WORDS), key=lambda t: -idf[t])[:n or RESCUE_TERMS]
+    context = " ".join((section, cand.previous, cand.text))
+    present = set(content_terms(context))
+    missing = [t for t in asked if t not in present]
+    if not missing:
+        return True
+    joined = _joined_runs(context)
+    return all(len(key) > 3 and key in joined for key in (re.sub(r"[^a-z0-9]", "", t) for t in missing))
 
 
 def _joined_runs(text: str, longest: int = 4) -> set[str]:
@@ -362,6 +381,10 @@ class ExtractiveAnswerer:
             text = doc.text[best_span[0]:best_span[1]]
             around = " ".join((doc.section_at(best.start) or "", best.previous, text))
             missing = missing_type(question, best_reading, self.reader.threshold, around) if self.type_veto else None
+            if missing and best_reading.kind in VETO_TYPES:
+                rescued = self._rescue(question, ranked, best, idf, snapshot)
+                if rescued is not None:
+                    (best, best_span, best_reading), missing = rescued, None
             if missing:
                 veto = veto_reason(question, text, missing, idf)
         # Whether to answer is judged on the unit scorer's top unit, as the abstention model was fitted; the
@@ -422,6 +445,44 @@ class ExtractiveAnswerer:
             if value > best[0]:
                 best = (value, cand, cand_span, cand_reading)
         return best[1], best[2], best[3]
+
+    def _rescue(self, question: str, ranked: list[Candidate], refused: Candidate, idf: dict[str, float],
+                snapshot: StoreView) -> tuple[Candidate, tuple[int, int], Reading] | None:
+        """Before the type veto refuses a count, quantity or value question, the next units (up to RESCUE_DEPTH,
+        best first) that hold the asked type (``type_present``), whose own words, section path and the unit before
+        them hold the question's RESCUE_TERMS rarest words (``_covers``) and, for a question asking a default, say
+        "default" there, are read (at most RESCUE_READS); of those whose reading the veto accepts, the one holding
+        the most of the question's words (IDF-weighted) is cited instead.
+        "The passages found don't state a default" must not be said when one of them does: "The default value is
+        25%." under "Rolling Update Deployment > Max Surge" ranked tenth for "What's the default maxSurge for a
+        Deployment's rolling update?", below sentences that name `maxSurge` without a value. Requiring the rarest
+        words in the unit's own context, not only in its passage, keeps a look-alike out: the default of
+        minReadySeconds stated under StatefulSets does not answer the question about DaemonSets."""
+        assert self.reader is not None  # only called after a reading
+        default = asks_default(question)
+        reads = 0
+        accepted: list[tuple[Candidate, tuple[int, int], Reading]] = []
+        for cand in ranked[:RESCUE_DEPTH]:
+            if cand is refused or not cand.features["type_present"]:
+                continue
+            doc = snapshot.document(cand.passage.chunk.source)
+            section = doc.section_at(cand.start) or ""
+            if not _covers(cand, section, idf):
+                continue
+            span = self._extend(question, cand, snapshot)
+            text = doc.text[span[0]:span[1]]
+            around = " ".join((section, cand.previous, text))
+            if default and not DEFAULT_CUE.search(around):
+                continue
+            reading = self.reader.read(question, text, idf)
+            if missing_type(question, reading, self.reader.threshold, around) is None:
+                accepted.append((cand, span, reading))
+            reads += 1
+            if reads >= RESCUE_READS:
+                break
+        # Items of one list share their context; the one holding more of the question's own words wins ("on Linux
+        # nodes": the Linux item, not the Windows one), then the unit score.
+        return max(accepted, key=lambda a: (a[0].features["idf_coverage"], a[0].score), default=None)
 
     def answer(self, question: str, passages: list[Passage], question_vector: np.ndarray | None = None) -> Answer:
         decision = self.decide(question, passages, question_vector)

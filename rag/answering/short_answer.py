@@ -451,7 +451,7 @@ _TYPE_NAMES = {PERSON: "a name", PLACE: "a place", TIME: "a date", ENTITY: "an a
 
 # What says that a value is the one used when nothing is set: "default", "by default", "if not set / omitted /
 # unspecified", "implicit". A question asking for a default is not answered by a value without one of these.
-_DEFAULT_CUE = re.compile(r"\bdefault(?:s|ed)?\b|\bimplicit(?:ly)?\b|\b(?:if|when|unless)\b[^.;:]{0,40}?\b(?:not "
+DEFAULT_CUE = re.compile(r"\bdefault(?:s|ed)?\b|\bimplicit(?:ly)?\b|\b(?:if|when|unless)\b[^.;:]{0,40}?\b(?:not "
                           r"(?:set|specified|provided|configured|given)|unset|omitted|unspecified|absent|empty)\b",
                           re.IGNORECASE)
 
@@ -465,7 +465,7 @@ def missing_type(question: str, reading: Reading | None, threshold: float | None
     - a how-many / how-much / which-value question (VETO_TYPES) gets no span of an accepted kind that is new to
       the question;
     - such a question asks for a default ("What is the default ...", "... by default?") and the cited ``text``
-      (when given) says nothing of a default (``_DEFAULT_CUE``): a value without "default", "if not set",
+      (when given) says nothing of a default (``DEFAULT_CUE``): a value without "default", "if not set",
       "implicit" is some other value of the thing ("the kubelet respects your configured X").
     Yes/no questions ("Does X default to Y?") never veto."""
     if reading is None or reading.kind not in FACTOID:
@@ -481,6 +481,6 @@ def missing_type(question: str, reading: Reading | None, threshold: float | None
     if reading.kind in VETO_TYPES and not reading.found & VETO_TYPES[reading.kind][1]:
         return name
     if text is not None and reading.kind in VETO_TYPES and asks_default(question) \
-            and not _DEFAULT_CUE.search(text):
+            and not DEFAULT_CUE.search(text):
         return "a default value"
     return None

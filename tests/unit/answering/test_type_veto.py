@@ -225,3 +225,56 @@ def test_a_list_item_under_a_lead_in_about_defaults_states_a_default(eviction_se
     answer = eviction_services.assistant.ask(f"What is the default hard eviction threshold for {signal}?")
     assert not answer.abstained, answer.answer
     assert value in answer.answer
+
+
+ROLLOUT = """# Deployments
+
+A Deployment manages a set of Pods for a stateless application workload.
+
+## Rolling update deployment
+
+The Deployment updates Pods in a rolling update fashion when `.spec.strategy.type` is `RollingUpdate`.
+You can specify `maxUnavailable` and `maxSurge` to control the rolling update process.
+
+### Max surge
+
+`.spec.strategy.rollingUpdate.maxSurge` is an optional field that specifies the maximum number of Pods that can be
+created over the desired number of Pods.
+The value cannot be 0 if `maxUnavailable` is 0.
+The default value is 25%.
+
+### Max unavailable
+
+`.spec.strategy.rollingUpdate.maxUnavailable` is an optional field that specifies the maximum number of Pods
+that can be unavailable during the update process.
+The default value is 25%.
+
+## StatefulSet updates
+
+A StatefulSet replaces its Pods one at a time, in reverse ordinal order.
+"""
+
+
+@pytest.fixture(scope="module")
+def rollout_services(tmp_path_factory, real_embedder):
+    return index_page(tmp_path_factory, real_embedder, "deployment.md", ROLLOUT)[0]
+
+
+def test_a_default_stated_further_down_is_found_before_the_veto_refuses(rollout_services):
+    """The best units name `maxSurge` but state no default; "The default value is 25%." under "Max surge" does.
+    Before refusing with "The passages found ... don't state a default value", the answerer reads the units below
+    that hold a value and the question's rarest words in their own context, and cites that one."""
+    question = "What's the default maxSurge for a Deployment's rolling update?"
+    decision = decide(rollout_services, question)
+    assert not decision.ranked[0].text.startswith("The default value")  # the premise: the scorer ranks it lower
+    answer = rollout_services.assistant.ask(question)
+    assert not answer.abstained, answer.answer
+    quote = answer.citations[0].quote
+    assert quote == "The default value is 25%." and answer.short_answer is not None
+    assert ROLLOUT.index(quote, ROLLOUT.index("### Max surge")) == answer.citations[0].start
+
+
+def test_a_default_stated_for_something_else_does_not_answer(rollout_services):
+    """The same page read for a DaemonSet: its defaults are a Deployment's, so the veto still refuses."""
+    answer = rollout_services.assistant.ask("What's the default maxSurge for a DaemonSet's rolling update?")
+    assert answer.abstained
