@@ -38,6 +38,7 @@ _WH = [
 ]
 
 
+_ASKING = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b")
 _EXPLAIN = re.compile(r"\bwhy\b|^\W*how (do|does|did|can|could|should|is|are|to)\b")
 
 
@@ -47,6 +48,12 @@ def question_type(question: str) -> str:
     q = fold(question)
     if _EXPLAIN.search(q):
         return OTHER
+    # the asking clause runs from the first wh-word to the next: "Which mode sets requests | when Pods are
+    # created?" asks for a mode, not a time
+    first = _ASKING.search(q)
+    if first is not None:
+        following = _ASKING.search(q, first.end())
+        q = q[:following.start()] if following else q
     found = [(match.start(), kind) for pattern, kind in _WH if (match := pattern.search(q))]
     return min(found)[1] if found else OTHER
 

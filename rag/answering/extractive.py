@@ -85,7 +85,8 @@ class Candidate:
     next_span: tuple[int, int] | None = None  # the unit after it in its chunk
     kinds: tuple[str, str | None] | None = None  # its and the next unit's kinds, when ingestion records them
     kind: str | None = None  # its kind, when ingestion records it (rag.ingest.structure.UNIT_KINDS)
-    previous: str = ""  # the text of the unit before it in its chunk
+    previous: str = ""  # the text of the unit before it in its chunk (with ``lead`` before it)
+    lead: str = ""  # a table row's header row or a list item's lead-in sentence ("the following defaults:")
 
     def vector(self) -> list[float]:
         return [self.features[name] for name in FEATURES]
@@ -119,7 +120,7 @@ RERANK_CRISP = (4, 0.3, 1.0)  # count, quantity, value questions; units of the b
 RERANK_OTHER = (2, 0.8, 0.5)  # other factoid questions
 RERANK_CONFIDENT = 0.4  # a count/quantity/value read this probable in the best unit is not second-guessed
 # Units looked at, words required and units read before the type veto refuses (ExtractiveAnswerer._rescue).
-RESCUE_DEPTH, RESCUE_TERMS, RESCUE_READS = 12, 2, 3
+RESCUE_DEPTH, RESCUE_TERMS, RESCUE_READS = 40, 2, 3
 
 
 def _log_odds(p: float) -> float:
@@ -129,7 +130,8 @@ def _log_odds(p: float) -> float:
 
 def _about(cand: Candidate, idf: dict[str, float], snapshot: StoreView, passage_terms: set[str]) -> bool:
     """Is ``cand`` about what the question asks of: does the unit, its own section path (not the chunk's: a chunk
-    may span several sections) or the unit before it hold the question's rarest term (of those the best unit's
+    may span several sections) or the sentence before it (for a list item or table row: its lead-in or header) hold
+    the question's rarest term (of those the best unit's
     passage, ``passage_terms``, uses)? "The default value is 25%." under "Max surge" is about maxSurge; "The
     default value of `backoffLimit` is 6." under "Back-off limit" is not about retryPolicy."""
     asked = {t: v for t, v in idf.items() if t not in _ASKING_WORDS}  # "default", "value": how it asks, not of what
@@ -139,22 +141,27 @@ def _about(cand: Candidate, idf: dict[str, float], snapshot: StoreView, passage_
     top = max(asked.values())
     rarest = [t for t, v in asked.items() if v >= top - 1e-9]
     section = snapshot.document(cand.passage.chunk.source).section_at(cand.start) or ""
-    context = set(content_terms(cand.text)) | set(content_terms(section))
-    context |= set(content_terms(cand.previous))
+    # A sentence continues the one before it; a list item or table row does not continue its sibling (the item
+    # after `allow_origin_regex` is about `allow_methods`): for those only the lead-in or header row counts.
+    before = cand.lead if cand.kind in ("list_item", "table_row") else cand.previous
+    context = set(content_terms(cand.text)) | set(content_terms(section)) | set(content_terms(before))
     if any(t in context for t in rarest):
         return True
     # An identifier is often written out as words in a heading: `maxSurge` under "Max surge",
     # pod-deletion-cost under "Pod deletion cost". Compare them with separators and case dropped.
-    joined = _joined_runs(" ".join((section, cand.previous, cand.text)))
+    joined = _joined_runs(" ".join((section, before, cand.text)))
     return any(len(key) > 3 and key in joined for key in (re.sub(r"[^a-z0-9]", "", t) for t in rarest))
 
 
 def _covers(cand: Candidate, section: str, idf: dict[str, float], n: int = 0) -> bool:
-    """Do the unit, its ``section`` path and the unit before it hold each of the question's ``n`` (RESCUE_TERMS)
-    rarest words (not the words that ask, "default", "many")? An identifier counts when a heading spells it out
-    (`maxSurge` under "Max Surge", as in ``_about``)."""
+    """Do the unit itself, its ``section`` path and its list lead-in or table header hold each of the question's
+    ``n`` (RESCUE_TERMS) rarest words (not the words that ask, "default", "many")? An identifier counts when a
+    heading spells it out (`maxSurge` under "Max Surge", as in ``_about``). The sentence or item before it does
+    not count: the next item of a list (`allow_methods` ... "Defaults to `['GET']`") would borrow the identifier of
+    the one before (`allow_origin_regex`), and a news sentence ("doubt over one party's commitment") the words of
+    the sentence before it."""
     asked = sorted((t for t in idf if t not in _ASKING_WORDS), key=lambda t: -idf[t])[:n or RESCUE_TERMS]
-    context = " ".join((section, cand.previous, cand.text))
+    context = " ".join((section, cand.lead, cand.text))
     present = set(content_terms(context))
     missing = [t for t in asked if t not in present]
     if not missing:
@@ -251,6 +258,7 @@ class ExtractiveAnswerer:
                 seen.add(key)
                 following = units[i + 1] if i + 1 < len(units) else None
                 previous = doc.text[units[i - 1].start:units[i - 1].end] if i > 0 else ""
+                lead = ""
                 if unit.kind in ("table_row", "list_item"):  # a row's header names its columns ("Default"), a
                     # list's lead-in what its items are ("the following default thresholds:"): context for them too
                     lead = (table_header if unit.kind == "table_row" else list_lead)(doc.text, unit.start)
@@ -259,7 +267,7 @@ class ExtractiveAnswerer:
                 out.append(Candidate(passage, unit.start, unit.end, doc.text[unit.start:unit.end], parts=unit.parts,
                                      next_span=(following.start, following.end) if following else None,
                                      kinds=(unit.kind, following.kind) if following and unit.kind else None,
-                                     kind=unit.kind, previous=previous))
+                                     kind=unit.kind, previous=previous, lead=lead))
         return out
 
     def unit_vectors(self, candidates: list[Candidate]) -> np.ndarray:
@@ -449,13 +457,13 @@ class ExtractiveAnswerer:
     def _rescue(self, question: str, ranked: list[Candidate], refused: Candidate, idf: dict[str, float],
                 snapshot: StoreView) -> tuple[Candidate, tuple[int, int], Reading] | None:
         """Before the type veto refuses a count, quantity or value question, the next units (up to RESCUE_DEPTH,
-        best first) that hold the asked type (``type_present``), whose own words, section path and the unit before
-        them hold the question's RESCUE_TERMS rarest words (``_covers``) and, for a question asking a default, say
-        "default" there, are read (at most RESCUE_READS); of those whose reading the veto accepts, the one holding
-        the most of the question's words (IDF-weighted) is cited instead.
+        best first) that hold the asked type (``type_present``), whose own words, section path and list lead-in or
+        table header hold the question's RESCUE_TERMS rarest words (``_covers``) and, for a question asking a
+        default, say "default" there too, are read (at most RESCUE_READS); of those whose reading the veto
+        accepts, the one holding the most of the question's words (IDF-weighted) is cited instead.
         "The passages found don't state a default" must not be said when one of them does: "The default value is
-        25%." under "Rolling Update Deployment > Max Surge" ranked tenth for "What's the default maxSurge for a
-        Deployment's rolling update?", below sentences that name `maxSurge` without a value. Requiring the rarest
+        25%." under "Rolling Update Deployment > Max Surge" ranked 15th of 17 units for "What's the default maxSurge
+        for a Deployment's rolling update?", below sentences that name `maxSurge` without a value. Requiring the rarest
         words in the unit's own context, not only in its passage, keeps a look-alike out: the default of
         minReadySeconds stated under StatefulSets does not answer the question about DaemonSets."""
         assert self.reader is not None  # only called after a reading
@@ -471,7 +479,7 @@ class ExtractiveAnswerer:
                 continue
             span = self._extend(question, cand, snapshot)
             text = doc.text[span[0]:span[1]]
-            around = " ".join((section, cand.previous, text))
+            around = " ".join((section, cand.lead, text))
             if default and not DEFAULT_CUE.search(around):
                 continue
             reading = self.reader.read(question, text, idf)

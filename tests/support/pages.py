@@ -4,15 +4,17 @@ document written for the test."""
 from __future__ import annotations
 
 
-def index_page(tmp_path_factory, embedder, name: str, text: str):
-    """Write ``text`` to docs/``name`` in a fresh temporary folder, index it, and return (services, settings)."""
+def index_page(tmp_path_factory, embedder, name: str, text: str, others: dict[str, str] | None = None):
+    """Write ``text`` to docs/``name`` (and each of ``others``, name -> text, beside it: other pages give the words
+    their real rarity) in a fresh temporary folder, index it, and return (services, settings)."""
     from rag.ingest.indexer import index_paths
     from rag.services import build_services
     from rag.settings import Settings
 
     root = tmp_path_factory.mktemp(name.rsplit(".", 1)[0])
     (root / "docs").mkdir()
-    (root / "docs" / name).write_text(text, encoding="utf-8")
+    for page, body in {name: text, **(others or {})}.items():
+        (root / "docs" / page).write_text(body, encoding="utf-8")
     settings = Settings(_env_file=None, index_dir=root / "index")
     index_paths([root / "docs"], settings, embedder=embedder)
     return build_services(settings, embedder=embedder), settings

@@ -26,6 +26,8 @@ KN23 = ("It is likely that North Korea has, since last year, been providing Russ
         ("Why does the tutorial pass check_same_thread=False when creating the engine?", OTHER),
         ("Who was king when the Normans came to Normandy?", NAME),
         ("How do I drain a node when it is under pressure?", OTHER),
+        ("Which autoscaler mode only sets requests when Pods are created?", OTHER),  # "when" opens a clause
+        ("What was the number of ships when the fleet sailed?", NUMBER),
     ],
 )
 def test_question_type(question, kind):

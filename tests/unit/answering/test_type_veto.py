@@ -285,3 +285,39 @@ def test_a_default_stated_for_something_else_does_not_answer(rollout_services):
     """The same page read for a DaemonSet: its defaults are a Deployment's, so the veto still refuses."""
     answer = rollout_services.assistant.ask("What's the default maxSurge for a DaemonSet's rolling update?")
     assert answer.abstained
+
+
+CORS = """# CORS
+
+## Use CORSMiddleware
+
+The middleware takes the following arguments:
+
+- `allow_origins` - A list of origins that should be permitted to make cross-origin requests.
+- `allow_origin_regex` - A regex string to match against origins that should be permitted to make cross-origin
+  requests.
+- `allow_methods` - A list of HTTP methods that should be allowed for cross-origin requests. Defaults to `['GET']`.
+- `max_age` - Sets a maximum time in seconds for browsers to cache CORS responses. Defaults to `600`.
+"""
+
+
+@pytest.fixture(scope="module")
+def cors_services(tmp_path_factory, real_embedder):
+    others = {
+        "middleware.md": "# Middleware\n\nA middleware is a function that works with every request before any path "
+                         "operation handles it. The middleware can run code and then passes the request on.\n",
+        "methods.md": "# Methods\n\nPath operations allow the methods GET and POST. A client may send other methods "
+                      "too, and each request is checked before it runs.\n",
+        "settings.md": "# Settings\n\nEvery setting has a default value, which an environment variable can "
+                       "override.\n"}
+    return index_page(tmp_path_factory, real_embedder, "cors.md", CORS, others)[0]
+
+
+def test_a_default_of_the_next_item_does_not_answer(cors_services):
+    """`allow_origin_regex` has no stated default; the next item's "Defaults to `['GET']`" is `allow_methods`'s. The
+    item after the one that names the identifier must not borrow it."""
+    answer = cors_services.assistant.ask("What is the default value of allow_origin_regex?")
+    assert answer.abstained, answer.answer
+    stated = cors_services.assistant.ask("What is the default max_age of the CORS middleware?")
+    assert not stated.abstained and "600" in stated.answer
+
