@@ -177,34 +177,20 @@ def _first_wh(q: str) -> str | None:
 
 
 _FOCUS_WORDS = _TIME_FOCUS | _PLACE_FOCUS | _PERSON_FOCUS | _QUANTITY_WORDS | _VALUE_FOCUS
-# The focus words that keep their meaning after "what is the ...": "what is the highest value", "what is the range
-# of"; not the words whose plain-English sense is another ("what is the function / status / policy / state / general
-# idea of ...": ClapNQ's dev questions were refused for want of a value).
-_AFTER_THE = ((_TIME_FOCUS | _PLACE_FOCUS | _PERSON_FOCUS | _QUANTITY_WORDS)
-              - {"time", "age", "period", "season", "state", "area", "border", "general", "man", "people", "person"}
-              | {"value", "values", "default", "port", "ports", "version", "versions", "limit", "threshold"})
 
 
 def _focus(tokens: Sequence[str]) -> str | None:
-    """The noun after "what/which" ("which U.S. president" -> president; "what sort of pact" -> pact; "what is the
-    highest value" -> value)."""
+    """The noun after "what/which" ("which U.S. president" -> president; "what sort of pact" -> pact)."""
     for i, token in enumerate(tokens):
         if token not in {"what", "which"}:
             continue
         rest = tokens[i + 1:i + 5]
         if len(rest) >= 3 and rest[0] in {"kind", "type", "sort", "form"} and rest[1] == "of":
             return rest[2]
-        for j, word in enumerate(rest[:3]):
+        for word in rest[:3]:
             if word in _FOCUS_WORDS:
                 return word
-            if word in _AUX:  # "what is the highest value ...", "what was the range of ...": the noun after "the"
-                after = tokens[i + 2 + j:i + 6 + j]
-                if after and after[0] in {"the", "a", "an"}:
-                    for noun in after[1:]:
-                        if noun in _AFTER_THE:
-                            return noun
-                        if noun in {"of", "in", "for", "that", "which", "to", "on", "at", "by", "with"}:
-                            break
+            if word in _AUX:
                 break
         first = rest[0] if rest else None
         return first if first and first not in _AUX and first not in STOPWORDS else None
