@@ -195,6 +195,7 @@ def passage_html(doc: Document, start: int, end: int, context: int = CONTEXT_CHA
         hi = space if space >= 0 else hi
     if is_markdown(doc.source):  # never show the tail of a heading ("}" of its anchor) or its head alone
         lo, hi = _whole_heading_lines(doc.text, lo, start, end, hi)
+        lo, hi = _whole_constructs(doc.text, lo, start, end, hi)
     before = ("… " if lo > 0 else "") + document_html(doc, lo, start)
     after = document_html(doc, end, hi) + (" …" if hi < len(text) else "")
     return f'{before}<mark class="cited">{document_html(doc, start, end)}</mark>{after}'
@@ -216,6 +217,31 @@ def _whole_heading_lines(text: str, lo: int, start: int, end: int, hi: int) -> t
     if cut(hi):
         line = text.rfind("\n", 0, hi) + 1
         hi = line if line > end else hi
+    return lo, hi
+
+
+# Inline constructs with spaces inside, which a context bound cut at a space would split, leaving raw markup
+# ("… term_id="cgroup" >}} limits", "… the API](/docs/concepts/overview/) server"): template shortcodes, links and
+# images, code spans, HTML tags.
+_CONSTRUCT = re.compile(r"\{\{[<%].*?[%>]\}\}|!?\[[^\]\n]*\]\([^)\n]*\)|`[^`\n]+`|</?[A-Za-z][^<>\n]*>")
+
+
+def _whole_constructs(text: str, lo: int, start: int, end: int, hi: int) -> tuple[int, int]:
+    """Context bounds moved off an inline construct they cut: ``lo`` back to its start (it is shown whole, rendered),
+    ``hi`` on to its end, or back to its start when that is far (never into the cited span)."""
+
+    def cut(at: int) -> re.Match | None:
+        line = text.rfind("\n", 0, at) + 1
+        stop = text.find("\n", at)
+        for match in _CONSTRUCT.finditer(text, line, len(text) if stop < 0 else stop):
+            if match.start() < at < match.end():
+                return match
+        return None
+
+    if 0 < lo < start and (match := cut(lo)):
+        lo = match.start()
+    if end < hi < len(text) and (match := cut(hi)):
+        hi = match.end() if match.end() - hi <= 200 else max(match.start(), end)
     return lo, hi
 
 

@@ -195,3 +195,18 @@ def test_passage_context_never_shows_part_of_a_heading_or_inline_html_tags():
     assert out.startswith('… <strong class="heading">ASGI Servers')
     assert "}" not in out and "#asgi" not in out and "abbr" not in out
     assert '<mark class="cited">FastAPI uses a standard called ASGI.</mark>' in out
+
+
+def test_passage_context_never_cuts_a_link_or_shortcode_in_half():
+    """The context window is cut at a space, and shortcodes and links hold spaces: a bound inside one moves to its
+    edge, so the passage never shows "term_id="cgroup" >}}" or "](/docs/...)" raw."""
+    text = ("Containers share the node. The kernel feature behind limits is "
+            '{{< glossary_tooltip text="cgroup" term_id="cgroup" >}}, and the kubelet writes its limits there. '
+            "Read [the resource management page](/docs/concepts/configuration/manage-resources/) next.\n")
+    doc = _doc(text, "/docs/limits.md")
+    start = text.index("and the kubelet")
+    end = text.index("there.") + len("there.")
+    for context in range(10, 80, 3):
+        out = render.passage_html(doc, start, end, context=context)
+        assert "}}" not in out and "term_id" not in out and "](" not in out and "/docs/" not in out, (context, out)
+        assert '<mark class="cited">and the kubelet writes its limits there.</mark>' in out
