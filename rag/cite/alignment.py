@@ -277,7 +277,7 @@ def in_condition(tok) -> bool:
     for _ in range(8):
         if cur.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in CONDITION_MARKS for c in cur.children):
             return True
-        if cur.head is cur:
+        if cur.head.i == cur.i:
             return False
         cur = cur.head
     return False
@@ -304,8 +304,8 @@ def negated_tokens(tokens) -> list:
         elif _elliptical(tok):
             pass  # "If it does not, ...": the negated predicate is left out; the cue counts, nothing else is denied
         elif tok.dep_ == "neg" or low in NEGATORS:
-            head = tok.head if tok.head is not tok else None
-            if head is not None and head.pos_ == "ADV" and head.lower_ in ("longer", "more") and head.head is not head:
+            head = tok.head if tok.head.i != tok.i else None
+            if head is not None and head.pos_ == "ADV" and head.lower_ in ("longer", "more") and head.head.i != head.i:
                 head = head.head  # "no longer need": the verb, not the adverb, is what stops holding
             if low == "no" and head is not None and head.pos_ in ("NOUN", "PROPN") and head.dep_ == "pobj":
                 # "nodes with no endpoints", "come with no guarantees": the determiner denies its noun inside the
@@ -314,7 +314,7 @@ def negated_tokens(tokens) -> list:
                 head = None
             elif head is not None and head.pos_ in ("NOUN", "PROPN", "PRON", "NUM") or low in ("neither", "nor"):
                 noun, head = tok.head, _governing_verb(tok)
-                if low in ("no", "none", "nothing") and noun is not tok and head.lemma_ in ("be", "have"):
+                if low in ("no", "none", "nothing") and noun.i != tok.i and head.lemma_ in ("be", "have"):
                     targets.append(noun)  # "there is no X", "has no X": X itself is what is denied
             if head is not None:
                 targets.append(head)
@@ -339,7 +339,7 @@ def negated_tokens(tokens) -> list:
                 continue
             targets += [c for c in target.children if c.dep_ == "conj" and c.pos_ == target.pos_
                         and not any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children)]
-        out.update((t.i, t) for t in targets if t is not tok)
+        out.update((t.i, t) for t in targets if t.i != tok.i)
     return list(out.values())
 
 
@@ -399,7 +399,7 @@ def _bound(tok) -> bool:
 def _governing_verb(tok):
     cur = tok
     for _ in range(6):
-        if cur.head is cur:
+        if cur.head.i == cur.i:
             return cur
         cur = cur.head
         if cur.pos_ in ("VERB", "AUX", "ADJ"):
@@ -517,7 +517,7 @@ def check_antonyms(claim_tokens, facts: SpanFacts) -> str | None:
         if lemma in facts.lemmas or tok.lower_ in facts.lemmas:
             if by_head is None:
                 by_head = _lemmas_by_head(facts.docs)
-            same_slot = by_head.get(tok.head.lemma_.lower(), set())
+            same_slot = by_head.get(_slot_key(tok), set())
             hit = sorted(same_slot & opposite)
             if not hit or lemma in same_slot or tok.lower_ in same_slot:
                 continue
@@ -549,13 +549,20 @@ def _coordinated(tok) -> set[str]:
     return out
 
 
+ROOT_SLOT = "\0root"  # the slot of a sentence's root word, which is its own head in spaCy's parse
+
+
+def _slot_key(tok) -> str:
+    return ROOT_SLOT if tok.head.i == tok.i else tok.head.lemma_.lower()
+
+
 def _lemmas_by_head(docs) -> dict[str, set[str]]:
+    """The span's lemmas by the slot they fill: the lemma of their head word, or ROOT_SLOT for a root."""
     out: dict[str, set[str]] = {}
     for doc in docs:
         for t in doc:
-            if t.head is not t:
-                lemma = t.lemma_.lower()
-                out.setdefault(t.head.lemma_.lower(), set()).add(SEQUENCE_WORDS.get(lemma) or lemma)
+            lemma = t.lemma_.lower()
+            out.setdefault(_slot_key(t), set()).add(SEQUENCE_WORDS.get(lemma) or lemma)
     return out
 
 
@@ -614,7 +621,7 @@ def _conjuncts(verb) -> list:
 def _borrowed_subject(verb) -> set[str]:
     cur = verb
     for _ in range(3):
-        if cur.head is cur:
+        if cur.head.i == cur.i:
             break
         cur = cur.head
         subj = {h for c in cur.children if c.dep_ == "nsubj" for h in _heads(c)}
@@ -732,8 +739,8 @@ def counterpart(tok, facts: SpanFacts, claim_lemmas: set[str]):
             if s.dep_ == tok.dep_ == "pobj":
                 same = s.head.lower_ == tok.head.lower_ and s.head.head.lemma_ == tok.head.head.lemma_
             else:
-                same = ("mod" if s.dep_ in MODIFIER_DEPS else s.dep_) == dep and s.head is not s \
-                    and tok.head is not tok and s.head.lemma_ == tok.head.lemma_
+                same = ("mod" if s.dep_ in MODIFIER_DEPS else s.dep_) == dep and s.head.i != s.i \
+                    and tok.head.i != tok.i and s.head.lemma_ == tok.head.lemma_
             if same:
                 return s
     return None

@@ -71,7 +71,7 @@ def _is_condition(tok) -> bool:
 
 
 def _first_conjunct(tok):
-    while tok.dep_ == "conj" and tok.head is not tok:
+    while tok.dep_ == "conj" and tok.head.i != tok.i:
         tok = tok.head
     return tok
 
@@ -137,7 +137,7 @@ def split_claims(doc) -> list[Claim]:
     split_off = {h for h in heads if h.dep_ != "ROOT"}
     claims: list[Claim] = []
     for head in heads:
-        removed = {t.i for h in split_off if h is not head and h.dep_ in ("conj", "parataxis", "relcl")
+        removed = {t.i for h in split_off if h.i != head.i and h.dep_ in ("conj", "parataxis", "relcl")
                    and _inside(h, head) for t in h.subtree}
         tokens = _trim([t for t in head.subtree if t.i not in removed])
         if head.dep_ == "relcl":

@@ -169,7 +169,7 @@ def _described(tok):
         owner = tok.head.head
     else:
         return None
-    while owner.dep_ == "compound" and owner.head is not owner:
+    while owner.dep_ == "compound" and owner.head.i != owner.i:
         owner = owner.head
     return owner
 
@@ -233,7 +233,7 @@ def check_name_slots(claim_tokens, facts: SpanFacts) -> str | None:
             continue
         assert head is not None  # a slot (so fillers) only for a head
         words = [t.text for t in name.tokens if fold(t.text) not in TITLES] or [head.text]
-        group = [[t.text] for t in claim_tokens if t is not head and _is_name_head(t) and _slot(t) == slot]
+        group = [[t.text] for t in claim_tokens if t.i != head.i and _is_name_head(t) and _slot(t) == slot]
         if any(_same_name(w, f) for w in [words, *group] for f in fillers):
             continue
         if not any(facts.has_word(w) for w in words):
@@ -254,21 +254,21 @@ def _is_name_head(tok) -> bool:
 
 def _head_of(tokens):
     ids = {t.i for t in tokens}
-    return next((t for t in tokens if t.head.i not in ids or t.head is t), tokens[-1] if tokens else None)
+    return next((t for t in tokens if t.head.i not in ids or t.head.i == t.i), tokens[-1] if tokens else None)
 
 
 def _slot(tok) -> tuple | None:
     """(relation, preposition, head lemma) of a name: coordinated names share the first one's slot."""
     cur = tok
     for _ in range(6):
-        if cur.dep_ != "conj" or cur.head is cur:
+        if cur.dep_ != "conj" or cur.head.i == cur.i:
             break
         cur = cur.head
-    if cur.dep_ == "pobj" and cur.head.head is not cur.head:
+    if cur.dep_ == "pobj" and cur.head.head.i != cur.head.i:
         return "pobj", cur.head.lower_, _word(cur.head.head)
     if cur.head.lemma_ == "be" and cur.dep_ in ("attr", "acomp", "advmod", "oprd"):
         return "pred", "", "be"  # "the default is OnFailure"; a value may be parsed as an adverb ("is Always")
-    if cur.dep_ in SLOT_DEPS and cur.head is not cur and cur.head.pos_ != "PROPN" or cur.dep_ == "poss":
+    if cur.dep_ in SLOT_DEPS and cur.head.i != cur.i and cur.head.pos_ != "PROPN" or cur.dep_ == "poss":
         return cur.dep_, "", _word(cur.head)
     return None
 

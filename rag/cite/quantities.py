@@ -596,20 +596,20 @@ def slot_of(tok) -> tuple[tuple | None, str]:
 
     cur, counted = tok, ""
     for _ in range(3):  # "12" -> "billion" -> "dollars"; "63" -> "characters"
-        if cur.dep_ in ("nummod", "quantmod", "compound") and cur.head is not cur and cur.head.pos_ in (
+        if cur.dep_ in ("nummod", "quantmod", "compound") and cur.head.i != cur.i and cur.head.pos_ in (
                 "NOUN", "PROPN", "NUM", "SYM"):
             cur = cur.head
             counted = norm(cur.text) if cur.pos_ in ("NOUN", "PROPN") else counted
         else:
             break
     for _ in range(6):
-        if cur.dep_ != "conj" or cur.head is cur:
+        if cur.dep_ != "conj" or cur.head.i == cur.i:
             break
         cur = cur.head
     head = cur.head
-    if head is cur:
+    if head.i == cur.i:
         return None, counted
-    if cur.dep_ == "pobj" and head.head is not head:
+    if cur.dep_ == "pobj" and head.head.i != head.i:
         return ("pobj", head.lower_, _head_word(head.head)), counted
     if cur.dep_ in SLOT_DEPS:
         return (cur.dep_, "", _head_word(head)), counted

@@ -17,7 +17,7 @@ def server():
     import pgserver
 
     root = Path(tempfile.mkdtemp(prefix="rag-pg-"))
-    return pgserver.get_server(root / "data", cleanup_mode="delete")
+    return pgserver.get_server(root, cleanup_mode="delete")  # the whole folder goes at exit, not only data/
 
 
 def admin_url() -> str:

@@ -124,6 +124,18 @@ def test_antonyms_even_when_the_word_occurs_elsewhere_in_the_span():
     assert check(alignment.check_antonyms, "Secrets are stored encrypted.", "Secrets are stored unencrypted.")
 
 
+def test_a_root_word_is_compared_with_the_span_roots():
+    """A sentence's root word is its own head in spaCy's parse: its slot is the root's, not the words that the root
+    word governs elsewhere in the span ("allowed" is the span's root too; "block", under another "allow", is not
+    put in its place)."""
+    span = ("Traffic to and from the node where a Pod is running is always allowed. Policies allow you to block "
+            "other traffic.")
+    assert check(alignment.check_antonyms, "Traffic to and from the node a Pod runs on is always allowed.",
+                 span) is None
+    assert check(alignment.check_antonyms, "Traffic to and from the node a Pod runs on is always blocked.",
+                 "Traffic to and from the node where a Pod is running is always allowed.") is not None
+
+
 def test_swapped_roles_and_passive_paraphrase():
     span = "Kim welcomed Putin in Pyongyang."
     assert check(alignment.check_roles, "Putin welcomed Kim in Pyongyang.", span) == "subject and object swapped"
