@@ -147,27 +147,32 @@ def _about(cand: Candidate, idf: dict[str, float], snapshot: StoreView, passage_
     context = set(content_terms(cand.text)) | set(content_terms(section)) | set(content_terms(before))
     if any(t in context for t in rarest):
         return True
-    # An identifier is often written out as words in a heading: `maxSurge` under "Max surge",
-    # pod-deletion-cost under "Pod deletion cost". Compare them with separators and case dropped.
     joined = _joined_runs(" ".join((section, before, cand.text)))
-    return any(len(key) > 3 and key in joined for key in (re.sub(r"[^a-z0-9]", "", t) for t in rarest))
+    return any(_spelled_out(t, joined) for t in rarest)
 
 
-def _covers(cand: Candidate, section: str, idf: dict[str, float], n: int = 0) -> bool:
+def _covers(cand: Candidate, section: str, idf: dict[str, float]) -> bool:
     """Do the unit itself, its ``section`` path and its list lead-in or table header hold each of the question's
-    ``n`` (RESCUE_TERMS) rarest words (not the words that ask, "default", "many")? An identifier counts when a
+    RESCUE_TERMS rarest words (not the words that ask, "default", "many")? An identifier counts when a
     heading spells it out (`maxSurge` under "Max Surge", as in ``_about``). The sentence or item before it does
     not count: the next item of a list (`allow_methods` ... "Defaults to `['GET']`") would borrow the identifier of
     the one before (`allow_origin_regex`), and a news sentence ("doubt over one party's commitment") the words of
     the sentence before it."""
-    asked = sorted((t for t in idf if t not in _ASKING_WORDS), key=lambda t: -idf[t])[:n or RESCUE_TERMS]
+    asked = sorted((t for t in idf if t not in _ASKING_WORDS), key=lambda t: -idf[t])[:RESCUE_TERMS]
     context = " ".join((section, cand.lead, cand.text))
     present = set(content_terms(context))
     missing = [t for t in asked if t not in present]
     if not missing:
         return True
     joined = _joined_runs(context)
-    return all(len(key) > 3 and key in joined for key in (re.sub(r"[^a-z0-9]", "", t) for t in missing))
+    return all(_spelled_out(t, joined) for t in missing)
+
+
+def _spelled_out(term: str, joined: set[str]) -> bool:
+    """Is the identifier ``term`` written out as words where ``joined`` (``_joined_runs``) was read: `maxSurge`
+    under "Max surge", pod-deletion-cost under "Pod deletion cost"? Separators and case are dropped."""
+    key = re.sub(r"[^a-z0-9]", "", term)
+    return len(key) > 3 and key in joined
 
 
 def _joined_runs(text: str, longest: int = 4) -> set[str]:
@@ -298,7 +303,10 @@ class ExtractiveAnswerer:
             out[rows] = snapshot.unit_vectors(source, [(candidates[i].start, candidates[i].end) for i in rows])
         return out
 
-    def featurize(self, question: str, candidates: list[Candidate], question_vector: np.ndarray | None = None) -> None:
+    def featurize(self, question: str, candidates: list[Candidate], question_vector: np.ndarray | None = None,
+                  identifiers: tuple[str, ...] | None = None) -> None:
+        """Every candidate's FEATURES and unit score; ``identifiers``: the question's distinctive identifiers, when
+        the caller has them already."""
         if not candidates:
             return
         weights = TermWeights.of(self.snapshot_getter())
@@ -306,7 +314,8 @@ class ExtractiveAnswerer:
         idf = {t: weights.idf(t) for t in terms}
         idf_total = sum(idf.values()) or 1.0
         kind = question_type(question)
-        identifiers = distinctive_identifiers(question, weights.stats)
+        if identifiers is None:
+            identifiers = distinctive_identifiers(question, weights.stats)
         qv = question_vector if question_vector is not None else self.embedder.embed_array([question])[0]
         dense = self.unit_vectors(candidates) @ qv
         max_idf = max(idf.values(), default=1.0) or 1.0
@@ -369,7 +378,8 @@ class ExtractiveAnswerer:
         """Rank the units, extend the best one over its continuation, read its short answer, and score whether
         to answer at all (``confidence``, compared to the threshold)."""
         candidates = self.candidates(question, passages)
-        self.featurize(question, candidates, question_vector)
+        identifiers = distinctive_identifiers(question, TermWeights.of(self.snapshot_getter()).stats)
+        self.featurize(question, candidates, question_vector, identifiers)
         ranked = sorted(candidates, key=lambda c: -c.score)
         if not ranked:
             return Decision(ranked)
@@ -400,8 +410,7 @@ class ExtractiveAnswerer:
         others = [c.score for c in ranked[1:] if (c.start, c.end) != (top.start, top.end)]
         signals = abstain_signals(question, top.features, top.score, max(others, default=0.0), top.passage,
                                   min(passages, key=lambda p: p.rank), reading,
-                                  any(c.features["type_present"] for c in ranked[:3]),
-                                  distinctive_identifiers(question, TermWeights.of(snapshot).stats))
+                                  any(c.features["type_present"] for c in ranked[:3]), identifiers)
         confidence = _logistic(self.abstain_weights, signals) if self.abstain_weights else top.score
         return Decision(ranked, best, best_span, best_reading, signals, confidence, veto)
 
