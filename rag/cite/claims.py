@@ -172,7 +172,7 @@ def _depth(tok) -> int:
 def _inside(tok, head) -> bool:
     """``tok`` is in ``head``'s subtree."""
     while True:
-        if tok is head or tok.i == head.i:
+        if tok.i == head.i:
             return True
         if tok.head.i == tok.i:
             return False
