@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import warnings
@@ -30,8 +31,32 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 
+def _check_room(model_path: Path, target_dir: Path, quantize: bool) -> None:
+    """Refuse before exporting when a folder the export writes to cannot hold it.
+
+    On a full disk the export does not always fail cleanly: a truncated intermediate file surfaced as protobuf's
+    "Wire format was corrupt" from deep inside onnxruntime's quantizer. The export writes the fp32 graph (about
+    the weights' size) and, for int8, the quantizer's shape-inferred copy in the system temp folder plus the int8
+    file; twice the weights per folder leaves a margin.
+    """
+    weights = sum(f.stat().st_size for f in model_path.iterdir() if f.suffix in {".safetensors", ".bin"})
+    folders = {target_dir: "RAG_MODEL_CACHE_DIR"}
+    if quantize:
+        folders.setdefault(Path(tempfile.gettempdir()), "TMPDIR")
+    for folder, setting in folders.items():
+        free = shutil.disk_usage(folder).free
+        if free < 2 * weights:
+            raise ConfigError(
+                f"Not enough disk space to export the embedding model to ONNX: {folder} has "
+                f"{free // 2**20} MB free and the export needs about {2 * weights // 2**20} MB. Free some space "
+                f"there, or set {setting} to a folder with room."
+            )
+
+
 def export_onnx(model_path: Path, target: Path, quantize: bool) -> None:
     """Export the local weights to ONNX (int8 = dynamic, per-channel, MatMuls only) and move it into place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _check_room(model_path, target.parent, quantize)
     import torch
     from transformers import AutoModel
 
@@ -49,7 +74,6 @@ def export_onnx(model_path: Path, target: Path, quantize: bool) -> None:
     sys.stderr.write(f"Exporting the embedding model to ONNX{' (int8)' if quantize else ''} in {target.parent} "
                      "(once, about 10 s)\n")
     hf_logging.disable_progress_bar()
-    target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         fp32 = Path(tmp) / "model.onnx"
         model = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()
