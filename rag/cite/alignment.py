@@ -69,7 +69,10 @@ ANTONYMS = [
 # Fixed expressions whose words say nothing of their own pair ("runs them one after another ... before the next"
 # is an order, not "after" for "before"; "after all" is a concession).
 IDIOMS = [("one", "after", "another"), ("one", "after", "the", "other"), ("after", "all"), ("first", "of", "all"),
-          ("more", "or", "less"), ("sooner", "or", "later"), ("day", "after", "day"), ("all", "in", "all")]
+          ("more", "or", "less"), ("sooner", "or", "later"), ("day", "after", "day"), ("all", "in", "all"),
+          # "deprecated at this point" for "currently deprecated": a time deixis, no word of it a fact of its own
+          ("at", "this", "point"), ("at", "this", "time"), ("at", "the", "moment"), ("at", "present"),
+          ("for", "now"), ("right", "now")]
 # "leaves the volumes in place", "leaves the data intact": "leave" as "keep" (its pair is then keep/delete, and
 # "will not delete the volumes" says the same)
 KEEP_COMPLEMENTS = {"place", "intact", "untouched", "alone", "unchanged", "behind"}
@@ -81,7 +84,11 @@ NEGATORS = {"not", "n't", "never", "no", "none", "nor", "neither", "without", "n
             "cannot", "hardly", "barely"}
 # "failed to reverse" = "did not reverse"; "avoid strengthening", "refrain from using" = "not strengthen/use"
 NEGATING_VERBS = {"fail", "refuse", "lack", "cease", "decline", "neglect", "avoid", "refrain", "eliminate",
-                  "obviate", "remove"}
+                  "obviate", "remove", "unable"}  # "is unable to see" = "cannot see"
+# "is able to see" says "can see": with a to-verb, "able" is a modal (GENERIC "can"), not content of its own
+MODAL_ADJECTIVES = {"able", "unable"}
+# A verb's "un-...-able" adjective says "cannot be ...": "unschedulable Pods" are Pods that "can't be scheduled"
+ABLE_SUFFIXES = ("able", "ible")
 # Verbs of removal negate only a need they take away ("eliminates the need for X" = "X is no longer needed")
 REMOVING_VERBS = {"eliminate", "obviate", "remove"}
 NEED_NOUNS = {"need", "necessity", "requirement"}
@@ -351,10 +358,24 @@ def is_cue(tok) -> bool:
         return bool(_negated_complements(tok))
     if not (tok.dep_ == "neg" or low in NEGATORS):
         return False
-    if _bound(tok) or tok.pos_ == "PROPN" or (tok.text[:1].isupper() and not tok.is_sent_start):
+    if _bound(tok) or tok.pos_ == "PROPN" or (tok.text[:1].isupper() and not tok.is_sent_start) \
+            or answer_particle(tok):
         return False
     nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
     return not (low == "not" and nxt is not None and nxt.lower_ in ("only", "just", "merely", "simply"))
+
+
+def answer_particle(tok) -> bool:
+    """"No, cloning only works within a namespace": an answer's opening "No" replies to a yes/no question and
+    denies nothing the sentence then states."""
+    doc = tok.doc
+    return tok.lower_ == "no" and (tok.i == 0 or doc[tok.i - 1].is_punct) and tok.i + 1 < len(doc) \
+        and doc[tok.i + 1].text in (",", ":", ";", ".", "!", "-", "\u2013", "\u2014")
+
+
+def modal_adjective(tok) -> bool:
+    """"able"/"unable" with a to-verb ("is able to see"): a modal, read as "can"/"cannot"."""
+    return tok.lemma_.lower() in MODAL_ADJECTIVES and any(c.dep_ == "xcomp" for c in tok.children)
 
 
 def _negated_complements(verb) -> list:
@@ -460,6 +481,9 @@ def opposites(tok) -> set[str]:
     for form in {lemma, tok.lower_} if tok.pos_ in ("ADJ", "VERB", "NOUN", "ADV", "ADP") else ():
         out |= {form[len(p):] for p in NEGATIVE_PREFIXES if form.startswith(p) and len(form) - len(p) >= 4}
         out |= {p + form for p in NEGATIVE_PREFIXES if len(form) >= 4}
+    if tok.pos_ == "VERB" and len(lemma) >= 4:  # "schedule": "unschedulable" (ABLE_SUFFIXES)
+        stem = lemma[:-1] if lemma.endswith("e") and not lemma.endswith("ee") else lemma
+        out |= {p + stem + suffix for p in ("un", "non") for suffix in ABLE_SUFFIXES}
     return out
 
 
@@ -675,7 +699,7 @@ def content_words(claim_tokens) -> list:
             if t.pos_ in WEIGHTS and t.pos_ != "PROPN" and t.is_alpha and len(t.text) > 1
             and not t.is_stop and t.lower_ not in STOPWORDS and t.lemma_.lower() not in GENERIC
             and t.lemma_.lower() not in NEGATORS and not t.ent_type_ and not is_light_verb(t)
-            and not pronoun_one(t)]
+            and not pronoun_one(t) and not modal_adjective(t)]
 
 
 def pronoun_one(tok) -> bool:

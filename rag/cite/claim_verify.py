@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -246,7 +246,7 @@ class ClaimChecker:
         recall = len(terms & term_set(text)) / len(terms) if terms else 0.0
         cosine = self.vectors.cosine(claim_text, text)
         score = 0.5 * recall + 0.5 * cosine if terms else cosine
-        return Span(span.n, span.start, span.end, span.sentences, span.text, score, cosine, recall)
+        return replace(span, score=score, cosine=cosine, recall=recall)
 
     def _candidates(self, claim, spans_by_n: dict[int, list[Span]]) -> list[Span]:
         """The spans a claim is checked against, best score first: the TOP_SPANS best, and the best spans of two
@@ -260,10 +260,10 @@ class ClaimChecker:
             best_by_n.setdefault(s.n, s)
         if len(best_by_n) > 1:  # a claim may join facts from two cited passages
             a, b = sorted(best_by_n.values(), key=lambda s: -s.score)[:2]
+            # the joined text is embedded as it stands: this once seeded the mean of the two spans' stored vectors,
+            # but scored spans never kept their vectors, so that code never ran and every figure measured is of
+            # the embedded join
             joined = Span(a.n, a.start, a.end, a.sentences + b.sentences, a.text + " " + b.text)
-            if a.vector is not None and b.vector is not None:
-                mean = len(a.text) * a.vector + len(b.text) * b.vector
-                self.vectors.seed(joined.text, mean / max(float(np.linalg.norm(mean)), 1e-12))
             union = self._score(claim.text, terms, joined)
             candidates.append(union)
         return candidates

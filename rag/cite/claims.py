@@ -62,7 +62,23 @@ def _content(tokens) -> int:
 
 
 def _has_subject(tok) -> bool:
-    return any(c.dep_ in SUBJECTS for c in tok.children)
+    return any(c.dep_ in SUBJECTS for c in tok.children) or _gerund_subject(tok) is not None
+
+
+def _gerund_subject(tok):
+    """A gerund phrase before a finite verb that has no subject is that verb's subject, whatever the parser calls
+    it: in "..., although working with a bloc like NATO can add deterrence" spaCy hangs "working" on "add" as an
+    adverbial clause, and "add" would otherwise borrow the main clause's subject ("Nothing")."""
+    if tok.pos_ not in ("VERB", "AUX") or any(c.dep_ in SUBJECTS for c in tok.children):
+        return None
+    if not any(c.dep_ == "aux" for c in tok.children) and tok.tag_ not in ("VBZ", "VBD", "VBP"):
+        return None  # not finite: a participle or an infinitive has no subject to find
+    for child in tok.children:
+        if child.i < tok.i and child.dep_ in ("advcl", "csubj") and child.tag_ == "VBG" \
+                and not any(c.dep_ in SUBJECTS for c in child.children) \
+                and not any(c.dep_ == "punct" and child.i < c.i < tok.i for c in tok.children):
+            return child
+    return None
 
 
 def _is_condition(tok) -> bool:
@@ -77,6 +93,8 @@ def _first_conjunct(tok):
 
 
 def _is_clause(tok) -> bool:
+    if tok.dep_ == "advcl" and _gerund_subject(tok.head) is not None and _gerund_subject(tok.head).i == tok.i:
+        return False  # a gerund subject ("working with NATO can add deterrence") is part of its verb's claim
     if _is_condition(tok):
         return False  # "if/when/unless ...": a condition, not something the sentence asserts
     if tok.dep_ == "conj":

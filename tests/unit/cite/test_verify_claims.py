@@ -530,3 +530,55 @@ def test_a_predicate_with_no_subject_above_it_is_split_and_the_split_ends(text):
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert found and all(c.text for c in found)
+
+
+def test_a_gerund_before_a_subjectless_verb_is_its_subject_not_a_borrowed_one():
+    # spaCy hangs "working" on "add" as an adverbial clause; "add" then borrowed "Nothing" and read as negated
+    assert claims("Nothing can replace the alliance with the United States, although working with a multilateral "
+                  "bloc like NATO can add deterrence.") == [
+        "Nothing can replace the alliance with the United States",
+        "working with a multilateral bloc like NATO can add deterrence"]
+    # a gerund phrase set off by a comma is an adverbial clause, and a verb with a subject keeps its own
+    assert claims("Running on every node, the kubelet reports the node status.")[-1] == \
+        "Running on every node, the kubelet reports the node status"
+
+
+@pytest.mark.parametrize(("claim", "span", "reason"), [
+    # an answer's opening "No," replies to the question; what follows is compared as it stands
+    ("No, cloning only works when the source PVC is in the same namespace as the destination PVC.",
+     "You can only clone a PVC when it exists in the same namespace as the destination PVC.", None),
+    ("No, cloning does not work when the source PVC is in the same namespace as the destination PVC.",
+     "You can only clone a PVC when it exists in the same namespace as the destination PVC.", "negation differs"),
+    # "no" as a determiner still denies
+    ("The autoscaler removes nodes that have no Pods.", "The autoscaler removes nodes that run Pods.",
+     "negation differs"),
+    # "can't be scheduled" is what "unschedulable" says; "can be scheduled" is not
+    ("The autoscaler adds nodes whenever there are Pods that can't be scheduled.",
+     "The cluster autoscaler adds nodes when there are unschedulable Pods.", None),
+    ("The autoscaler adds nodes whenever there are Pods that can be scheduled.",
+     "The cluster autoscaler adds nodes when there are unschedulable Pods.", None),  # the antonym check's (below)
+    # "is unable to see" = "cannot see"
+    ("A user who creates such a Pod is unable to see the Secret's value.",
+     "A user who can create a Pod that uses a Secret can also see the value of that Secret.", "negation differs"),
+])
+def test_polarity_of_answer_particles_able_adjectives_and_unable(claim, span, reason):
+    assert check(alignment.check_polarity, claim, span) == reason
+
+
+def test_schedulable_pods_for_unschedulable_ones_is_a_reversal():
+    assert check(alignment.check_antonyms, "The autoscaler adds nodes when there are schedulable Pods.",
+                 "The cluster autoscaler adds nodes when there are unschedulable Pods.") is not None
+
+
+def test_able_to_and_a_time_deixis_add_no_content():
+    facts = SpanFacts.of([parse("A user who can create a Pod that uses a Secret can also see the value of that "
+                                "Secret. SSH tunnels are currently deprecated.")])
+    added = alignment.new_words(list(parse("Any user who can create a Pod that uses a Secret is also able to see "
+                                           "that Secret's value, and SSH tunnels are deprecated at this point.")),
+                                facts)
+    assert [t.text for t in added] == []
+    added = alignment.new_words(list(parse("Any user able to create a Pod can also see that Secret's value.")), facts)
+    assert [t.text for t in added] == []
+    # a real addition is still one
+    added = alignment.new_words(list(parse("SSH tunnels are deprecated at this point in most clusters.")), facts)
+    assert [t.text for t in added] == ["clusters"]
