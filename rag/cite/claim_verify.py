@@ -164,6 +164,20 @@ def _continues(head) -> bool:
                                             for c in head.children)
 
 
+PRONOUNS = {"it", "its", "they", "them", "their", "ones"}
+
+
+def _pronoun_context(claim) -> str | None:
+    """The whole answer sentence, for a clause that names its topic only by a pronoun ("..., and when there are
+    too few it starts new ones"): the clause's own embedding has lost what "it" is, the sentence's has it. None
+    for a claim that is the whole sentence or names its topic."""
+    if len(claim.tokens) >= sum(1 for t in claim.doc if not t.is_punct) - 1:
+        return None
+    if not any(t.lower_ in PRONOUNS and t.pos_ == "PRON" for t in claim.tokens):
+        return None
+    return claim.doc.text
+
+
 def _depth(i: int, parents: list[int | None]) -> int:
     depth, parent = 0, parents[i]
     while parent is not None and depth < len(parents):
@@ -241,10 +255,12 @@ class ClaimChecker:
             verdicts[i] = verdict or self._check(claim, spans, passage_facts)
         return [verdicts[i] for i in range(len(claims))]
 
-    def _score(self, claim_text: str, terms: set[str], span: Span) -> Span:
+    def _score(self, claim_text: str, terms: set[str], span: Span, context: str | None = None) -> Span:
         text = span.text
         recall = len(terms & term_set(text)) / len(terms) if terms else 0.0
         cosine = self.vectors.cosine(claim_text, text)
+        if context is not None:
+            cosine = max(cosine, self.vectors.cosine(context, text))
         score = 0.5 * recall + 0.5 * cosine if terms else cosine
         return replace(span, score=score, cosine=cosine, recall=recall)
 
@@ -252,7 +268,8 @@ class ClaimChecker:
         """The spans a claim is checked against, best score first: the TOP_SPANS best, and the best spans of two
         cited passages together."""
         terms = claim_terms(claim)
-        scored = sorted((self._score(claim.text, terms, s) for spans in spans_by_n.values() for s in spans),
+        context = _pronoun_context(claim)
+        scored = sorted((self._score(claim.text, terms, s, context) for spans in spans_by_n.values() for s in spans),
                         key=lambda s: -s.score)
         candidates = scored[:TOP_SPANS]
         best_by_n = {}
@@ -264,7 +281,7 @@ class ClaimChecker:
             # but scored spans never kept their vectors, so that code never ran and every figure measured is of
             # the embedded join
             joined = Span(a.n, a.start, a.end, a.sentences + b.sentences, a.text + " " + b.text)
-            union = self._score(claim.text, terms, joined)
+            union = self._score(claim.text, terms, joined, context)
             candidates.append(union)
         return candidates
 

@@ -582,3 +582,13 @@ def test_able_to_and_a_time_deixis_add_no_content():
     # a real addition is still one
     added = alignment.new_words(list(parse("SSH tunnels are deprecated at this point in most clusters.")), facts)
     assert [t.text for t in added] == ["clusters"]
+
+
+def test_a_clause_naming_its_topic_by_a_pronoun_is_also_compared_as_the_whole_sentence():
+    from rag.cite.claim_verify import _pronoun_context
+
+    doc = parse("The kubelet evicts the Pod first, and then it restarts the container.")
+    found = {c.text: _pronoun_context(c) for c in split_claims(doc)}
+    assert found == {"The kubelet evicts the Pod first": None, "then it restarts the container": doc.text}
+    whole = parse("It defaults to one hour.")
+    assert [_pronoun_context(c) for c in split_claims(whole)] == [None]  # the sentence is the claim
