@@ -50,8 +50,26 @@ def _join(tokens) -> str:
     return "".join(out).strip()
 
 
+# Punctuation that belongs to the words before it: a percent sign ("5%"), a bracket or quote closing one the claim
+# opened ("30 (seconds)", "the \"default\" value"). The sentence's own full stop or comma does not.
+CLOSERS = {")": "(", "]": "[", "\u201d": "\u201c", "\u2019": "\u2018", '"': '"', "'": "'", "`": "`"}
+
+
+def _belongs(tokens, i: int) -> bool:
+    text = tokens[i].text
+    if text == "%":
+        return i > 0 and tokens[i - 1].i == tokens[i].i - 1
+    opener = CLOSERS.get(text)
+    if opener is None:
+        return False
+    before = [t.text for t in tokens[:i]]
+    return before.count(opener) % 2 == 1 if opener == text else before.count(opener) > before.count(text)
+
+
 def _at_gap(tokens, i: int) -> bool:
     """Punctuation next to a removed part (", , which") or to other punctuation is left out of the text."""
+    if _belongs(tokens, i):
+        return False
     before = i == 0 or tokens[i - 1].i != tokens[i].i - 1 or tokens[i - 1].is_punct
     after = i + 1 == len(tokens) or tokens[i + 1].i != tokens[i].i + 1 or tokens[i + 1].is_punct
     return before or after
@@ -133,7 +151,7 @@ def _trim(tokens: list) -> list:
     while tokens and (tokens[0].dep_ in EDGE_DROP and tokens[0].pos_ in ("CCONJ", "PUNCT", "SCONJ")
                       and tokens[0].lower_ not in HYPOTHETICAL or tokens[0].is_punct):
         tokens = tokens[1:]
-    while tokens and (tokens[-1].is_punct or tokens[-1].dep_ == "cc"):
+    while tokens and (tokens[-1].is_punct and not _belongs(tokens, len(tokens) - 1) or tokens[-1].dep_ == "cc"):
         tokens = tokens[:-1]
     return tokens
 

@@ -313,7 +313,9 @@ def _with_unit(toks, i: int, j: int, value: float, prev: str) -> _Mention:
         keys = {f"{fmt(value)}:{measure}"}
         if measure == "%":
             keys.add(_frac(value / 100))  # "50%" == "half"
-        shown = surface if end <= j else f"{surface} {' '.join(t.text for t in toks[at:end])}"
+        if end > j:
+            surface += _gap(toks[at - 1], toks[at]) + " ".join(t.text for t in toks[at:end])
+        shown = surface
         if i and toks[i - 1].lower_ in CURRENCY_SIGNS:
             shown = toks[i - 1].text + shown
         return _Mention(shown, frozenset(keys), "date" if date else "number", fmt(value), measure, end=max(end, j))
@@ -565,6 +567,11 @@ def check_quantity_slots(claim_tokens, facts) -> str | None:
         if rivals and not q.found(keys) and not (q.bare and {q.bare, "~" + q.bare} & keys):  # "0%" for "0"
             return f"number {q.surface} where the cited text says {rivals[0].surface}"
     return None
+
+
+def _gap(a, b) -> str:
+    """The text between two tokens as written ("20%", "5 km"), or a space when they do not stand together."""
+    return a.whitespace_ if b.i == a.i + 1 else " "
 
 
 @dataclass

@@ -592,3 +592,12 @@ def test_a_clause_naming_its_topic_by_a_pronoun_is_also_compared_as_the_whole_se
     assert found == {"The kubelet evicts the Pod first": None, "then it restarts the container": doc.text}
     whole = parse("It defaults to one hour.")
     assert [_pronoun_context(c) for c in split_claims(whole)] == [None]  # the sentence is the claim
+
+
+def test_a_claim_keeps_a_percent_sign_and_the_brackets_and_quotes_it_closes():
+    assert claims("The automatically calculated value has a lower bound of 5%.") == [
+        "The automatically calculated value has a lower bound of 5%"]
+    assert claims('The limit is 30 (seconds) and it is called "magic".') == [
+        "The limit is 30 (seconds)", 'it is called "magic"']
+    assert claims("Japan, which has nuclear weapons, signed the accord.") == [  # a dangling comma still goes
+        "Japan which has nuclear weapons", "Japan signed the accord"]
