@@ -248,8 +248,12 @@ def evaluate(paths, settings, corpus=(), index_dir=None, split="all", limit=None
     from rag.errors import ConfigError
     from rag.services import build_services
 
-    probes = [p for path in paths for p in load_probes(path)]
-    probes = [p for p in probes if split == "all" or p.split == split][:limit]
+    every = [p for path in paths for p in load_probes(path)]
+    probes = [p for p in every if split == "all" or p.split == split][:limit]
+    if not probes:
+        present = ", ".join(sorted({p.split for p in every})) or "none"
+        raise ConfigError(f"No probe of {', '.join(str(p) for p in paths)} is in split {split!r} (its splits: "
+                          f"{present}); pass --split with one of them, or --split all.")
     embedder = embedder or make_embedder(settings)
     with contextlib.ExitStack() as stack:
         settings = prepare_index(stack, settings, embedder, [], list(corpus), index_dir, progress)

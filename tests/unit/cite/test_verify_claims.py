@@ -170,6 +170,9 @@ def test_probe_files_are_not_default_gold_files_and_do_not_mix_with_them(tmp_pat
     gold.write_text(json.dumps({"id": "q1", "question": "q", "answers": [], "evidence": [], "source": None}) + "\n")
     with pytest.raises(ConfigError, match="separate `rag eval` runs"):
         evaluate([probes, gold], Settings(_env_file=None, index_dir=tmp_path / "index"))
+    # a split no probe is in is named, with the splits there are
+    with pytest.raises(ConfigError, match=r"No probe of .*probes.jsonl is in split 'test' \(its splits: dev\)"):
+        evaluate([probes], Settings(_env_file=None, index_dir=tmp_path / "index"), split="test")
 
 
 @pytest.mark.parametrize(("claim", "span", "reason"), [
