@@ -55,7 +55,8 @@ ANTONYMS = [
     ("required", "optional"), ("mandatory", "optional"), ("synchronous", "asynchronous"), ("stateful", "stateless"),
     ("mutable", "immutable"), ("visible", "hidden"), ("available", "unavailable"), ("new", "old"), ("north", "south"),
     ("east", "west"), ("up", "down"), ("ingress", "egress"), ("inbound", "outbound"), ("success", "failure"),
-    ("easy", "difficult"), ("easy", "hard"), ("slow", "fast"), ("slower", "faster"), ("cheap", "expensive"),
+    ("easy", "difficult"), ("easy", "hard"), ("straightforward", "difficult"), ("straightforward", "hard"),
+    ("simple", "difficult"), ("slow", "fast"), ("slower", "faster"), ("cheap", "expensive"),
     ("rare", "common"), ("unite", "divide"), ("united", "divided"), ("attract", "repel"),
     ("affinity", "anti-affinity"), ("calm", "dismay"), ("confidence", "doubt"), ("stability", "instability"),
     ("certainty", "uncertainty"), ("few", "many"), ("greater", "lesser"), ("greater", "less"),
@@ -85,6 +86,7 @@ NEGATORS = {"not", "n't", "never", "no", "none", "nor", "neither", "without", "n
 # "failed to reverse" = "did not reverse"; "avoid strengthening", "refrain from using" = "not strengthen/use"
 NEGATING_VERBS = {"fail", "refuse", "lack", "cease", "decline", "neglect", "avoid", "refrain", "eliminate",
                   "obviate", "remove", "unable"}  # "is unable to see" = "cannot see"
+CONTRAST_PREPS = {"unlike", "like", "despite", "besides", "except", "beyond"}
 # "is able to see" says "can see": with a to-verb, "able" is a modal (GENERIC "can"), not content of its own
 MODAL_ADJECTIVES = {"able", "unable"}
 # A verb's "un-...-able" adjective says "cannot be ...": "unschedulable Pods" are Pods that "can't be scheduled"
@@ -100,7 +102,7 @@ GENERIC = {"be", "have", "do", "also", "make", "get", "say", "can", "will", "wou
 # tolerationSeconds set to 3600" for "tolerationSeconds: 3600", "gets ordinals" for "are assigned ordinals", "make
 # a decision" for "decide"). Added by a paraphrase, they are not added content. Polarity ignores only GENERIC: "use"
 # and "set" negated in one text and not the other still reverse it ("consider not using the default namespace").
-LIGHT_VERBS = {"set", "get", "make", "have", "do", "give", "take", "put", "become", "use", "be"}
+LIGHT_VERBS = {"set", "get", "make", "have", "do", "give", "take", "put", "become", "use", "be", "bring"}
 WEIGHTS = {"NOUN": 1.0, "PROPN": 1.0, "ADJ": 0.8, "VERB": 0.5, "ADV": 0.3}
 SYNONYM_SIMILARITY = 0.55  # single-word cosine (bundled MiniLM) above which a new word counts as a rewording
 _WORD = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*")
@@ -335,8 +337,10 @@ def negated_tokens(tokens) -> list:
         for target in list(targets):
             if target.pos_ == "AUX" or target.lemma_ in ("be", "have", "do", "get", "make"):
                 targets += [c for c in target.children if c.dep_ in ("acomp", "attr", "xcomp", "oprd", "dobj")]
-                targets += [g for c in target.children if c.dep_ == "prep" for g in c.children
-                            if g.dep_ == "pobj"]  # "is not at an inflection point"
+                # "is not at an inflection point"; not a phrase set before the verb or against it ("unlike
+                # Linux, Windows doesn't have X": Linux is the contrast, not what is denied)
+                targets += [g for c in target.children if c.dep_ == "prep" and c.i > target.i
+                            and c.lower_ not in CONTRAST_PREPS for g in c.children if g.dep_ == "pobj"]
         for target in list(targets):
             # "failed to reverse or temper X", "is not felt as, or considered, X": the negation spreads; "does
             # not start the Job and logs the error": the second verb, with its own object after "and", is said

@@ -45,9 +45,10 @@ def names(tokens) -> list[Name]:
     doc = tokens[0].doc if tokens else None
     for ent in (doc.ents if doc is not None else ()):
         if ent.label_ in NAME_LABELS and any(t.i in ids for t in ent):
-            kept = [t for t in ent if t.i in ids and any(c.isalnum() for c in t.text)]
-            if kept:
-                out.append(Name(kept, ent.label_))
+            for part in _ent_parts(ent):
+                kept = [t for t in part if t.i in ids and any(c.isalnum() for c in t.text)]
+                if kept:
+                    out.append(Name(kept, ent.label_))
             covered |= {t.i for t in ent}
     for ent in (doc.ents if doc is not None else ()):
         covered |= {t.i for t in ent}
@@ -68,6 +69,20 @@ def names(tokens) -> list[Name]:
             out.append(Name(run, "CODE" if any(_CODE.search(t.text) for t in run) else "PROPN"))
             run = []
     return out
+
+
+def _ent_parts(ent) -> list[list]:
+    """An entity, or its parts when NER ran it over a finite verb ("Canal unites Flannel and Cilium" as one ORG):
+    a name holds no finite verb, so the names are the runs between verbs and conjunctions."""
+    if not any(t.tag_ in ("VBZ", "VBD", "VBP") for t in ent):
+        return [list(ent)]
+    parts: list[list] = [[]]
+    for tok in ent:
+        if tok.tag_ in ("VBZ", "VBD", "VBP") or tok.pos_ == "CCONJ":
+            parts.append([])
+        else:
+            parts[-1].append(tok)
+    return [p for p in parts if p]
 
 
 def _joined_terms(tokens) -> list[list]:
@@ -217,7 +232,7 @@ def check_name_slots(claim_tokens, facts: SpanFacts) -> str | None:
     resumed" for "until the Job is resumed"). A name the span lacks altogether is check_names' business; a name
     listed with others in the same slot of the claim passes when one of them fills the slot in the span (the
     others may be said elsewhere in it: "can be Always, OnFailure or Never" where the span says "the default is
-    Always")."""
+    Always"), unless the span lists as many names in that slot."""
     span_slots: dict[tuple, list] = {}
     for doc in facts.docs:
         for tok in doc:
@@ -234,11 +249,16 @@ def check_name_slots(claim_tokens, facts: SpanFacts) -> str | None:
         assert head is not None  # a slot (so fillers) only for a head
         words = [t.text for t in name.tokens if fold(t.text) not in TITLES] or [head.text]
         group = [[t.text] for t in claim_tokens if t.i != head.i and _is_name_head(t) and _slot(t) == slot]
+        if len(fillers) > len(group):
+            group = []  # the span lists as many names there as the claim: each must be one of them ("unites
+            # Flannel and Cilium" where the span says "unites Flannel and Calico")
         if any(_same_name(w, f) for w in [words, *group] for f in fillers):
             continue
         if not any(facts.has_word(w) for w in words):
             continue  # not in the span at all: reported by check_names
-        return f"'{name.text}' where the cited text says '{_name_text(fillers[0])}'"
+        said = {t.lower_ for t in claim_tokens}
+        other = next((f for f in fillers if f.lower_ not in said), fillers[0])  # not one the claim also names
+        return f"'{name.text}' where the cited text says '{_name_text(other)}'"
     return None
 
 

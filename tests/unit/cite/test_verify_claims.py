@@ -604,3 +604,37 @@ def test_a_claim_keeps_a_percent_sign_and_the_brackets_and_quotes_it_closes():
         "The limit is 30 (seconds)", 'it is called "magic"']
     assert claims("Japan, which has nuclear weapons, signed the accord.") == [  # a dangling comma still goes
         "Japan which has nuclear weapons", "Japan signed the accord"]
+
+
+def test_a_contrast_set_before_the_verb_is_not_what_a_negation_denies():
+    span = "Windows does not have an out-of-memory process killer as Linux does."
+    assert check(alignment.check_polarity, "No, unlike Linux, Windows doesn't have an out-of-memory process killer.",
+                 span) is None
+    assert check(alignment.check_polarity, "Unlike Linux, Windows has an out-of-memory process killer.",
+                 span) == "negation differs"
+    assert check(alignment.check_polarity, "The economy is not at an inflection point.",
+                 "The economy is at an inflection point.") == "negation differs"
+
+
+def test_a_name_listed_where_the_span_lists_as_many_must_be_one_of_them():
+    span = "Canal unites Flannel and Calico, providing networking and network policy."
+    other = "Cilium is a networking, observability, and security solution."
+
+    def slot_reason(claim):
+        return name_checks.check_name_slots(list(parse(claim)), SpanFacts.of([parse(span), parse(other)]))
+
+    # NER reads "Canal unites Flannel and Cilium" as one organisation: a name holds no finite verb
+    assert [n.text for n in name_checks.names(list(parse("Canal unites Flannel and Cilium.")))] == [
+        "Canal", "Flannel", "Cilium"]
+    assert slot_reason("Canal unites Flannel and Cilium, providing networking.") == \
+        "'Cilium' where the cited text says 'Calico'"
+    assert slot_reason("Canal unites Flannel and Calico, providing networking.") is None
+
+
+def test_bringing_online_is_a_support_verb_and_straightforward_is_the_opposite_of_difficult():
+    facts = SpanFacts.of([parse("CPU Manager doesn't support offlining and onlining of CPUs at runtime.")])
+    added = alignment.new_words(list(parse("The CPU Manager doesn't support bringing CPUs online at runtime.")),
+                                facts)
+    assert [t.text for t in added] == []
+    assert check(alignment.check_antonyms, "Coordinating ports across developers is straightforward at scale.",
+                 "Coordinating ports across multiple developers is very difficult to do at scale.") is not None
