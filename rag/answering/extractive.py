@@ -47,6 +47,7 @@ from rag.answering.short_answer import (
 from rag.answering.units import answer_units, continuation
 from rag.cite.citations import cite
 from rag.embedding import Embedder
+from rag.ingest.sentences import paragraph_sentence_spans
 from rag.retrieval.followup import contextual_query
 from rag.retrieval.identifiers import contains_identifier, distinctive_identifiers
 from rag.store import StoreView
@@ -578,14 +579,16 @@ def _logistic(weights: list[float] | None, vector: list[float]) -> float:
     return sigmoid(bias + sum(a * b for a, b in zip(w, vector)))
 
 
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"“(\[`*A-Z0-9])")
-
-
 def cited_text(quote: str, n: int) -> str:
     """A unit as answer text: its line breaks as spaces (a wrapped Markdown sentence reads as one line), and the
-    marker [n] after each of its sentences, so every sentence of a multi-sentence unit carries its citation."""
+    marker [n] after each of its sentences, so every sentence of a multi-sentence unit carries its citation. The
+    sentences are the index's own (pysbd, never inside a code span): a full stop then a capital is not always one
+    ("on July 11, U.S. President Joe Biden met ..." got a marker after "U.S." from the regex this replaced)."""
     flat = " ".join(quote.split())
-    return " ".join(f"{piece} [{n}]" for piece in _SENTENCE_BREAK.split(flat) if piece)
+    if not flat:
+        return ""
+    pieces = paragraph_sentence_spans(flat, 0, len(flat))
+    return " ".join(f"{flat[a:b]} [{n}]" for a, b in pieces) or f"{flat} [{n}]"
 
 
 def _overlaps(span: tuple[int, int], cand: Candidate) -> bool:

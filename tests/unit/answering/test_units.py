@@ -119,3 +119,8 @@ def test_answer_text_of_a_unit_reads_as_one_line_with_a_marker_per_sentence():
     quote = "The probe sends a request every\n`10` seconds. Defaults to `3`\nfailures."
     assert cited_text(quote, 2) == "The probe sends a request every `10` seconds. [2] Defaults to `3` failures. [2]"
     assert cited_text("One sentence only.", 1) == "One sentence only. [1]"
+    # an abbreviation's full stop before a capital ends no sentence (a regex had put a marker after "U.S.")
+    assert cited_text("On July 11, U.S. President Joe Biden met the IP4 leaders. They talked.", 1) == \
+        "On July 11, U.S. President Joe Biden met the IP4 leaders. [1] They talked. [1]"
+    assert cited_text("Like the model's `.model_dump()` method. Same.", 1) == \
+        "Like the model's `.model_dump()` method. [1] Same. [1]"  # nor inside a code span
