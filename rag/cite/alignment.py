@@ -670,6 +670,8 @@ def _heads(tok) -> set[str]:
 
 def check_roles(claim_tokens, facts: SpanFacts) -> str | None:
     span_frames = [f for doc in facts.docs for f in frames(list(doc))]
+    pronoun_objects = {t.lemma_.lower() for doc in facts.docs for t in doc if t.pos_ == "VERB" and any(
+        c.dep_ in ("nsubjpass", "dobj") and c.pos_ == "PRON" for c in t.children)}
     sentence_frames = frames(list(claim_tokens[0].doc)) if claim_tokens else []
     for verb, subj, obj, direct in frames(claim_tokens):
         same_verb = [f for f in span_frames if f[0] == verb]
@@ -678,7 +680,9 @@ def check_roles(claim_tokens, facts: SpanFacts) -> str | None:
                 return "subject and object swapped"
         # "praised the alliance while threatening dictators" for "threatened the alliance while praising
         # dictators": the verb is there, but its direct object in the claim is another verb's in the span.
-        if direct and same_verb and not any(direct & f[3] for f in same_verb):
+        # (not when the span's verb names its object by a pronoun: "If the request cannot be authenticated, it is
+        # rejected" says what is rejected through "it")
+        if direct and same_verb and verb not in pronoun_objects and not any(direct & f[3] for f in same_verb):
             # the other span verb's object, unless the claim gives it that verb's object too ("may be rejected,
             # so ... retries all failed requests": both texts retry the requests)
             claim_direct = {(f[0], o) for f in sentence_frames for o in f[3]}

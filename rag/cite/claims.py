@@ -117,6 +117,10 @@ def _is_clause(tok) -> bool:
         return False  # "if/when/unless ...": a condition, not something the sentence asserts
     if tok.dep_ == "conj":
         first = _first_conjunct(tok)
+        if any(c.dep_ == "neg" for c in first.children) and any(
+                c.dep_ == "cc" and c.lower_ in ("or", "nor") for c in first.children) \
+                and not any(c.dep_ in ("aux", "auxpass", "neg") for c in tok.children):
+            return False  # "aren't felt or considered threats": one negation over both, not two claims
         if _is_condition(first):
             return False  # "If X doesn't exist, or the CRI can't run it, ...": the whole condition is one
         if first.dep_ in SUBJECTS or first.dep_ in ("dobj", "pobj", "attr"):
@@ -129,9 +133,15 @@ def _is_clause(tok) -> bool:
     if tok.dep_ not in ("conj", "ccomp", "advcl", "parataxis"):
         return False
     if _has_subject(tok):
-        return True
+        # a clause with a subject has a finite verb; a gerund with a "subject" is mostly a misparsed noun
+        # compound ("not logged by Kubernetes audit logging": "audit" the subject of "logging")
+        return tok.pos_ not in ("VERB", "AUX") or _finite(tok) or tok.tag_ not in ("VBG", "VBN")
     return tok.dep_ in ("conj", "advcl", "parataxis") and tok.pos_ in ("VERB", "AUX") \
         and tok.head.pos_ in ("VERB", "AUX")
+
+
+def _finite(tok) -> bool:
+    return tok.tag_ in ("VBZ", "VBD", "VBP", "MD") or any(c.dep_ in ("aux", "auxpass") for c in tok.children)
 
 
 def _borrowed_subject(tok) -> list:

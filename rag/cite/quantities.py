@@ -186,7 +186,12 @@ def _sequence_adverb(tok) -> bool:
 
 def quantities(tokens) -> list[Quantity]:
     """The number, date and relative-time mentions among ``tokens`` (a parsed Doc or Span, or a token list)."""
+    from rag.cite.alignment import idiom_tokens  # alignment imports this module
+
     toks = list(tokens)
+    if toks:  # "one after another" is an order, not the number 1 (alignment.IDIOMS)
+        idioms = idiom_tokens(toks)
+        toks = [t for t in toks if t.i not in idioms]
     out: list[Quantity] = []
     i = 0
     while i < len(toks):

@@ -638,3 +638,33 @@ def test_bringing_online_is_a_support_verb_and_straightforward_is_the_opposite_o
     assert [t.text for t in added] == []
     assert check(alignment.check_antonyms, "Coordinating ports across developers is straightforward at scale.",
                  "Coordinating ports across multiple developers is very difficult to do at scale.") is not None
+
+
+def test_a_gerund_with_a_subject_is_no_clause_and_a_negation_over_or_is_one_claim():
+    # "audit logging" misparsed as a clause ("audit" the subject of "logging") became a claim of its own
+    assert claims("Direct access to the kubelet API isn't subject to admission control and isn't logged by "
+                  "Kubernetes audit logging.") == [
+        "Direct access to the kubelet API isn't subject to admission control",
+        "Direct access to the kubelet API isn't logged by Kubernetes audit logging"]
+    # "aren't felt or considered" denies both; split, the second lost the negation
+    assert claims("No, North Korea's missile tests and other provocations aren't felt or considered in Japan to be "
+                  "direct existential threats.") == [
+        "No, North Korea's missile tests and other provocations aren't felt or considered in Japan to be direct "
+        "existential threats"]
+    assert claims("The controller does not start the Job and logs the error.") == [
+        "The controller does not start the Job", "The controller logs the error"]
+
+
+def test_one_after_another_is_no_number_and_a_pronoun_object_is_no_other_object():
+    from rag.cite.quantities import check_quantities
+
+    span = "Scheduling cycles are run serially, while binding cycles may run concurrently."
+    assert check_quantities(list(parse("Scheduling cycles run one after another.")),
+                            SpanFacts.of([parse(span, entities=False)])) is None
+    assert check_quantities(list(parse("Scheduling cycles run two at a time.")),
+                            SpanFacts.of([parse(span, entities=False)])) is not None
+    span = "If the request cannot be authenticated, it is rejected with HTTP status code 401."
+    assert check(alignment.check_roles, "A request that can't be authenticated gets rejected with HTTP status code "
+                 "401.", span) is None
+    assert check(alignment.check_roles, "The authorizer rejects the token.",
+                 "The authorizer rejects the request and logs the token.") is not None
