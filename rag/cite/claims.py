@@ -111,7 +111,8 @@ def _first_conjunct(tok):
 
 
 def _is_clause(tok) -> bool:
-    if tok.dep_ == "advcl" and _gerund_subject(tok.head) is not None and _gerund_subject(tok.head).i == tok.i:
+    gerund = _gerund_subject(tok.head) if tok.dep_ == "advcl" else None
+    if gerund is not None and gerund.i == tok.i:
         return False  # a gerund subject ("working with NATO can add deterrence") is part of its verb's claim
     if _is_condition(tok):
         return False  # "if/when/unless ...": a condition, not something the sentence asserts
