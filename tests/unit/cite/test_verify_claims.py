@@ -482,6 +482,22 @@ def test_one_as_a_pronoun_is_not_added_content():
      "absent.", None),
     ("The owner reference is not treated as absent.",
      "If it does not, the owner reference is treated as absent.", "negation differs"),
+    # an answer's opening "No," replies to the question; what follows is compared as it stands
+    ("No, cloning only works when the source PVC is in the same namespace as the destination PVC.",
+     "You can only clone a PVC when it exists in the same namespace as the destination PVC.", None),
+    ("No, cloning does not work when the source PVC is in the same namespace as the destination PVC.",
+     "You can only clone a PVC when it exists in the same namespace as the destination PVC.", "negation differs"),
+    # "no" as a determiner still denies
+    ("The autoscaler removes nodes that have no Pods.", "The autoscaler removes nodes that run Pods.",
+     "negation differs"),
+    # "can't be scheduled" is what "unschedulable" says; "can be scheduled" is not
+    ("The autoscaler adds nodes whenever there are Pods that can't be scheduled.",
+     "The cluster autoscaler adds nodes when there are unschedulable Pods.", None),
+    ("The autoscaler adds nodes whenever there are Pods that can be scheduled.",
+     "The cluster autoscaler adds nodes when there are unschedulable Pods.", None),  # the antonym check's (below)
+    # "is unable to see" = "cannot see"
+    ("A user who creates such a Pod is unable to see the Secret's value.",
+     "A user who can create a Pod that uses a Secret can also see the value of that Secret.", "negation differs"),
 ])
 def test_one_negation_written_in_different_forms(claim, span, reason):
     assert check(alignment.check_polarity, claim, span) == reason
@@ -545,27 +561,6 @@ def test_a_gerund_before_a_subjectless_verb_is_its_subject_not_a_borrowed_one():
     assert claims("Running on every node, the kubelet reports the node status.")[-1] == \
         "Running on every node, the kubelet reports the node status"
 
-
-@pytest.mark.parametrize(("claim", "span", "reason"), [
-    # an answer's opening "No," replies to the question; what follows is compared as it stands
-    ("No, cloning only works when the source PVC is in the same namespace as the destination PVC.",
-     "You can only clone a PVC when it exists in the same namespace as the destination PVC.", None),
-    ("No, cloning does not work when the source PVC is in the same namespace as the destination PVC.",
-     "You can only clone a PVC when it exists in the same namespace as the destination PVC.", "negation differs"),
-    # "no" as a determiner still denies
-    ("The autoscaler removes nodes that have no Pods.", "The autoscaler removes nodes that run Pods.",
-     "negation differs"),
-    # "can't be scheduled" is what "unschedulable" says; "can be scheduled" is not
-    ("The autoscaler adds nodes whenever there are Pods that can't be scheduled.",
-     "The cluster autoscaler adds nodes when there are unschedulable Pods.", None),
-    ("The autoscaler adds nodes whenever there are Pods that can be scheduled.",
-     "The cluster autoscaler adds nodes when there are unschedulable Pods.", None),  # the antonym check's (below)
-    # "is unable to see" = "cannot see"
-    ("A user who creates such a Pod is unable to see the Secret's value.",
-     "A user who can create a Pod that uses a Secret can also see the value of that Secret.", "negation differs"),
-])
-def test_polarity_of_answer_particles_able_adjectives_and_unable(claim, span, reason):
-    assert check(alignment.check_polarity, claim, span) == reason
 
 
 def test_schedulable_pods_for_unschedulable_ones_is_a_reversal():
