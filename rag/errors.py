@@ -42,6 +42,12 @@ class IndexCorruptError(RagError):
     exit_code = 6
 
 
+class IndexWriteError(RagError):
+    """The new index snapshot could not be written (a full disk, no permission); the published one is unchanged."""
+
+    exit_code = 12
+
+
 class IndexLockedError(RagError):
     """Another process is writing the index."""
 

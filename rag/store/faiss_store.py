@@ -7,7 +7,9 @@ snapshot in a temporary folder under an exclusive file lock and publishes it wit
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.errors import IndexMismatchError
+from rag.errors import IndexMismatchError, IndexWriteError
 from rag.store.base import CheckReport, RepairReport, StoredDocument
 from rag.store.locking import writer_lock
 from rag.store.sentence_table import SentenceTableWriter
@@ -80,6 +82,41 @@ class FaissStore:
         return repair_index(self.index_dir, rebuild, lock_timeout)
 
 
+class _ProducerError(Exception):
+    """An exception of the documents' producer (loading, embedding), carried past the write-failure handler."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _produced(items: Iterable[StoredDocument]) -> Iterator[StoredDocument]:
+    it = iter(items)
+    while True:
+        try:
+            item = next(it)
+        except StopIteration:
+            return
+        except OSError as err:
+            raise _ProducerError(err) from err
+        yield item
+
+
+def write_failure(index_dir: Path, err: OSError) -> str:
+    """The one-line message for a snapshot that could not be written."""
+    where = Path(index_dir)
+    if err.errno == errno.ENOSPC:
+        try:
+            free = f" ({shutil.disk_usage(where).free // 2**20} MB free)"
+        except OSError:
+            free = ""
+        cause = f"the disk holding {where} is full{free}"
+    else:
+        cause = f"writing in {where} failed: {err.strerror or err}"
+    return (f"The new index could not be written: {cause}. The index as it was is unchanged and still answers; "
+            "free some space there or set RAG_INDEX_DIR to a folder with room, then run `rag index` again.")
+
+
 class SnapshotWriter:
     """A ``StoreWriter``: builds the next snapshot from kept documents of the current one plus new ones."""
 
@@ -111,30 +148,38 @@ class SnapshotWriter:
         n_kept_rows = sum(len(old.sentences.block(s)[0]) for s in kept) if old is not None else 0
         n_rows = n_kept_rows + n_new_units
         dim = int(manifest["embedding"]["dim"])
-        tmp = new_snapshot_dir(self.store.index_dir)
-        table = SentenceTableWriter(tmp, n_rows, dim)
-        dense = DenseIndexBuilder(dim, len(keys) + n_new_chunks, self.store.dense_settings)
-        docs, chunks = [], []
-        if old is not None and kept:
-            chunks.extend(old.chunks[k] for k in keys)
-            dense.add(old.chunk_vectors(keys))
-            docs.extend(old.docs[s] for s in kept)
-            for source in kept:
-                table.append(source, *old.sentences.block(source))
-        for item in new:
-            table.append(item.document.source, item.unit_spans, item.unit_vectors)
-            dense.add(np.asarray(item.chunk_vectors, np.float32))
-            docs.append(item.document)
-            chunks.extend(item.chunks)
-        table.close()
-        del old
-        self._previous = None
-        counts: dict[str, int] = {}
-        for c in chunks:
-            counts[c.source] = counts.get(c.source, 0) + 1
-        manifest = dict(manifest, documents={
-            d.source: {"sha256": d.sha256, "chunks": counts.get(d.source, 0), "chars": len(d.text),
-                       **({"parent": d.parent} if d.parent else {})} for d in docs  # an attachment's file
-        })
-        write_snapshot(self.store.index_dir, tmp, manifest, docs, chunks, dense)
+        tmp: Path | None = None
+        try:
+            tmp = new_snapshot_dir(self.store.index_dir)
+            table = SentenceTableWriter(tmp, n_rows, dim)
+            dense = DenseIndexBuilder(dim, len(keys) + n_new_chunks, self.store.dense_settings)
+            docs, chunks = [], []
+            if old is not None and kept:
+                chunks.extend(old.chunks[k] for k in keys)
+                dense.add(old.chunk_vectors(keys))
+                docs.extend(old.docs[s] for s in kept)
+                for source in kept:
+                    table.append(source, *old.sentences.block(source))
+            for item in _produced(new):
+                table.append(item.document.source, item.unit_spans, item.unit_vectors)
+                dense.add(np.asarray(item.chunk_vectors, np.float32))
+                docs.append(item.document)
+                chunks.extend(item.chunks)
+            table.close()
+            del old
+            self._previous = None
+            counts: dict[str, int] = {}
+            for c in chunks:
+                counts[c.source] = counts.get(c.source, 0) + 1
+            manifest = dict(manifest, documents={
+                d.source: {"sha256": d.sha256, "chunks": counts.get(d.source, 0), "chars": len(d.text),
+                           **({"parent": d.parent} if d.parent else {})} for d in docs  # an attachment's file
+            })
+            write_snapshot(self.store.index_dir, tmp, manifest, docs, chunks, dense)
+        except (OSError, _ProducerError) as err:  # a full disk, a read-only folder: the published snapshot stays
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+            if isinstance(err, _ProducerError):
+                raise err.error from None  # not a write: what loading or embedding the new documents raised
+            raise IndexWriteError(write_failure(self.store.index_dir, err)) from None
         self._manifest = read_manifest(self.store.index_dir)
