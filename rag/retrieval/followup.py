@@ -10,7 +10,11 @@ from __future__ import annotations
 from rag.text import content_terms, words
 
 _CONNECTIVES = {"and", "but", "also", "so", "then", "what about", "how about"}
-_PRONOUNS = {"he", "she", "it", "they", "them", "his", "her", "its", "their", "this", "these", "those", "him"}
+_PRONOUNS = {"he", "she", "it", "they", "them", "his", "her", "its", "their", "this", "these", "those", "him",
+             "others"}
+_WH = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
+_PREPOSITIONS = {"in", "on", "at", "near", "over", "under", "from", "to", "for", "with", "by", "since", "after",
+                 "before", "during", "about", "against", "between", "into", "of", "through", "until", "within"}
 
 
 def last_user_question(history: list[dict] | None) -> str | None:
@@ -21,7 +25,8 @@ def last_user_question(history: list[dict] | None) -> str | None:
 
 
 def is_elliptical(question: str) -> bool:
-    """A follow-up opens with a connective ("and who ...?") or leans on a pronoun ("where did he go?").
+    """A follow-up opens with a connective ("and who ...?"), is a fragment that opens with a preposition and a
+    wh-word ("in which city?"), or leans on a pronoun ("where did he go?", "when was that?", "any others?").
 
     Short wh-questions alone are not enough: "Where does the ferry depart from?" is a fresh question.
     """
@@ -30,7 +35,11 @@ def is_elliptical(question: str) -> bool:
         return False
     if tokens[0] in _CONNECTIVES or " ".join(tokens[:2]) in _CONNECTIVES:
         return True
-    return any(t in _PRONOUNS for t in tokens)
+    if len(tokens) > 1 and tokens[0] in _PREPOSITIONS and tokens[1] in _WH:
+        return True  # "Near which islands?", "Over what?", "In which city?": a fragment of a question
+    # "that" as the last word stands for something said before ("When was that?"); elsewhere it is mostly a
+    # relative pronoun or a conjunction ("the Pods that run on a node")
+    return any(t in _PRONOUNS for t in tokens) or tokens[-1] == "that"
 
 
 def contextual_query(question: str, history: list[dict] | None) -> str:
