@@ -12,6 +12,7 @@ from rag.text import content_terms, words
 _CONNECTIVES = {"and", "but", "also", "so", "then", "what about", "how about"}
 _PRONOUNS = {"he", "she", "it", "they", "them", "his", "her", "its", "their", "this", "these", "those", "him",
              "others"}
+FRAGMENT_WORDS = 4  # "On what exact date?"; a longer question has room for its own verb and subject
 _WH = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
 _PREPOSITIONS = {"in", "on", "at", "near", "over", "under", "from", "to", "for", "with", "by", "since", "after",
                  "before", "during", "about", "against", "between", "into", "of", "through", "until", "within"}
@@ -35,8 +36,10 @@ def is_elliptical(question: str) -> bool:
         return False
     if tokens[0] in _CONNECTIVES or " ".join(tokens[:2]) in _CONNECTIVES:
         return True
-    if len(tokens) > 1 and tokens[0] in _PREPOSITIONS and tokens[1] in _WH:
-        return True  # "Near which islands?", "Over what?", "In which city?": a fragment of a question
+    if 1 < len(tokens) <= FRAGMENT_WORDS and tokens[0] in _PREPOSITIONS and tokens[1] in _WH:
+        # "Near which islands?", "Over what?", "In which city?": a fragment of a question; "From which pier does
+        # the harbour ferry depart?" is a question of its own
+        return True
     # "that" as the last word stands for something said before ("When was that?"); elsewhere it is mostly a
     # relative pronoun or a conjunction ("the Pods that run on a node")
     return any(t in _PRONOUNS for t in tokens) or tokens[-1] == "that"

@@ -79,6 +79,7 @@ def test_follow_up_detection_and_query():
     assert is_elliptical("Near which islands?") and is_elliptical("Over what?") and is_elliptical("In which city?")
     assert is_elliptical("When was that?") and is_elliptical("Any others, to a lesser extent?")
     assert not is_elliptical("In Kubernetes, which component schedules Pods?")  # a fresh question, with a verb
+    assert not is_elliptical("From which pier does the harbour ferry depart every morning?")
     assert not is_elliptical("Which port does the kubelet listen on?")
     query = contextual_query("and who represented Australia?", history)
     assert query.startswith("and who represented Australia?") and "biden" in query and "nato" in query
