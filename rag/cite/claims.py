@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
 SUBJECTS = {"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"}
+FINITE_TAGS = ("VBZ", "VBD", "VBP")  # a verb's finite forms (a modal is tagged MD)
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "ADV", "NUM"}
 EDGE_DROP = {"cc", "punct", "mark", "prep"}
 HYPOTHETICAL = {"if", "unless", "when", "whenever", "once", "whether", "until"}
@@ -89,7 +90,7 @@ def _gerund_subject(tok):
     adverbial clause, and "add" would otherwise borrow the main clause's subject ("Nothing")."""
     if tok.pos_ not in ("VERB", "AUX") or any(c.dep_ in SUBJECTS for c in tok.children):
         return None
-    if not any(c.dep_ == "aux" for c in tok.children) and tok.tag_ not in ("VBZ", "VBD", "VBP"):
+    if not any(c.dep_ == "aux" for c in tok.children) and tok.tag_ not in FINITE_TAGS:
         return None  # not finite: a participle or an infinitive has no subject to find
     for child in tok.children:
         if child.i < tok.i and child.dep_ in ("advcl", "csubj") and child.tag_ == "VBG" \
@@ -142,7 +143,7 @@ def _is_clause(tok) -> bool:
 
 
 def _finite(tok) -> bool:
-    return tok.tag_ in ("VBZ", "VBD", "VBP", "MD") or any(c.dep_ in ("aux", "auxpass") for c in tok.children)
+    return tok.tag_ in FINITE_TAGS or tok.tag_ == "MD" or any(c.dep_ in ("aux", "auxpass") for c in tok.children)
 
 
 def _borrowed_subject(tok) -> list:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from rag.cite.alignment import SpanFacts, norm
+from rag.cite.claims import FINITE_TAGS
 from rag.cite.places import place_of, places_in
 from rag.text import STOPWORDS, fold
 
@@ -74,11 +75,11 @@ def names(tokens) -> list[Name]:
 def _ent_parts(ent) -> list[list]:
     """An entity, or its parts when NER ran it over a finite verb ("Canal unites Flannel and Cilium" as one ORG):
     a name holds no finite verb, so the names are the runs between verbs and conjunctions."""
-    if not any(t.tag_ in ("VBZ", "VBD", "VBP") for t in ent):
+    if not any(t.tag_ in FINITE_TAGS for t in ent):
         return [list(ent)]
     parts: list[list] = [[]]
     for tok in ent:
-        if tok.tag_ in ("VBZ", "VBD", "VBP") or tok.pos_ == "CCONJ":
+        if tok.tag_ in FINITE_TAGS or tok.pos_ == "CCONJ":
             parts.append([])
         else:
             parts[-1].append(tok)
