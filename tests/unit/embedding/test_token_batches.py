@@ -3,6 +3,7 @@ characters for embedders without a tokenizer."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 
@@ -27,3 +28,26 @@ def test_units_are_batched_by_token_count(real_embedder, seed_text):
     for before, after in zip(batches, batches[1:]):
         assert max(lengths[j] for j in before) <= min(lengths[j] for j in after)
     assert len(set(lengths)) > 5 and [len(t) for t in texts] != lengths
+
+
+@pytest.mark.slow
+def test_small_batches_run_on_one_thread_with_the_same_vectors(real_embedder, seed_text, monkeypatch):
+    """A query or an answer's few sentences run on a one-thread session (less CPU for the same wall time on two
+    cores); indexing-sized batches on the full one. Both give the same vectors for the same batch."""
+    from rag.embedding import onnx_backend
+    from rag.embedding.onnx_backend import SMALL_BATCH_TOKENS
+    from rag.ingest.sentences import sentence_spans
+
+    texts = [seed_text[a:b] for a, b in sentence_spans(seed_text)][:40]
+    full, _ = real_embedder._load()
+    assert sum(real_embedder.text_lengths(texts)) > SMALL_BATCH_TOKENS
+    assert real_embedder._session_for(sum(real_embedder.text_lengths(texts))) is full
+    short = [t for t in texts if real_embedder.text_lengths([t])[0] <= SMALL_BATCH_TOKENS][:5]
+    assert len(short) == 5
+    small = real_embedder._session_for(real_embedder.text_lengths(short[:1])[0])
+    assert small is not full and small.get_session_options().intra_op_num_threads == 1
+    one_thread = np.stack([real_embedder.embed_array([t])[0] for t in short])
+    monkeypatch.setattr(onnx_backend, "SMALL_BATCH_TOKENS", 0)  # every batch on the full session
+    assert real_embedder._session_for(1) is full
+    every_thread = np.stack([real_embedder.embed_array([t])[0] for t in short])
+    assert np.allclose(one_thread, every_thread, atol=1e-5)
