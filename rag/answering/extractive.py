@@ -39,6 +39,7 @@ from rag.answering.short_answer import (
     VETO_TYPES,
     Reading,
     ShortAnswerReader,
+    SpanCandidate,
     asks_default,
     expected_type,
     missing_type,
@@ -48,6 +49,7 @@ from rag.answering.units import answer_units, continuation
 from rag.cite.citations import cite
 from rag.embedding import Embedder
 from rag.ingest.sentences import paragraph_sentence_spans
+from rag.retrieval.abbreviations import asked_abbreviation, definition
 from rag.retrieval.followup import contextual_query
 from rag.retrieval.identifiers import contains_identifier, distinctive_identifiers
 from rag.store import StoreView
@@ -122,6 +124,9 @@ RERANK_OTHER = (2, 0.8, 0.5)  # other factoid questions
 RERANK_CONFIDENT = 0.4  # a count/quantity/value read this probable in the best unit is not second-guessed
 # Units looked at, words required and units read before the type veto refuses (ExtractiveAnswerer._rescue).
 RESCUE_DEPTH, RESCUE_TERMS, RESCUE_READS = 40, 2, 3
+# The confidence of an answer that is a definition of the abbreviation asked about (rag.answering.abbreviations):
+# the long form is matched letter by letter, not scored, so the abstention model's view of the unit does not apply.
+DEFINED_CONFIDENCE = 0.95
 
 
 def _log_odds(p: float) -> float:
@@ -413,7 +418,31 @@ class ExtractiveAnswerer:
                                   min(passages, key=lambda p: p.rank), reading,
                                   any(c.features["type_present"] for c in ranked[:3]), identifiers)
         confidence = _logistic(self.abstain_weights, signals) if self.abstain_weights else top.score
+        defined = self._defined(question, ranked, snapshot)
+        if defined is not None:
+            cand, (start, end) = defined
+            kind = best_reading.kind if best_reading is not None else expected_type(question).kind
+            reading = Reading(kind, SpanCandidate(start, end, {"definition"}), 1.0, True, frozenset({"definition"})) \
+                if self.reader is not None else None
+            return Decision(ranked, cand, (cand.start, cand.end), reading, signals,
+                            max(confidence, DEFINED_CONFIDENCE), None)
         return Decision(ranked, best, best_span, best_reading, signals, confidence, veto)
+
+    @staticmethod
+    def _defined(question: str, ranked: list[Candidate], snapshot: StoreView
+                 ) -> tuple[Candidate, tuple[int, int]] | None:
+        """For "What does CRI stand for?": the best-ranked unit that defines the abbreviation, and the long form's
+        offsets in that unit ("Container Runtime Interface (CRI)"); None for other questions, or when no unit of
+        the passages found defines it (the answer is then decided as any other)."""
+        abbr = asked_abbreviation(question)
+        if abbr is None:
+            return None
+        for cand in ranked:
+            text = snapshot.document(cand.passage.chunk.source).text[cand.start:cand.end]
+            found = definition(text, abbr)
+            if found is not None:
+                return cand, found
+        return None
 
     def _extend(self, question: str, cand: Candidate, snapshot: StoreView) -> tuple[int, int]:
         doc = snapshot.document(cand.passage.chunk.source)

@@ -12,6 +12,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from rag.embedding import Embedder
+from rag.retrieval.abbreviations import asked_abbreviation, definition
 from rag.retrieval.identifiers import boosted_query, distinctive_identifiers, exact_matches
 from rag.store import StoreView
 from rag.types import Passage
@@ -61,6 +62,22 @@ def sentence_rescore(snapshot: StoreView, query_vector: np.ndarray, dense: list[
     return [(i, cosine[i]) for i, _ in order]
 
 
+def defining_first(snapshot: StoreView, order: list[int], query: str, depth: int) -> list[int]:
+    """For "What does CRI stand for?": the fused candidates that define the abbreviation ("Container Runtime
+    Interface (CRI)") first, in their fused order, then the others; the ``depth`` passages BM25 finds for the
+    abbreviation alone are looked at too. The passage that defines it shares one rare
+    word with the question, the abbreviation, as does every passage that merely uses it, and the answerer reads
+    only the first k."""
+    abbr = asked_abbreviation(query)
+    if abbr is None:
+        return order
+    # the passages richest in the abbreviation itself, beside those the whole question found: a definition may
+    # share no other word with the question ("... when talking about the API server")
+    pool = list(dict.fromkeys(order + [i for i, _ in snapshot.keyword_search(abbr, depth)]))
+    defining = [i for i in pool if definition(snapshot.chunk(i).text, abbr) is not None]
+    return defining + [i for i in order if i not in set(defining)] if defining else order
+
+
 class HybridRetriever(BaseRetriever):
     """Dense + BM25 over one index snapshot. ``retrieve`` returns Passages; LangChain calls return Documents."""
 
@@ -102,15 +119,16 @@ class HybridRetriever(BaseRetriever):
         fused = rrf_fuse(rankings, self.rrf_k, list(self.weights) if self.mode == "hybrid" else None)
         dense_rank = {i: r for r, i in enumerate(rankings[0], start=1)}
         bm25_rank = {i: r for r, i in enumerate(rankings[1], start=1)}
-        order = [i for i, _ in fused]
+        order = defining_first(snapshot, [i for i, _ in fused], query, depth)
         if self.mmr and query_vector is not None and len(order) > k:
             pool = order[: max(k * 3, k)]
             order = mmr_order(pool, snapshot.chunk_vectors(pool), query_vector, k, self.mmr_lambda)
         fused_score = dict(fused)
+        floor = min(fused_score.values(), default=0.0)
         return [
             Passage(
                 chunk=snapshot.chunk(i),
-                score=fused_score[i],
+                score=fused_score.get(i, floor),  # floor: a defining passage only BM25 of the abbreviation found
                 rank=rank,
                 dense_score=dense_scores.get(i),
                 bm25_score=sparse_scores.get(i),
