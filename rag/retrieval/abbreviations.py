@@ -124,10 +124,12 @@ def definition(text: str, abbr: str) -> tuple[int, int] | None:
     the case the question wrote it when that has capitals, and in any case when it was typed in lower case."""
     key = "".join(c for c in abbr.lower() if c.isalnum())
     flags = re.IGNORECASE if abbr.islower() else 0
-    # HTML's own markup for it, <abbr title="Long Form">ABBR</abbr> (MkDocs sites write it in Markdown), and
+    # HTML's own markup for it, <abbr title="Long Form">ABBR</abbr> (MkDocs sites write it in Markdown, with
+    # emphasis or a plural inside: <abbr title="Software Development Kits">**SDKs**</abbr>), and
     # Markdown's abbreviation definitions, "*[ABBR]: Long Form" (the abbr extension of Python-Markdown and others)
-    marked = rf"<abbr\s+title\s*=\s*[\"'](?P<title>[^\"'<>]{{2,300}})[\"']\s*>\s*{re.escape(abbr)}\s*</abbr>" \
-             rf"|^\s*\*\[{re.escape(abbr)}\]:[ \t]*(?P<md>[^\n]{{2,300}})"
+    name = re.escape(abbr)
+    marked = rf"<abbr\s+title\s*=\s*[\"'](?P<title>[^\"'<>]{{2,300}})[\"']\s*>\s*[*_]*{name}s?[*_]*\s*</abbr>" \
+             rf"|^\s*\*\[{name}\]:[ \t]*(?P<md>[^\n]{{2,300}})"
     for match in re.finditer(marked, text, flags | re.MULTILINE):
         group = "title" if match.group("title") is not None else "md"
         found = _leading(text, match.start(group), match.end(group), key)

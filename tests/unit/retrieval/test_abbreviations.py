@@ -39,6 +39,7 @@ def test_the_questions_that_ask_for_a_long_form(question, abbr):
     ('Each change goes to the <abbr title="write-ahead log: a file of changes">WAL</abbr> first.', "WAL",
      "write-ahead log"),
     ("*[MVCC]: Multiversion Concurrency Control\n", "MVCC", "Multiversion Concurrency Control"),
+    ('kept in <abbr title="Write-Ahead Logs">**WALs**</abbr> on disk', "WAL", "Write-Ahead Logs"),
 ])
 def test_long_forms_are_matched_letter_by_letter(text, abbr, long_form):
     found = definition(text, abbr)
