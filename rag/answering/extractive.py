@@ -129,6 +129,15 @@ RESCUE_DEPTH, RESCUE_TERMS, RESCUE_READS = 40, 2, 3
 DEFINED_CONFIDENCE = 0.95
 
 
+_COPULA = re.compile(r"[\s`*_]*(?:\([^()]{1,40}\)[\s`*_]*)?,?\s*(?:is|are|was|refers\s+to|means)\b", re.IGNORECASE)
+
+
+def _after_definition(text: str, span: tuple[int, int]) -> int:
+    """Where the text goes on after a definition: past "Long Form (ABBR)" or "ABBR (long form)"."""
+    close = text.find(")", span[1])
+    return close + 1 if close != -1 and close - span[1] <= 40 else span[1]
+
+
 def _log_odds(p: float) -> float:
     p = min(max(p, 1e-4), 1 - 1e-4)
     return math.log(p / (1 - p))
@@ -437,12 +446,17 @@ class ExtractiveAnswerer:
         abbr = asked_abbreviation(question)
         if abbr is None:
             return None
+        found = []
         for cand in ranked:
             text = snapshot.document(cand.passage.chunk.source).text[cand.start:cand.end]
-            found = definition(text, abbr)
-            if found is not None:
-                return cand, found
-        return None
+            span = definition(text, abbr)
+            if span is not None:
+                found.append((cand, span, text))
+        # a unit that goes on to say what it is ("The Container Runtime Interface (CRI) is the main protocol ...")
+        # before one that defines it in passing ("... are Container Runtime Interface (CRI) implementation
+        # dependent"), each in rank order
+        said = [(cand, span) for cand, span, text in found if _COPULA.match(text, _after_definition(text, span))]
+        return (said or [(cand, span) for cand, span, _ in found] or [None])[0]
 
     def _extend(self, question: str, cand: Candidate, snapshot: StoreView) -> tuple[int, int]:
         doc = snapshot.document(cand.passage.chunk.source)

@@ -31,7 +31,11 @@ _ASKS = [re.compile(p, re.IGNORECASE) for p in (
     r"(?=[\s?.,!]|$)",
     rf"{_WHAT}\s+(?:the\s+)?(?:acronym|abbreviation|initialism)\s+{_Q}\s+mean\b",
     rf"{_WHAT}\s+{_Q}\s+mean\b",  # only for a word written as an abbreviation (asked_abbreviation)
+    # "What is a PDB?", "What are PVCs?": the whole question, an abbreviation as its subject; the unit that
+    # defines it is the answer. Only for a word written as an abbreviation (asked_abbreviation).
+    rf"^\s*what(?:\s+(?:is|are)|'s|’s)\s+(?:an?\s+|the\s+)?{_Q}(?:\s+in\s+[^?]{{1,40}})?\s*\?*\s*$",
 )]
+_NEEDS_CAPITALS = 2  # the last patterns read a word as an abbreviation only when it has this many capitals
 _MINOR = {"of", "and", "the", "for", "in", "on", "to", "a", "an", "&", "with", "by", "at", "or"}
 _NUMBERS = {"1": ("one", "first", "single"), "2": ("two", "second", "double"), "3": ("three", "third", "triple"),
             "4": ("four", "fourth"), "5": ("five", "fifth"), "6": ("six", "sixth"), "7": ("seven", "seventh"),
@@ -54,8 +58,13 @@ def asked_abbreviation(question: str) -> str | None:
         abbr = match.group("abbr")
         if abbr.lower() in _MINOR or abbr.lower() in {"it", "this", "that", "they", "he", "she", "you", "we"}:
             continue
-        if n == len(_ASKS) - 1 and sum(c.isupper() for c in abbr) < 2:
-            continue  # "What does delegation mean?" asks for a meaning, not a long form
+        if abbr.endswith("s") and sum(c.isupper() for c in abbr) >= 2 and abbr[:-1].isupper():
+            abbr = abbr[:-1]  # "PVCs"
+        capitals = sum(c.isupper() for c in abbr)
+        if n >= len(_ASKS) - 2 and capitals < _NEEDS_CAPITALS:
+            continue  # "What does delegation mean?", "What is Kubernetes?" ask for a meaning, not a long form
+        if n == len(_ASKS) - 1 and len(abbr) > 5 and 2 * capitals < len(abbr):
+            continue  # "What is a ReplicaSet?" names a kind of object, not an abbreviation
         return abbr
     return None
 

@@ -20,6 +20,12 @@ from rag.retrieval.abbreviations import asked_abbreviation, definition
     ("What does vacuuming mean?", None),  # a meaning, not a long form
     ("What does it stand for?", None),
     ("Who maintains the WAL?", None),
+    ("What is a WAL?", "WAL"),
+    ("What are LSNs?", "LSN"),
+    ("What's the MVCC in PostgreSQL?", "MVCC"),
+    ("What is Postgres?", None),  # a name, not an abbreviation
+    ("What is a BackupManifest?", None),  # a kind of object written in camel case
+    ("What is the WAL level for logical decoding?", None),  # asks about something else
 ])
 def test_the_questions_that_ask_for_a_long_form(question, abbr):
     assert asked_abbreviation(question) == abbr
@@ -99,3 +105,24 @@ def test_the_defining_passage_is_retrieved_first_and_its_long_form_is_the_short_
     # a question that is not about a long form is answered as before, from the words it shares
     other = services.assistant.ask("When is the WAL flushed?")
     assert other.short_answer is None or other.short_answer.text != "write-ahead log"
+
+
+DEFINED_TWICE = """# Archiving
+
+WAL archiving copies each WAL segment away: set the write-ahead log (WAL) archive command for the WAL first.
+
+## Concepts
+
+The write-ahead log (WAL) is the file every change is written to before the data files are.
+"""
+
+
+@pytest.mark.slow
+def test_what_is_an_abbreviation_cites_the_unit_that_says_what_it_is(tmp_path_factory, real_embedder):
+    from tests.support.pages import index_page
+
+    services, _ = index_page(tmp_path_factory, real_embedder, "archiving.md", DEFINED_TWICE, OTHERS)
+    answer = services.assistant.ask("What is the WAL?")
+    assert not answer.abstained
+    assert answer.short_answer is not None and answer.short_answer.text == "write-ahead log"
+    assert answer.citations[0].quote.startswith("The write-ahead log (WAL) is the file")
