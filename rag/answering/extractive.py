@@ -49,7 +49,7 @@ from rag.answering.units import answer_units, continuation
 from rag.cite.citations import cite
 from rag.embedding import Embedder
 from rag.ingest.sentences import paragraph_sentence_spans
-from rag.retrieval.abbreviations import asked_abbreviation, definition
+from rag.retrieval.abbreviations import asked_abbreviation, definition, says_what_it_is
 from rag.retrieval.followup import contextual_query
 from rag.retrieval.identifiers import contains_identifier, distinctive_identifiers
 from rag.store import StoreView
@@ -124,18 +124,9 @@ RERANK_OTHER = (2, 0.8, 0.5)  # other factoid questions
 RERANK_CONFIDENT = 0.4  # a count/quantity/value read this probable in the best unit is not second-guessed
 # Units looked at, words required and units read before the type veto refuses (ExtractiveAnswerer._rescue).
 RESCUE_DEPTH, RESCUE_TERMS, RESCUE_READS = 40, 2, 3
-# The confidence of an answer that is a definition of the abbreviation asked about (rag.answering.abbreviations):
+# The confidence of an answer that is a definition of the abbreviation asked about (rag.retrieval.abbreviations):
 # the long form is matched letter by letter, not scored, so the abstention model's view of the unit does not apply.
 DEFINED_CONFIDENCE = 0.95
-
-
-_COPULA = re.compile(r"[\s`*_]*(?:\([^()]{1,40}\)[\s`*_]*)?,?\s*(?:is|are|was|refers\s+to|means)\b", re.IGNORECASE)
-
-
-def _after_definition(text: str, span: tuple[int, int]) -> int:
-    """Where the text goes on after a definition: past "Long Form (ABBR)" or "ABBR (long form)"."""
-    close = text.find(")", span[1])
-    return close + 1 if close != -1 and close - span[1] <= 40 else span[1]
 
 
 def _log_odds(p: float) -> float:
@@ -455,7 +446,7 @@ class ExtractiveAnswerer:
         # a unit that goes on to say what it is ("The Container Runtime Interface (CRI) is the main protocol ...")
         # before one that defines it in passing ("... are Container Runtime Interface (CRI) implementation
         # dependent"), each in rank order
-        said = [(cand, span) for cand, span, text in found if _COPULA.match(text, _after_definition(text, span))]
+        said = [(cand, span) for cand, span, text in found if says_what_it_is(text, span)]
         return (said or [(cand, span) for cand, span, _ in found] or [None])[0]
 
     def _extend(self, question: str, cand: Candidate, snapshot: StoreView) -> tuple[int, int]:

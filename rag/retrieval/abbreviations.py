@@ -128,9 +128,10 @@ def _matches(abbr: str, parts: list[_Part]) -> bool:
 
 
 def definition(text: str, abbr: str) -> tuple[int, int] | None:
-    """The (start, end) in ``text`` of the long form it gives for ``abbr``: "Long Form (ABBR)", "ABBR (Long
-    Form)", or "ABBR stands for / is short for / means Long Form". The abbreviation is matched as a word, in
-    the case the question wrote it when that has capitals, and in any case when it was typed in lower case."""
+    """The (start, end) in ``text`` of the long form it gives for ``abbr``: <abbr title="Long Form">ABBR</abbr>,
+    "*[ABBR]: Long Form", "Long Form (ABBR)", "ABBR (Long Form)", or "ABBR stands for / is short for / means Long
+    Form". The abbreviation is matched as a word, in the case the question wrote it when that has capitals, and in
+    any case when it was typed in lower case."""
     key = "".join(c for c in abbr.lower() if c.isalnum())
     flags = re.IGNORECASE if abbr.islower() else 0
     # HTML's own markup for it, <abbr title="Long Form">ABBR</abbr> (MkDocs sites write it in Markdown, with
@@ -144,7 +145,7 @@ def definition(text: str, abbr: str) -> tuple[int, int] | None:
         found = _leading(text, match.start(group), match.end(group), key)
         if found is not None:
             return found
-    for match in re.finditer(rf"(?<![\w-]){re.escape(abbr)}s?(?![\w-])", text, flags):
+    for match in re.finditer(rf"(?<![\w-]){name}s?(?![\w-])", text, flags):
         found = _before(text, match.start(), key) or _inside_after(text, match.end(), key) \
             or _stated_after(text, match.end(), key)
         if found is not None:
@@ -206,3 +207,16 @@ def _leading(text: str, start: int, end: int, key: str) -> tuple[int, int] | Non
     # run with as many words as the abbreviation has characters, else the shortest, is the long form
     last = min(found, key=lambda n: (abs(sum(p.word_start for p in parts[:n]) - len(key)), n))
     return parts[0].start, parts[last - 1].end
+
+
+_COPULA = re.compile(r"[\s`*_]*(?:\([^()]{1,40}\)[\s`*_]*)?,?\s*(?:is|are|was|refers\s+to|means)\b", re.IGNORECASE)
+
+
+def says_what_it_is(text: str, span: tuple[int, int]) -> bool:
+    """Does ``text`` go on, after the definition whose long form is at ``span``, to say what it is ("The
+    Container Runtime Interface (CRI) is the main protocol ...") rather than define it in passing ("... are
+    Container Runtime Interface (CRI) implementation dependent")? Read past "Long Form (ABBR)" or "ABBR (long
+    form)"."""
+    close = text.find(")", span[1])
+    after = close + 1 if close != -1 and close - span[1] <= 40 else span[1]
+    return _COPULA.match(text, after) is not None

@@ -75,7 +75,8 @@ def defining_first(snapshot: StoreView, order: list[int], query: str, depth: int
     # share no other word with the question ("... when talking about the API server")
     pool = list(dict.fromkeys(order + [i for i, _ in snapshot.keyword_search(abbr, depth)]))
     defining = [i for i in pool if definition(snapshot.chunk(i).text, abbr) is not None]
-    return defining + [i for i in order if i not in set(defining)] if defining else order
+    first = set(defining)
+    return defining + [i for i in order if i not in first]
 
 
 class HybridRetriever(BaseRetriever):
