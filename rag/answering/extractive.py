@@ -25,6 +25,7 @@ import re
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -48,7 +49,9 @@ from rag.answering.short_answer import (
 from rag.answering.units import answer_units, continuation
 from rag.cite.citations import cite
 from rag.embedding import Embedder
+from rag.ingest.markup import answer_text
 from rag.ingest.sentences import paragraph_sentence_spans
+from rag.ingest.structure import MARKDOWN_SUFFIXES
 from rag.retrieval.abbreviations import asked_abbreviation, definition, says_what_it_is
 from rag.retrieval.followup import contextual_query
 from rag.retrieval.identifiers import contains_identifier, distinctive_identifiers
@@ -558,9 +561,10 @@ class ExtractiveAnswerer:
         doc = snapshot.document(best.passage.chunk.source)
         citations = []
         parts = []
+        markup = Path(doc.source).suffix.lower() in MARKDOWN_SUFFIXES  # the answer reads as the page shows it
         for n, (cand, (start, end)) in enumerate(chosen, start=1):
             citations.append(cite(n, cand.passage, start, end, cand.score, snapshot))
-            parts.append(cited_text(doc.text[start:end], n))
+            parts.append(cited_text(doc.text[start:end], n, markup))
         return Answer(question=question, answer=" ".join(parts), abstained=False, citations=citations,
                       passages=passages, confidence=decision.confidence,
                       short_answer=self._short_answer(decision, doc.source))
@@ -613,16 +617,21 @@ def _logistic(weights: list[float] | None, vector: list[float]) -> float:
     return sigmoid(bias + sum(a * b for a, b in zip(w, vector)))
 
 
-def cited_text(quote: str, n: int) -> str:
+def cited_text(quote: str, n: int, markup: bool = False) -> str:
     """A unit as answer text: its line breaks as spaces (a wrapped Markdown sentence reads as one line), and the
     marker [n] after each of its sentences, so every sentence of a multi-sentence unit carries its citation. The
     sentences are the index's own (pysbd, never inside a code span): a full stop then a capital is not always one
-    ("on July 11, U.S. President Joe Biden met ..." got a marker after "U.S." from the regex this replaced)."""
+    ("on July 11, U.S. President Joe Biden met ..." got a marker after "U.S." from the regex this replaced). With
+    ``markup`` (a Markdown source) each sentence reads as the page shows it (rag.ingest.markup.answer_text): link
+    text without its target, no emphasis markers or inline HTML tags, code in backticks; the citation keeps the
+    verbatim span."""
     flat = " ".join(quote.split())
     if not flat:
         return ""
-    pieces = paragraph_sentence_spans(flat, 0, len(flat))
-    return " ".join(f"{flat[a:b]} [{n}]" for a, b in pieces) or f"{flat} [{n}]"
+    pieces = [flat[a:b] for a, b in paragraph_sentence_spans(flat, 0, len(flat))] or [flat]
+    if markup:
+        pieces = [shown for piece in pieces if (shown := answer_text(piece))] or [flat]
+    return " ".join(f"{piece} [{n}]" for piece in pieces)
 
 
 def _overlaps(span: tuple[int, int], cand: Candidate) -> bool:

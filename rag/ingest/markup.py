@@ -8,7 +8,7 @@ shortcodes are hidden (a shortcode's ``text="..."`` argument is shown, as the si
 resolved and ``<br>`` is a line break. Inline HTML tags of prose (``<abbr title="...">ASGI</abbr>``, ``<dfn>``,
 ``<kbd>``, ``<span>``) are hidden and their text shown; other raw HTML (``<img>``, which has no text) is shown as
 the text it is. Nothing here is HTML: the UI escapes every piece's text (ui/render.py); ``plain_text`` joins them
-for titles.
+for titles, ``answer_text`` for the sentences of an extractive answer.
 
 This is a small lexer for inline syntax only (block structure comes from markdown-it, rag.ingest.markdown), and
 it is used for display and section titles, never to compute an offset.
@@ -111,3 +111,30 @@ def plain_text(text: str) -> str:
 
 def _plain(text: str) -> str:
     return "".join(p.text if p.kind in ("text", "code") else _plain(p.text) for p in inline_pieces(text))
+
+
+def answer_text(text: str) -> str:
+    """A verbatim span as the text of an answer: what a reader sees of it (``plain_text``), white space collapsed,
+    with inline code kept in backticks (`max_age` stays recognisable as a name), no list bullet in front, and an
+    ``<abbr>``'s title after it ("ASGI (Asynchronous Server Gateway Interface)"). The
+    citation keeps the verbatim span; this is only the sentence the user reads ("Granian: A Rust HTTP server ..."
+    rather than "[Granian](https://github.com/emmett-framework/granian): A Rust HTTP server ...")."""
+    shown = " ".join(_shown(_ABBR.sub(_spelled, text)).split())
+    return shown[2:] if shown.startswith("\u2022 ") else shown
+
+
+# An abbreviation a page explains in a tooltip (`<abbr title="Asynchronous Server Gateway Interface">ASGI</abbr>`):
+# an answer has no tooltip, so it spells the title out after the abbreviation.
+_ABBR = re.compile(r"""<abbr\b[^<>]*?\btitle\s*=\s*(?:"([^"]*)"|'([^']*)')[^<>]*>(.*?)</abbr\s*>""",
+                   re.IGNORECASE | re.DOTALL)
+
+
+def _spelled(match: re.Match) -> str:
+    title = (match.group(1) if match.group(1) is not None else match.group(2)).strip()
+    shown = match.group(3)
+    return f"{shown} ({title})" if title and title.lower() != plain_text(shown).lower() else shown
+
+
+def _shown(text: str) -> str:
+    return "".join(p.text if p.kind == "text" else f"`{p.text}`" if p.kind == "code" else _shown(p.text)
+                   for p in inline_pieces(text))

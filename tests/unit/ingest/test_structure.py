@@ -349,3 +349,22 @@ def test_plain_text_keeps_pysbd_sentences(tmp_path):
 ])
 def test_plain_text_of_inline_markup(raw, shown):
     assert plain_text(raw) == shown
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("* [Kestrel](https://example.org/k): A **Java** queue.", "Kestrel: A Java queue."),
+        ("- `max_age` - Sets a _maximum_ time. Defaults to `600`.",
+         "`max_age` - Sets a maximum time. Defaults to `600`."),
+        ('It speaks <abbr title="Advanced Message Queuing Protocol">AMQP</abbr>.',
+         "It speaks AMQP (Advanced Message Queuing Protocol)."),
+        ('<abbr title="AMQP">amqp</abbr> and <abbr>MQTT</abbr>', "amqp and MQTT"),  # a title that only repeats it
+        ('The {{< glossary_tooltip text="kubelet" term_id="kubelet" >}} runs\n  every *five* minutes.',
+         "The kubelet runs every five minutes."),
+    ],
+)
+def test_the_text_of_an_answer_is_what_the_page_shows(raw, shown):
+    from rag.ingest.markup import answer_text
+
+    assert answer_text(raw) == shown
