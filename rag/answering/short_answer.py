@@ -67,9 +67,9 @@ _FIT: dict[str, dict[str, float]] = {
     COUNT: {"CARDINAL": 1.0, "QUANTITY": 0.9, "MONEY": 0.6, "PERCENT": 0.6, "number": 1.0, "DATE": 0.3},
     QUANTITY: {"MONEY": 1.0, "QUANTITY": 1.0, "PERCENT": 1.0, "CARDINAL": 0.8, "DATE": 0.7, "TIME": 0.7,
                "number": 1.0},
-    VALUE: {"code": 1.0, "quoted": 0.8, "identifier": 0.8, "number": 0.8, "CARDINAL": 0.6, "QUANTITY": 0.7,
+    VALUE: {"term": 0.9, "code": 1.0, "quoted": 0.8, "identifier": 0.8, "number": 0.8, "CARDINAL": 0.6, "QUANTITY": 0.7,
             "PERCENT": 0.7, "chunk": 0.3, "ORG": 0.3, "PRODUCT": 0.4},
-    ENTITY: {"PERSON": 0.7, "ORG": 0.7, "GPE": 0.7, "LOC": 0.7, "NORP": 0.7, "FAC": 0.7, "EVENT": 0.7,
+    ENTITY: {"term": 0.8, "PERSON": 0.7, "ORG": 0.7, "GPE": 0.7, "LOC": 0.7, "NORP": 0.7, "FAC": 0.7, "EVENT": 0.7,
              "WORK_OF_ART": 0.7, "LAW": 0.7, "PRODUCT": 0.7, "LANGUAGE": 0.7, "DATE": 0.4, "chunk": 0.5,
              "code": 0.7, "quoted": 0.7, "identifier": 0.6, "number": 0.3, "CARDINAL": 0.3},
 }
@@ -229,9 +229,10 @@ def span_candidates(text: str, doc) -> list[SpanCandidate]:
     def add(start: int, end: int, kind: str) -> None:
         if any(a < end and start < b for a, b in hidden):
             return
-        while start < end and text[start] in _TRIM:
+        trim = _TRIM if kind == "code" else _TRIM + "*"  # emphasis markers around a word ("from **scratch**")
+        while start < end and text[start] in trim:
             start += 1
-        while end > start and text[end - 1] in _TRIM.replace("(", "") + ")":
+        while end > start and text[end - 1] in trim.replace("(", "") + ")":
             if text[end - 1] == ")" and text.count("(", start, end) >= text.count(")", start, end):
                 break  # a closing parenthesis that closes one of the span's own: "Henry III (of England)"
             end -= 1
@@ -247,6 +248,9 @@ def span_candidates(text: str, doc) -> list[SpanCandidate]:
         add(match.start(), match.end(), "number")
     for match in _IDENTIFIER.finditer(text):
         add(match.start(), match.end(), "identifier")
+    term = defined_term(text)
+    if term is not None:
+        add(*term, "term")
     ents = list(doc.ents)
     for ent in ents:
         add(ent.start_char, ent.end_char, ent.label_)
@@ -257,6 +261,34 @@ def span_candidates(text: str, doc) -> list[SpanCandidate]:
     for lo, hi in noun_phrases(doc):
         add(doc[lo].idx, doc[hi - 1].idx + len(doc[hi - 1]), "chunk")
     return list(found.values())
+
+
+# The term a definition-style unit defines: "[Granian](https://...): A Rust HTTP server ...", "**Uvicorn**: an ASGI
+# server", "`max_age` - Sets a maximum time ...", "Hypercorn: ...". A list of tools, options or fields is written so
+# in documentation, and a question whose words are in the description ("which one is a Rust HTTP server?") asks for
+# the term. At most five words before the separator, so a sentence with a colon ("The kubelet has the following
+# default thresholds:") defines nothing.
+_DEFINED_TERM = re.compile(r"\s*(?:[-*+]\s+|\d{1,3}[.)]\s+)?(?P<open>\*\*|__|`|\[|\*\*\[|\[`|\*\*`)?"
+                           r"(?P<term>[^\s:*`\[\]][^:*`\[\]\n]{0,60}?)(?P<close>\*\*|__|`|\]\([^)\s]*\)|`\]\([^)\s]*\)|"
+                           r"\]\([^)\s]*\)\*\*|`\*\*)?(?:\s*:|\s+[-–—]\s)\s*\S")
+
+
+_ADMONITIONS = set("note tip tips warning warnings info caution important example examples danger hint see also "
+                   "attention check technical details note that".split())
+
+
+def defined_term(text: str) -> tuple[int, int] | None:
+    """Offsets of the term ``text`` (one unit) defines, when it is written "term: description" or "term - description"
+    (``_DEFINED_TERM``), else None."""
+    match = _DEFINED_TERM.match(text)
+    if match is None:
+        return None
+    term = match.group("term")
+    marked = match.group("open") or match.group("close")
+    if len(term.split()) > (5 if marked else 3) or text[match.end("term"):match.end("term") + 3] == "://" \
+            or fold(term.strip()) in _ADMONITIONS:
+        return None
+    return match.start("term"), match.end("term")
 
 
 _NP_BODY = {"ADJ", "NOUN", "PROPN", "NUM"}
@@ -303,21 +335,27 @@ def span_features(info: QuestionInfo, text: str, doc, candidates: list[SpanCandi
     verbs = [i for i in matches if tokens[i].pos_ == "VERB"]  # the question's verbs, as the unit uses them
     fits = _FIT.get(info.kind, {})
     ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+    # Distances count words as read: the tokens of a Markdown link target or an anchor (MARKUP) are not between the
+    # link text and the words after it ("[Granian](https://github.com/emmett-framework/granian): A Rust ...").
+    hidden = [m.span() for m in MARKUP.finditer(text)]
+    at = [0]
+    for token in tokens:
+        inside = any(a <= token.idx and token.idx + len(token) <= b for a, b in hidden)
+        at.append(at[-1] + (0 if inside else 1))
     focus = stem(info.focus) if info.focus else None
     for cand in candidates:
         span = doc.char_span(cand.start, cand.end, alignment_mode="expand")
         lo, hi = (span.start, span.end) if span is not None else (0, len(tokens))
         span_terms = content_terms(text[cand.start:cand.end])
         novel = sum(t not in weight for t in span_terms) / len(span_terms) if span_terms else 0.0
-        outside = [i for i in matches if i < lo or i >= hi]
-        distance = min((lo - i if i < lo else i - hi + 1) for i in outside) if outside else None
-        near_terms = {stems[i] for i in outside if lo - 10 <= i < hi + 10}
+        # how many words (markup not counted) stand between each question word outside the span and the span
+        apart = {i: at[lo] - at[i] if i < lo else at[i] - at[hi] + 1 for i in matches if i < lo or i >= hi}
+        distance = min(apart.values()) if apart else None
+        near_terms = {stems[i] for i, d in apart.items() if d <= 10}
         closeness: dict[str, float] = {}
-        for i in outside:
-            d = lo - i if i < lo else i - hi + 1
+        for i, d in apart.items():
             closeness[stems[i]] = max(closeness.get(stems[i], 0.0), math.exp(-d / 4.0))
-        verb_distance = min((lo - i if i < lo else i - hi + 1) for i in verbs if i < lo or i >= hi) \
-            if any(i < lo or i >= hi for i in verbs) else None
+        verb_distance = min((apart[i] for i in verbs if i in apart), default=None)
         around = set(stems[max(0, lo - 3):lo]) | set(stems[hi:hi + 1])
         inner = [lab for s, e, lab in ents if s >= cand.start and e <= cand.end]
         type_fit = max([fits.get(k, 0.0) for k in cand.kinds] + [0.9 * fits.get(lab, 0.0) for lab in inner])

@@ -68,3 +68,36 @@ def test_streaming_yields_text_then_the_answer(seeds_services):
 def test_bad_questions_are_refused_clearly(seeds_services, question):
     with pytest.raises(QuestionError):
         seeds_services.assistant.ask(question)
+
+
+def test_a_markdown_answer_reads_as_text_while_its_citation_stays_verbatim(tmp_path, make_settings, real_embedder):
+    """The answer is what the page shows (link text without its target, no emphasis markers, code in backticks);
+    the citation quotes the file. In a list of "term: description" items the question about a description is
+    answered with its term, even when a link target stands between them."""
+    from rag.ingest.indexer import index_paths
+    from rag.services import build_services
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    page = ("# Message brokers\n\nYou can use any of these alternative brokers:\n\n"
+            "* [Kestrel](https://example.org/projects/kestrel-broker): A **Java** message queue with disk "
+            "persistence.\n"
+            "* [Borealis](https://example.org/projects/borealis): an AMQP broker compatible with MQTT among other "
+            "listed protocols.\n"
+            "* [Quill](https://example.org/projects/quill): a broker for embedded devices.\n\n"
+            "Set `broker_url` to the address of the broker you run.\n")
+    (corpus / "brokers.md").write_text(page)
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=real_embedder)
+    services = build_services(settings, embedder=real_embedder)
+
+    answer = services.assistant.ask("Among the alternative brokers listed, which one is a Java message queue?",
+                                    mode="extractive")
+    assert not answer.abstained
+    assert answer.answer == "Kestrel: A Java message queue with disk persistence. [1]"
+    quote = answer.citations[0].quote
+    assert page[answer.citations[0].start:answer.citations[0].end] == quote
+    assert "(https://example.org/projects/kestrel-broker)" in quote and "**Java**" in quote
+    assert answer.short_answer is not None and answer.short_answer.text == "Kestrel"
+    assert page[answer.short_answer.start:answer.short_answer.end] == "Kestrel"
+

@@ -150,3 +150,53 @@ def test_a_span_of_only_the_questions_own_words_is_never_the_short_answer():
     assert reading.span is not None
     assert unit[reading.span.start:reading.span.end] != "Romanesque"
     assert reading.span.features["novel"] > 0.0
+
+
+@pytest.mark.parametrize(
+    ("unit", "term"),
+    [
+        ("[Kestrel](https://example.org/projects/kestrel): A Java message queue.", "Kestrel"),
+        ("* `compress_requests` - Turns on request compression.", "compress_requests"),
+        ("**Pyrefly**: a static type checker.", "Pyrefly"),
+        ("Hypnos: a sleep tracker.", "Hypnos"),
+        ("The kubelet has the following default hard eviction thresholds:", None),  # a lead-in, no term
+        ("In the first release of the year the default was: on", None),  # prose with a colon
+        ("**Note**: restart the server afterwards.", None),  # an admonition
+        ("See https://example.org: the mirror.", None),
+    ],
+)
+def test_the_term_a_definition_style_unit_defines(unit, term):
+    from rag.answering.short_answer import defined_term
+
+    found = defined_term(unit)
+    assert (unit[found[0]:found[1]] if found else None) == term
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "unit", "answer"),
+    [
+        ("Which of the listed brokers is a Java message queue with disk persistence?",
+         "[Kestrel](https://example.org/projects/kestrel-broker): A Java message queue with disk persistence.",
+         "Kestrel"),
+        ("Which plugin renders diagrams in the browser?",
+         "- [Mermaid viewer](https://example.org/plugins/mermaid): renders diagrams in the browser.", "Mermaid viewer"),
+        ("Which tool is a static type checker?", "**Pyrefly**: a static type checker for Python code.", "Pyrefly"),
+    ],
+)
+def test_a_question_about_a_description_is_answered_with_the_term_it_describes(question, unit, answer):
+    """In a list of tools or options written "term: description", a question that uses the description's words asks
+    for the term. A link's target does not count as words between the term and its description."""
+    settings = Settings(_env_file=None)
+    reader = ShortAnswerReader(settings.short_answer_weights, settings.short_answer_threshold)
+    reading = reader.read(question, unit)
+    assert reading.span is not None
+    assert unit[reading.span.start:reading.span.end] == answer
+
+
+@pytest.mark.slow
+def test_emphasis_markers_are_never_part_of_a_candidate():
+    text = "Build the image **from scratch**, based on the **official Python** image, with `**kwargs` passed on."
+    spans = [text[c.start:c.end] for c in span_candidates(text, parse(text))]
+    assert spans and not any(s.startswith("*") or s.endswith("*") for s in spans if s != "**kwargs")
+    assert "**kwargs" in spans  # code keeps its stars
