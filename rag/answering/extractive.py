@@ -564,7 +564,7 @@ class ExtractiveAnswerer:
         markup = Path(doc.source).suffix.lower() in MARKDOWN_SUFFIXES  # the answer reads as the page shows it
         for n, (cand, (start, end)) in enumerate(chosen, start=1):
             citations.append(cite(n, cand.passage, start, end, cand.score, snapshot))
-            parts.append(cited_text(doc.text[start:end], n, markup))
+            parts.append(cited_text(doc.text[start:end], n, markup and cand.kind != "code"))  # code stays as written
         return Answer(question=question, answer=" ".join(parts), abstained=False, citations=citations,
                       passages=passages, confidence=decision.confidence,
                       short_answer=self._short_answer(decision, doc.source))

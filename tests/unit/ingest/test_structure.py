@@ -360,6 +360,7 @@ def test_plain_text_of_inline_markup(raw, shown):
         ('It speaks <abbr title="Advanced Message Queuing Protocol">AMQP</abbr>.',
          "It speaks AMQP (Advanced Message Queuing Protocol)."),
         ('<abbr title="AMQP">amqp</abbr> and <abbr>MQTT</abbr>', "amqp and MQTT"),  # a title that only repeats it
+        ("| `retries` | 6 | the **default** |", "`retries` | 6 | the default"),
         ('The {{< glossary_tooltip text="kubelet" term_id="kubelet" >}} runs\n  every *five* minutes.',
          "The kubelet runs every five minutes."),
     ],
