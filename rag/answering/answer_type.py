@@ -42,18 +42,24 @@ _ASKING = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b")
 _EXPLAIN = re.compile(r"\bwhy\b|^\W*how (do|does|did|can|could|should|is|are|to)\b")
 
 
+def asking_clause(folded: str) -> str:
+    """The part of a (folded) question that asks, from its start to the wh-word after its first one: "which mode
+    sets requests | when Pods are created?" asks for a mode, not a time, and "which kubelet field caps | how long
+    an image may stay unused?" for a field, not a duration."""
+    first = _ASKING.search(folded)
+    if first is None:
+        return folded
+    following = _ASKING.search(folded, first.end())
+    return folded[:following.start()] if following else folded
+
+
 def question_type(question: str) -> str:
     """The kind of token an answer needs, by the question's first asking phrase: "Who was king when the Normans
     came?" asks for a name, and "Why does the tutorial pass X when creating the engine?" for a reason, not a time."""
     q = fold(question)
     if _EXPLAIN.search(q):
         return OTHER
-    # the asking clause runs from the first wh-word to the next: "Which mode sets requests | when Pods are
-    # created?" asks for a mode, not a time
-    first = _ASKING.search(q)
-    if first is not None:
-        following = _ASKING.search(q, first.end())
-        q = q[:following.start()] if following else q
+    q = asking_clause(q)
     found = [(match.start(), kind) for pattern, kind in _WH if (match := pattern.search(q))]
     return min(found)[1] if found else OTHER
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rag.answering.answer_type import HTML_TAG, MARKUP, NAME, NUMBER, has_answer_type
+from rag.answering.answer_type import HTML_TAG, MARKUP, NAME, NUMBER, asking_clause, has_answer_type
 from rag.answering.answer_type import TIME as TIME_TOKEN
 from rag.text import STOPWORDS, content_terms, fold, stem, words
 
@@ -99,9 +99,10 @@ def expected_type(question: str) -> QuestionInfo:
 
     if not tokens:
         return info(NONE)
-    if re.search(r"\bhow (many|much)\b|\bnumber of\b", q):
-        return info(COUNT if "many" in q or "number of" in q else QUANTITY)
-    if re.search(r"\bhow (long|far|big|large|old|often|high|tall|wide|deep|fast|heavy)\b", q):
+    asking = asking_clause(q)  # "Which field caps how long ...?" asks for a field
+    if re.search(r"\bhow (many|much)\b|\bnumber of\b", asking):
+        return info(COUNT if "many" in asking or "number of" in asking else QUANTITY)
+    if re.search(r"\bhow (long|far|big|large|old|often|high|tall|wide|deep|fast|heavy)\b", asking):
         return info(QUANTITY)
     if tokens[0] in {"why"} or re.search(r"\b(why|explain|describe)\b", q) or re.search(r"^how (do|does|did|can|"
                                                                                           r"should|is|are|to)\b", q):

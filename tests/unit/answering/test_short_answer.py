@@ -40,6 +40,10 @@ from rag.settings import Settings
         ("Why did the abbey burn down?", NONE),
         ("How do I rotate the keys?", NONE),
         ("Can a probe run more than once?", NONE),
+        # the asking clause decides, not a "how long" / "how many" of the clause after it
+        ("Which setting limits how long an idle session may stay open?", VALUE),
+        ("Which flag sets how many retries a job gets?", VALUE),
+        ("For how long is a token cached?", QUANTITY),
     ],
 )
 def test_expected_type(question, kind):
