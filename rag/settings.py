@@ -84,7 +84,8 @@ class Settings(BaseSettings):
     fusion_weights: Annotated[list[float], NoDecode] = Field(
         [1.0, 1.5, 2.0], min_length=3, max_length=3,
         description="Reciprocal-rank fusion weight of each list: dense, BM25, passages holding the question's "
-        "identifiers verbatim (rag.retrieval.identifiers). Chosen on dev splits (docs/EVAL.md).")
+        "identifiers verbatim (those at most a tenth of the chunks name; rag.retrieval.identifiers). Chosen on dev "
+        "splits (docs/EVAL.md).")
     identifier_boost: int = Field(1, ge=0, le=10, description="Extra BM25 weight of the question's identifier "
                                   "terms (backticked, camelCase, snake_case, dotted, --flags, quoted phrases).")
     mmr_lambda: float = Field(0.7, ge=0.0, le=1.0)

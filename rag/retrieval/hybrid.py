@@ -13,7 +13,7 @@ from pydantic import ConfigDict
 
 from rag.embedding import Embedder
 from rag.retrieval.abbreviations import asked_abbreviation, definition
-from rag.retrieval.identifiers import boosted_query, distinctive_identifiers, exact_matches
+from rag.retrieval.identifiers import EXACT_SHARE, boosted_query, distinctive_identifiers, exact_matches, selective
 from rag.store import StoreView
 from rag.types import Passage
 
@@ -106,7 +106,8 @@ class HybridRetriever(BaseRetriever):
             if query_vector is None:
                 query_vector = cast(np.ndarray, self.embedder.embed_array([query])[0])  # a row: numpy types it Any
             dense = snapshot.dense_search(query_vector, depth)
-        identifiers = distinctive_identifiers(query, snapshot.term_stats())
+        stats = snapshot.term_stats()
+        identifiers = distinctive_identifiers(query, stats)
         sparse = (snapshot.keyword_search(boosted_query(query, self.identifier_boost, identifiers), depth)
                   if self.mode in ("hybrid", "bm25") else [])
         if dense:
@@ -116,7 +117,7 @@ class HybridRetriever(BaseRetriever):
         sparse_scores = dict(sparse)
         rankings = [[i for i, _ in dense], [i for i, _ in sparse]]
         if identifiers and self.mode == "hybrid":
-            rankings.append(exact_matches(snapshot, rankings, identifiers))
+            rankings.append(exact_matches(snapshot, rankings, selective(identifiers, stats, EXACT_SHARE)))
         fused = rrf_fuse(rankings, self.rrf_k, list(self.weights) if self.mode == "hybrid" else None)
         dense_rank = {i: r for r, i in enumerate(rankings[0], start=1)}
         bm25_rank = {i: r for r, i in enumerate(rankings[1], start=1)}

@@ -132,3 +132,38 @@ def test_an_identifier_in_most_chunks_tells_nothing_apart(make_settings, real_em
     assert not answer.abstained
     assert answer.citations[0].source.endswith("streams.md")
     assert "every 15 seconds" in answer.answer
+
+
+@pytest.mark.slow
+def test_an_identifier_many_passages_name_does_not_lift_them_over_the_one_that_answers(make_settings, real_embedder,
+                                                                                      tmp_path):
+    """An identifier that 4 of 13 chunks name is distinctive (it still weighs in BM25 and the unit scorer), but too
+    common for the exact-match list (``EXACT_SHARE``): that list would give each of those chunks a fusion score of
+    its own, and they would all pass the page that dense retrieval and BM25 both rank first."""
+    from rag.ingest.indexer import index_paths
+    from rag.retrieval.identifiers import EXACT_SHARE, distinctive_identifiers, selective
+    from rag.services import build_services
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    topics = ("routing", "the test client", "templates", "static files", "middleware", "CORS headers", "cookies",
+              "sessions", "background jobs", "websockets", "settings files", "logging")
+    for i, topic in enumerate(topics):
+        name = "WidgetHub" if i < 4 else "The dashboard"
+        (corpus / f"p{i}.md").write_text(f"# {topic.title()}\n\n{name} schema page lists {topic}. It shows each "
+                                         f"model of {topic} in its schema view.\n")
+    (corpus / "merge.md").write_text(
+        "# Separate schemas\n\nIf your generated clients break on duplicated input and output schemas, you can go "
+        "back to one schema per model with the parameter `merge_schemas=True`.\n")
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=real_embedder)
+    services = build_services(settings, embedder=real_embedder)
+    question = ("My WidgetHub schema page now shows Item-Input and Item-Output and it breaks my generated clients. "
+                "How do I go back to one schema per model?")
+    stats = services.view().term_stats()
+    assert distinctive_identifiers(question, stats) == ("WidgetHub",)
+    assert selective(("WidgetHub",), stats, EXACT_SHARE) == ()  # 4 of 13 chunks: more than a tenth
+
+    passages = services.assistant.retriever.retrieve(question, k=3)
+    assert passages[0].chunk.source.endswith("merge.md")
+    assert (passages[0].dense_rank, passages[0].bm25_rank) == (1, 1)
