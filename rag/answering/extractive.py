@@ -5,7 +5,8 @@ table rows, a wrapped sentence's lines joined) is a candidate, described by a fe
 similarity to the question, IDF-weighted and plain coverage of the question's content terms, whether it holds a
 token of the expected answer type (rag.answering.answer_type), the passage's retrieval rank and dense score, and
 the share of the question's identifiers it contains verbatim. A logistic model over them scores each unit
-(settings ``answer_weights``, hand-set). The best unit is the answer, extended over the sentence that continues
+(settings ``answer_weights``, hand-set); a unit that says nothing the question does not (a title line, a bare link)
+is no candidate, except for a yes/no question. The best unit is the answer, extended over the sentence that continues
 it when that holds the value asked for, with a neighbour added only when it also scores close to the best. For
 factoid questions the reader (rag.answering.short_answer) picks the short answer inside it. Whether to answer at
 all is one logistic model over transferable signals (rag.answering.abstention; ``abstain_weights`` and
@@ -49,14 +50,14 @@ from rag.answering.short_answer import (
 from rag.answering.units import answer_units, continuation
 from rag.cite.citations import cite
 from rag.embedding import Embedder
-from rag.ingest.markup import answer_text
+from rag.ingest.markup import answer_text, plain_text
 from rag.ingest.sentences import paragraph_sentence_spans
 from rag.ingest.structure import MARKDOWN_SUFFIXES
 from rag.retrieval.abbreviations import asked_abbreviation, definition, says_what_it_is
 from rag.retrieval.followup import contextual_query
 from rag.retrieval.identifiers import contains_identifier, distinctive_identifiers
 from rag.store import StoreView
-from rag.text import content_terms
+from rag.text import content_terms, fold, words
 from rag.types import Answer, Passage, ShortAnswer
 
 ABSTAIN_TEXT = "The documents don't contain an answer to this."
@@ -389,7 +390,7 @@ class ExtractiveAnswerer:
         candidates = self.candidates(question, passages)
         identifiers = distinctive_identifiers(question, TermWeights.of(self.snapshot_getter()).stats)
         self.featurize(question, candidates, question_vector, identifiers)
-        ranked = sorted(candidates, key=lambda c: -c.score)
+        ranked = _saying_something(question, sorted(candidates, key=lambda c: -c.score))
         if not ranked:
             return Decision(ranked)
         top = ranked[0]
@@ -632,6 +633,24 @@ def cited_text(quote: str, n: int, markup: bool = False) -> str:
     if markup:
         pieces = [shown for piece in pieces if (shown := answer_text(piece))] or [flat]
     return " ".join(f"{piece} [{n}]" for piece in pieces)
+
+
+def _saying_something(question: str, ranked: list[Candidate]) -> list[Candidate]:
+    """``ranked`` without the units that say nothing the question does not: every word the page shows of them is
+    one of the question's ("Horse latitudes" for "how did the horse latitudes get their name", a bare link
+    "[`kube-proxy`](...)" for "How do I switch kube-proxy to nftables mode?"). A title or a link restating the topic
+    answers nothing. Yes/no questions keep them ("kube-proxy supports nftables" answers "Does kube-proxy support
+    nftables?"); when every unit is such, the ranking stays as it is."""
+    tokens = words(fold(question))
+    if not tokens or tokens[0] in _YES_NO:
+        return ranked
+    asked = set(content_terms(question))
+    kept = [c for c in ranked if set(content_terms(plain_text(c.text))) - asked]
+    return kept or ranked
+
+
+_YES_NO = set("is are was were am be can could does do did will would should shall has have had may might must "
+               "isn aren wasn weren doesn don didn won wouldn shouldn hasn haven hadn".split())
 
 
 def _overlaps(span: tuple[int, int], cand: Candidate) -> bool:

@@ -60,3 +60,31 @@ def test_unit_features_on_the_real_index(page_services):
     assert intro.features["colon"] == 1.0
     assert by_text["`kubectl rollout pause` stops the rollout where it is."].features["list_item"] == 1.0
     assert len(decision.signals) == len(ABSTAIN_FEATURES)
+
+
+@pytest.mark.slow
+def test_a_unit_that_only_restates_the_question_is_no_candidate(tmp_path_factory, real_embedder):
+    """A bare link ("[`gizmo-proxy`](/docs/...)") or a title line says nothing the question does not: it is dropped
+    from the ranking (it had scored close to the sentence that answers), except for a yes/no question, which a
+    restatement answers."""
+    from rag.answering.extractive import _saying_something
+    from rag.ingest.markup import plain_text
+    from rag.text import content_terms
+
+    page = ("# Tools\n\nThe node agents:\n\n- [`widgetd`](/docs/reference/widgetd/)\n"
+            "- [`gizmo-proxy`](/docs/reference/gizmo-proxy/)\n\n## Modes\n\nThe proxy runs in iptables mode unless "
+            "told otherwise. Pass `--mode=turbo` on its command line to run it in the faster mode.\n")
+    services, _ = index_page(tmp_path_factory, real_embedder, "tools.md", page,
+                             {"other.md": "# Other\n\nNodes report their status every ten seconds.\n"})
+    question = "How do I switch gizmo-proxy to turbo mode?"
+    decision = decide(services, question)
+    asked = set(content_terms(question))
+    assert decision.ranked and all(set(content_terms(plain_text(c.text))) - asked for c in decision.ranked)
+    assert decision.best is not None and "--mode=turbo" in decision.best.text
+
+    restated = decide(services, "Is there a gizmo-proxy?").ranked
+    links = [c for c in restated if c.text.startswith("[`gizmo-proxy`]")]
+    assert links  # a yes/no question keeps it
+    # when every unit only restates the question, the ranking is left as it is (the abstention model decides)
+    assert _saying_something("Where is gizmo-proxy?", links) == links
+    assert _saying_something("Where is gizmo-proxy?", restated) == [c for c in restated if c not in links]
