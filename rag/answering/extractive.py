@@ -54,6 +54,7 @@ from rag.ingest.markup import answer_text, plain_text
 from rag.ingest.sentences import paragraph_sentence_spans
 from rag.ingest.structure import MARKDOWN_SUFFIXES
 from rag.retrieval.abbreviations import asked_abbreviation, definition, says_what_it_is
+from rag.retrieval.definitions import asked_subject, defines, titled
 from rag.retrieval.followup import contextual_query
 from rag.retrieval.identifiers import contains_identifier, distinctive_identifiers
 from rag.store import StoreView
@@ -424,23 +425,55 @@ class ExtractiveAnswerer:
         confidence = _logistic(self.abstain_weights, signals) if self.abstain_weights else top.score
         defined = self._defined(question, ranked, snapshot)
         if defined is not None:
-            cand, (start, end) = defined
+            cand, long_form, sure = defined
             kind = best_reading.kind if best_reading is not None else expected_type(question).kind
-            reading = Reading(kind, SpanCandidate(start, end, {"definition"}), 1.0, True, frozenset({"definition"})) \
-                if self.reader is not None else None
+            reading = Reading(kind, SpanCandidate(*long_form, {"definition"}), 1.0, True, frozenset({"definition"})) \
+                if self.reader is not None and long_form is not None else None  # a whole definition has no short one
             return Decision(ranked, cand, (cand.start, cand.end), reading, signals,
-                            max(confidence, DEFINED_CONFIDENCE), None)
+                            max(confidence, DEFINED_CONFIDENCE) if sure else confidence, None)
         return Decision(ranked, best, best_span, best_reading, signals, confidence, veto)
 
     @staticmethod
     def _defined(question: str, ranked: list[Candidate], snapshot: StoreView
-                 ) -> tuple[Candidate, tuple[int, int]] | None:
+                 ) -> tuple[Candidate, tuple[int, int] | None, bool] | None:
         """For "What does CRI stand for?": the best-ranked unit that defines the abbreviation, and the long form's
-        offsets in that unit ("Container Runtime Interface (CRI)"); None for other questions, or when no unit of
-        the passages found defines it (the answer is then decided as any other)."""
+        offsets in that unit ("Container Runtime Interface (CRI)"); for "What is a DaemonSet?" / "What does the
+        kube-scheduler do?", the best-ranked unit that says what it is or does (rag.retrieval.definitions), and None
+        (the whole unit answers); and whether the unit surely answers (a long form, or "X is a ...": the confidence
+        is then DEFINED_CONFIDENCE; a unit that only says what X does, "The kubelet writes logs ...", keeps the
+        abstention model's). None for other questions, or when no unit of the passages found defines it (the
+        answer is then decided as any other)."""
         abbr = asked_abbreviation(question)
-        if abbr is None:
+        if abbr is not None:
+            defined = ExtractiveAnswerer._abbreviation_defined(abbr, ranked, snapshot)
+            if defined is not None:
+                return (*defined, True)
+        subject = asked_subject(question)  # "What is OpenAPI?" reads as an abbreviation no unit spells out
+        if subject is None:
             return None
+        # "What is a DaemonSet?": the first unit that says what it is or does on a page about it (a page opens
+        # with its definition: "A _DaemonSet_ ensures ..." before "`DaemonSet` is a top-level resource in the REST
+        # API"); else the best-ranked unit that says what it is ("X is a ...", "[kubelet](...): Ensures ..."),
+        # then the best-ranked that says what it does
+        saying = [(defines(c.text, subject), c) for c in ranked]
+        saying = [(strength, c) for strength, c in saying if strength]
+        if not saying:
+            return None
+        on_its_page = [c for _, c in saying
+                       if titled((snapshot.document(c.passage.chunk.source).section_at(c.start) or "")
+                                 .split(" > ")[0], subject)]
+        strength = {id(c): n for n, c in saying}
+        if on_its_page:  # of the best-ranked such page, its first
+            page = on_its_page[0].passage.chunk.source
+            first = min((c for c in on_its_page if c.passage.chunk.source == page), key=lambda c: c.start)
+            return first, None, strength[id(first)] == 2
+        best, top = max(saying, key=lambda item: item[0])
+        return top, None, best == 2
+
+    @staticmethod
+    def _abbreviation_defined(abbr: str, ranked: list[Candidate], snapshot: StoreView
+                              ) -> tuple[Candidate, tuple[int, int]] | None:
+        """The best-ranked unit that defines ``abbr``, and the long form's offsets in it."""
         found = []
         for cand in ranked:
             text = snapshot.document(cand.passage.chunk.source).text[cand.start:cand.end]

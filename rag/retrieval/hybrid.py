@@ -13,6 +13,7 @@ from pydantic import ConfigDict
 
 from rag.embedding import Embedder
 from rag.retrieval.abbreviations import asked_abbreviation, definition
+from rag.retrieval.definitions import asked_subject, defines, titled
 from rag.retrieval.identifiers import EXACT_SHARE, boosted_query, distinctive_identifiers, exact_matches, selective
 from rag.store import StoreView
 from rag.types import Passage
@@ -62,19 +63,34 @@ def sentence_rescore(snapshot: StoreView, query_vector: np.ndarray, dense: list[
     return [(i, cosine[i]) for i, _ in order]
 
 
+# How many passages BM25 finds for the thing a "What is X?" question asks about (rag.retrieval.definitions) are
+# looked at for one that says what it is: "kubelet" is in hundreds of the Kubernetes pages' chunks, and the
+# definition list of the components page is not among the thirty richest in it. A regular expression per chunk.
+SUBJECT_DEPTH = 200
+
+
 def defining_first(snapshot: StoreView, order: list[int], query: str, depth: int) -> list[int]:
     """For "What does CRI stand for?": the fused candidates that define the abbreviation ("Container Runtime
     Interface (CRI)") first, in their fused order, then the others; the ``depth`` passages BM25 finds for the
-    abbreviation alone are looked at too. The passage that defines it shares one rare
-    word with the question, the abbreviation, as does every passage that merely uses it, and the answerer reads
+    abbreviation alone are looked at too. The same for "What is a DaemonSet?" / "What does the kube-scheduler do?"
+    and the passages that say what it is or does (rag.retrieval.definitions). The passage that defines it shares one
+    rare word with the question, the abbreviation, as does every passage that merely uses it, and the answerer reads
     only the first k."""
     abbr = asked_abbreviation(query)
-    if abbr is None:
-        return order
-    # the passages richest in the abbreviation itself, beside those the whole question found: a definition may
-    # share no other word with the question ("... when talking about the API server")
-    pool = list(dict.fromkeys(order + [i for i, _ in snapshot.keyword_search(abbr, depth)]))
-    defining = [i for i in pool if definition(snapshot.chunk(i).text, abbr) is not None]
+    defining: list[int] = []
+    if abbr is not None:
+        # the passages richest in the abbreviation itself, beside those the whole question found: a definition may
+        # share no other word with the question ("... when talking about the API server")
+        pool = list(dict.fromkeys(order + [i for i, _ in snapshot.keyword_search(abbr, depth)]))
+        defining = [i for i in pool if definition(snapshot.chunk(i).text, abbr) is not None]
+    subject = asked_subject(query) if not defining else None  # "What is OpenAPI?" names no abbreviation after all
+    if subject is not None:  # a thing is named far more often than an abbreviation is spelled out: BM25 reads deeper
+        pool = list(dict.fromkeys(order + [i for i, _ in snapshot.keyword_search(subject, SUBJECT_DEPTH)]))
+        strength = {i: defines(snapshot.chunk(i).text, subject) for i in pool}
+        # the page about it first (its title names it), then what says what it is, then what says what it does
+        defining = sorted((i for i in pool if strength[i]),
+                          key=lambda i: (not titled((snapshot.chunk(i).section or "").split(" > ")[0], subject),
+                                         -strength[i]))
     first = set(defining)
     return defining + [i for i in order if i not in first]
 
