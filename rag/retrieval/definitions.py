@@ -56,7 +56,7 @@ def _name(subject: str) -> str:
 
 @lru_cache(maxsize=512)
 def _title_pattern(subject: str) -> re.Pattern:
-    return re.compile(r"(?<![\w-])" + _name(subject) + r"(?![\w-])", re.IGNORECASE)
+    return re.compile(r"(?<![A-Za-z0-9-])" + _name(subject) + r"(?![A-Za-z0-9-])", re.IGNORECASE)  # "_Pod_" too
 
 
 def titled(title: str | None, subject: str) -> bool:
@@ -64,24 +64,27 @@ def titled(title: str | None, subject: str) -> bool:
     return bool(title) and _title_pattern(subject).search(title or "") is not None
 
 
+# The parts of a definition around the thing's name, as regular expressions read at each place the name occurs (a
+# name occurs in many places of the passages BM25 finds for it, and one pattern searched over a whole passage costs
+# about a tenth of a microsecond a character: 13 ms for "kubelet"'s 200 passages; this costs about a fiftieth).
+_OPEN = r"(?:\{\{<\s*glossary_tooltip\s+text=\"|\[`?|[_*`\"“]{0,2})"  # {{< glossary_tooltip text="X, [X, _X_, "X
+_CLOSE = r"(?:\"[^}\n]*>\}\}|`?\]\([^)\s]*\)|[_*`\"”]{0,2})"
+# a sentence start, a list marker, and a setting phrase ("In Kubernetes, "), not a connective ("However, ")
+_LEFT = re.compile(r"(?:[.!?:]\s|\n)\s*(?:[-*+]\s+)?(?:(?:In|Within|For|On|At|Inside)\s[^.,;:\n]{0,30},\s+)?"
+                   + _DETERMINER + _OPEN + r"\Z", re.IGNORECASE)
+_AFTER_WORD = re.compile(r"(?<![\w-])" + _OPEN + r"\Z")  # "an overview of init containers: ..."
+_PARENTHETICAL = r"(?:\s*\([^()\n]{1,40}\))?"
+# "is" / "are" and the like say what it is, unless a participle follows ("is defined with fields")
+_IS = re.compile(_CLOSE + _PARENTHETICAL + r"(?:,?\s+(?:is|are|refers\s+to|means|represents|can\s+be\s+thought\s+of"
+                 r"\s+as)\b(?!\s+(?:not\s+)?\w+ed\b)|['’]s\s+purpose\s+is\b)", re.IGNORECASE)
+_COLON = re.compile(_CLOSE + _PARENTHETICAL + r"\s*\n?\s*:\s+\S", re.IGNORECASE)
+_DOES = re.compile(_CLOSE + _PARENTHETICAL + r"(?-i:\s+(?!(?:" + "|".join(_NOT_DOING) + r")\b)[a-z]{3,}(?<!ss)s\b"
+                   r"|\s+(?:" + "|".join(_DOING_PLURAL) + r")\b)", re.IGNORECASE)  # a verb is lower case
+
+
 @lru_cache(maxsize=512)
-def _pattern(subject: str) -> re.Pattern:
-    name = _name(subject)
-    written = (r"(?:\{\{<\s*glossary_tooltip\s+text=\"" + name + r"\"[^}]*>\}\}"  # {{< glossary_tooltip text="X" >}}
-               r"|\[`?" + name + r"`?\]\([^)\s]*\)"  # [X](url), [`X`](url)
-               r"|[_*`\"“]{0,2}" + name + r"[_*`\"”]{0,2})")  # X, _X_, **X**, `X`, "X"
-    # a sentence start, a list marker, and a setting phrase ("In Kubernetes, "), not a connective ("However, ")
-    start = (r"(?:^|(?<=[.!?:]\s)|(?<=\n))\s*(?:[-*+]\s+)?(?:(?:In|Within|For|On|At|Inside)\s[^.,;:\n]{0,30},\s+)?"
-             + _DETERMINER)
-    parenthetical = r"(?:\s*\([^()\n]{1,40}\))?"
-    # "is" / "are" and the like say what it is, unless a participle follows ("is defined with fields")
-    copula = (r"(?P<is>,?\s+(?:is|are|refers\s+to|means|represents|can\s+be\s+thought\s+of\s+as)\b"
-              r"(?!\s+(?:not\s+)?\w+ed\b)|['’]s\s+purpose\s+is\b)")
-    does = (r"\s+(?!(?:" + "|".join(_NOT_DOING) + r")\b)[a-z]{3,}(?<!ss)s\b"  # "A DaemonSet ensures"
-            r"|\s+(?:" + "|".join(_DOING_PLURAL) + r")\b")  # "namespaces provide"
-    colon = r"(?<![\w-])(?:" + written + ")" + parenthetical + r"(?P<colon>\s*\n?\s*:\s+\S)"  # "init containers: ..."
-    return re.compile(start + "(?:" + written + ")" + parenthetical + "(?:" + copula + "|" + does + ")|" + colon,
-                      re.IGNORECASE)
+def _occurrences(subject: str) -> re.Pattern:
+    return re.compile(r"(?<![A-Za-z0-9-])" + _name(subject) + r"(?![A-Za-z0-9-])", re.IGNORECASE)  # "_Pod_" too
 
 
 def defines(text: str, subject: str) -> int:
@@ -89,8 +92,17 @@ def defines(text: str, subject: str) -> int:
     2 when it says what it is ("X is a ...", "X's purpose is", "X: ..."), 1 when it says what it does ("X
     ensures ..."), 0 when it does neither."""
     found = 0
-    for match in _pattern(subject).finditer(text):
-        if match.group("is") or match.group("colon"):
+    for match in _occurrences(subject).finditer(text):
+        start, end = match.span()
+        before = ("\n" if start <= 80 else "") + text[max(0, start - 80):start]
+        at_start = _LEFT.search(before) is not None
+        if at_start and _IS.match(text, end):
             return 2
-        found = 1
+        colon = _COLON.match(text, end)
+        # "[kube-scheduler](...)\n: Looks for ...", "an overview of init containers: ...", but not the last word of
+        # a longer link text ("[Service Account Token Secrets](...): ..." is about those tokens)
+        if colon and (at_start or ("](" not in colon.group() and _AFTER_WORD.search(before) is not None)):
+            return 2
+        if at_start and not found and _DOES.match(text, end):
+            found = 1
     return found
