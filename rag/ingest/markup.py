@@ -117,9 +117,9 @@ def answer_text(text: str) -> str:
     """A verbatim span as the text of an answer: what a reader sees of it (``plain_text``), white space collapsed,
     with inline code kept in backticks (`max_age` stays recognisable as a name), no list bullet in front, a table
     row without its outer pipes, and an ``<abbr>``'s title after it ("ASGI (Asynchronous Server Gateway
-    Interface)"). Not for code blocks, whose text is shown as written. The
-    citation keeps the verbatim span; this is only the sentence the user reads ("Granian: A Rust HTTP server ..."
-    rather than "[Granian](https://github.com/emmett-framework/granian): A Rust HTTP server ...")."""
+    Interface)"). Not for code blocks, whose text is shown as written. The citation keeps the verbatim span; this is
+    only the sentence the user reads ("Granian: A Rust HTTP server ..." rather than
+    "[Granian](https://github.com/emmett-framework/granian): A Rust HTTP server ...")."""
     shown = " ".join(_shown(_ABBR.sub(_spelled, text)).split())
     shown = shown[2:] if shown.startswith("\u2022 ") else shown
     if len(shown) > 2 and shown[0] == "|" and shown[-1] == "|":  # a table row: its cells, without the outer pipes
