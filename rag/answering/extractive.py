@@ -43,6 +43,7 @@ from rag.answering.short_answer import (
     ShortAnswerReader,
     SpanCandidate,
     asks_default,
+    asks_yes_no,
     expected_type,
     missing_type,
     unit_has_type,
@@ -58,7 +59,7 @@ from rag.retrieval.definitions import asked_subject, defines, titled
 from rag.retrieval.followup import contextual_query
 from rag.retrieval.identifiers import contains_identifier, distinctive_identifiers
 from rag.store import StoreView
-from rag.text import content_terms, fold, words
+from rag.text import content_terms
 from rag.types import Answer, Passage, ShortAnswer
 
 ABSTAIN_TEXT = "The documents don't contain an answer to this."
@@ -129,8 +130,9 @@ RERANK_OTHER = (2, 0.8, 0.5)  # other factoid questions
 RERANK_CONFIDENT = 0.4  # a count/quantity/value read this probable in the best unit is not second-guessed
 # Units looked at, words required and units read before the type veto refuses (ExtractiveAnswerer._rescue).
 RESCUE_DEPTH, RESCUE_TERMS, RESCUE_READS = 40, 2, 3
-# The confidence of an answer that is a definition of the abbreviation asked about (rag.retrieval.abbreviations):
-# the long form is matched letter by letter, not scored, so the abstention model's view of the unit does not apply.
+# The confidence of an answer that is a definition of the abbreviation asked about (rag.retrieval.abbreviations: the
+# long form is matched letter by letter, not scored) or says what the thing asked about is ("A ReplicaSet is ...",
+# rag.retrieval.definitions): the abstention model's view of the unit does not apply.
 DEFINED_CONFIDENCE = 0.95
 
 
@@ -455,20 +457,18 @@ class ExtractiveAnswerer:
         # with its definition: "A _DaemonSet_ ensures ..." before "`DaemonSet` is a top-level resource in the REST
         # API"); else the best-ranked unit that says what it is ("X is a ...", "[kubelet](...): Ensures ..."),
         # then the best-ranked that says what it does
-        saying = [(defines(c.text, subject), c) for c in ranked]
-        saying = [(strength, c) for strength, c in saying if strength]
+        saying = [(strength, c) for c in ranked if (strength := defines(c.text, subject))]
         if not saying:
             return None
-        on_its_page = [c for _, c in saying
-                       if titled((snapshot.document(c.passage.chunk.source).section_at(c.start) or "")
-                                 .split(" > ")[0], subject)]
-        strength = {id(c): n for n, c in saying}
+        on_its_page = [(strength, c) for strength, c in saying
+                       if titled(snapshot.document(c.passage.chunk.source).section_at(c.start), subject)]
         if on_its_page:  # of the best-ranked such page, its first
-            page = on_its_page[0].passage.chunk.source
-            first = min((c for c in on_its_page if c.passage.chunk.source == page), key=lambda c: c.start)
-            return first, None, strength[id(first)] == 2
-        best, top = max(saying, key=lambda item: item[0])
-        return top, None, best == 2
+            page = on_its_page[0][1].passage.chunk.source
+            strength, first = min(((n, c) for n, c in on_its_page if c.passage.chunk.source == page),
+                                  key=lambda item: item[1].start)
+        else:
+            strength, first = max(saying, key=lambda item: item[0])
+        return first, None, strength == 2
 
     @staticmethod
     def _abbreviation_defined(abbr: str, ranked: list[Candidate], snapshot: StoreView
@@ -674,16 +674,12 @@ def _saying_something(question: str, ranked: list[Candidate]) -> list[Candidate]
     "[`kube-proxy`](...)" for "How do I switch kube-proxy to nftables mode?"). A title or a link restating the topic
     answers nothing. Yes/no questions keep them ("kube-proxy supports nftables" answers "Does kube-proxy support
     nftables?"); when every unit is such, the ranking stays as it is."""
-    tokens = words(fold(question))
-    if not tokens or tokens[0] in _YES_NO:
+    if asks_yes_no(question):
         return ranked
     asked = set(content_terms(question))
     kept = [c for c in ranked if set(content_terms(plain_text(c.text))) - asked]
     return kept or ranked
 
-
-_YES_NO = set("is are was were am be can could does do did will would should shall has have had may might must "
-               "isn aren wasn weren doesn don didn won wouldn shouldn hasn haven hadn".split())
 
 
 def _overlaps(span: tuple[int, int], cand: Candidate) -> bool:

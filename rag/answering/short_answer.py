@@ -495,6 +495,13 @@ DEFAULT_CUE = re.compile(r"\bdefault(?:s|ed)?\b|\bimplicit(?:ly)?\b|\b(?:if|when
                           re.IGNORECASE)
 
 
+def asks_yes_no(question: str) -> bool:
+    """Does ``question`` begin with an auxiliary ("Does X default to Y?", "Is there a gizmo-proxy?"), i.e. ask yes or
+    no rather than for a value or a thing? True also for a question without a word: it asks for nothing either."""
+    tokens = words(fold(question))
+    return not tokens or tokens[0] in _AUX
+
+
 def missing_type(question: str, reading: Reading | None, threshold: float | None = None,
                  text: str | None = None) -> str | None:
     """The type veto: what the factoid ``question`` asks for ("a number", "a default value", ...) when the cited
@@ -507,10 +514,7 @@ def missing_type(question: str, reading: Reading | None, threshold: float | None
       (when given) says nothing of a default (``DEFAULT_CUE``): a value without "default", "if not set",
       "implicit" is some other value of the thing ("the kubelet respects your configured X").
     Yes/no questions ("Does X default to Y?") never veto."""
-    if reading is None or reading.kind not in FACTOID:
-        return None
-    tokens = words(fold(question))
-    if not tokens or tokens[0] in _AUX:
+    if reading is None or reading.kind not in FACTOID or asks_yes_no(question):
         return None
     name = _TYPE_NAMES[reading.kind]
     if reading.kind == VALUE and asks_default(question):

@@ -59,9 +59,11 @@ def _title_pattern(subject: str) -> re.Pattern:
     return re.compile(r"(?<![A-Za-z0-9-])" + _name(subject) + r"(?![A-Za-z0-9-])", re.IGNORECASE)  # "_Pod_" too
 
 
-def titled(title: str | None, subject: str) -> bool:
-    """Is ``title`` (a page's title, the first part of a section path) about ``subject``: does it name it?"""
-    return bool(title) and _title_pattern(subject).search(title or "") is not None
+def titled(section: str | None, subject: str) -> bool:
+    """Is the page that ``section`` (a section path, "DaemonSet > Writing a DaemonSet Spec") is in about
+    ``subject``: does its title, the path's first part, name it?"""
+    title = (section or "").split(" > ")[0]
+    return bool(title) and _title_pattern(subject).search(title) is not None
 
 
 # The parts of a definition around the thing's name, as regular expressions read at each place the name occurs: one

@@ -90,7 +90,7 @@ def defining_first(snapshot: StoreView, order: list[int], query: str, depth: int
         strength = {i: defines(snapshot.chunk(i).text, subject) for i in pool}
         # the page about it first (its title names it), then what says what it is, then what says what it does
         defining = sorted((i for i in pool if strength[i]),
-                          key=lambda i: (not titled((snapshot.chunk(i).section or "").split(" > ")[0], subject),
+                          key=lambda i: (not titled(snapshot.chunk(i).section, subject),
                                          -strength[i]))
     first = set(defining)
     return defining + [i for i in order if i not in first]
