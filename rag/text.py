@@ -8,8 +8,7 @@ from functools import lru_cache
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 
-# A compact English stop list (function words only, so content words like "missile" or "Japan" survive). Not
-# "since": "Since when / which version ...?" is answered by the item that says "(since 1.29)".
+# A compact English stop list (function words only, so content words like "missile" or "Japan" survive).
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below between
     both but by can could did do does doing down during each few for from further had has have having he her here
@@ -18,9 +17,7 @@ STOPWORDS = frozenset(
     theirs them themselves then there these they this those through to too under until up very was we were what
     when where which while who whom why will with would you your yours yourself yourselves also may might must
     shall s t d ll m o re ve y ain isn aren wasn weren hasn haven hadn doesn don didn won wouldn shan shouldn
-    mustn mightn couldn needn did does according among amongst within without upon via across around along behind
-    beside besides beyond toward towards onto though although unless whether yet either neither every many much
-    several another whose""".split()
+    mustn mightn couldn needn did does according""".split()
 )
 
 
