@@ -343,7 +343,7 @@ def span_features(info: QuestionInfo, text: str, doc, candidates: list[SpanCandi
     for token in tokens:
         inside = any(a <= token.idx and token.idx + len(token) <= b for a, b in hidden)
         at.append(at[-1] + (0 if inside else 1))
-    focus = stem(info.focus) if info.focus else None
+    focus = _kin(stem(info.focus)) if info.focus else frozenset()
     for cand in candidates:
         span = doc.char_span(cand.start, cand.end, alignment_mode="expand")
         lo, hi = (span.start, span.end) if span is not None else (0, len(tokens))
@@ -366,13 +366,26 @@ def span_features(info: QuestionInfo, text: str, doc, candidates: list[SpanCandi
             "near": 1.0 / (1.0 + distance) if distance is not None else 0.0,
             "window": sum(weight[t] for t in near_terms) / total,
             "proximity": sum(weight[t] * c for t, c in closeness.items()) / total,
-            "focus": 1.0 if focus and (focus in span_terms or focus in around) else 0.0,
+            "focus": 1.0 if focus & (set(span_terms) | around) else 0.0,
             "verb_near": 1.0 / (1.0 + verb_distance) if verb_distance is not None else 0.0,
             "is_entity": 1.0 if cand.kinds & _ENTITY_KINDS or inner else 0.0,
             "is_chunk": 1.0 if cand.kinds == {"chunk"} else 0.0,
             "is_literal": 1.0 if cand.kinds & _LITERAL_KINDS else 0.0,
             "length": min(hi - lo, 12) / 12.0,
         }
+
+
+# Words documentation uses for the same thing: a question asking "which argument" is answered by "the parameter
+# `exclude_unset`", "which setting" by "the option `--max-pods`". Each group is read as one focus noun (stems).
+_KIN = [frozenset(stem(w + plural) for w in g.split() for plural in ("", "s")) for g in ("argument parameter param option flag setting kwarg",
+                                        "field property attribute key",
+                                        "function method callable",
+                                        "error exception")]
+
+
+def _kin(focus: str) -> frozenset[str]:
+    """The focus noun's stem and those of the words documentation uses for the same thing (``_KIN``)."""
+    return next((g for g in _KIN if focus in g), frozenset({focus}))
 
 
 WINDOW_CHARS = 360

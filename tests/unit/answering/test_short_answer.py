@@ -204,3 +204,19 @@ def test_emphasis_markers_are_never_part_of_a_candidate():
     spans = [text[c.start:c.end] for c in span_candidates(text, parse(text))]
     assert spans and not any(s.startswith("*") or s.endswith("*") for s in spans if s != "**kwargs")
     assert "**kwargs" in spans  # code keeps its stars
+
+
+@pytest.mark.slow
+def test_the_focus_noun_is_found_under_the_name_documentation_gives_it():
+    """ "Which argument ...?" is answered by "the parameter `exclude_unset`": the span named by a word of the
+    focus noun's group (argument / parameter / option / flag / setting) has the focus feature, a span next to no
+    such word has not."""
+    settings = Settings(_env_file=None)
+    reader = ShortAnswerReader(settings.short_answer_weights, settings.short_answer_threshold)
+    question = "Which argument to model_dump() returns only the fields the client sent?"
+    unit = "For partial updates, use the parameter `exclude_unset` in the model's `.model_dump()`, not `datetime`."
+    found = {unit[c.start:c.end]: c for c in reader.candidates(question, unit)}
+    assert found["exclude_unset"].features["focus"] == 1.0
+    assert found["datetime"].features["focus"] == 0.0
+    reading = reader.read(question, unit)
+    assert reading.span is not None and unit[reading.span.start:reading.span.end] == "exclude_unset"
