@@ -42,6 +42,26 @@ _ASKING = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b")
 _EXPLAIN = re.compile(r"\bwhy\b|^\W*how (do|does|did|can|could|should|is|are|to)\b")
 
 
+# A question written after its context: "I set up X so that it reports when pods fail. Which flag do I turn on?"
+# asks for a flag, not a time. The asking sentence is the last one that ends with "?" and starts with a wh-word or an
+# auxiliary; a split after an abbreviation ("e.g. in Y?") starts with neither and the whole text is kept.
+_SENTENCE_END = re.compile(r"(?<=[^\W_]{2}[.!?])\s+(?=[\w`\"'])")  # not after "e.g." or "U.S."
+_OPENS_A_QUESTION = re.compile(r"^\W*(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|am|do|does|did|"
+                               r"can|could|should|shall|will|would|may|might|must|has|have|had|if|in|for|on|at|"
+                               r"with|from|by|to|under|during|after|before)\b")
+
+
+def asked_sentence(folded: str) -> str:
+    """The sentence of a (folded) question that asks (``_OPENS_A_QUESTION``), or the whole question."""
+    pieces = _SENTENCE_END.split(folded.strip())
+    if len(pieces) < 2:
+        return folded
+    for piece in reversed(pieces):
+        if piece.rstrip().endswith("?") and _OPENS_A_QUESTION.search(piece):
+            return piece
+    return folded
+
+
 def asking_clause(folded: str) -> str:
     """The part of a (folded) question that asks, from its start to the wh-word after its first one: "which mode
     sets requests | when Pods are created?" asks for a mode, not a time, and "which kubelet field caps | how long
@@ -59,7 +79,7 @@ def question_type(question: str) -> str:
     q = fold(question)
     if _EXPLAIN.search(q):
         return OTHER
-    q = asking_clause(q)
+    q = asking_clause(asked_sentence(q))
     found = [(match.start(), kind) for pattern, kind in _WH if (match := pattern.search(q))]
     return min(found)[1] if found else OTHER
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rag.answering.answer_type import HTML_TAG, MARKUP, NAME, NUMBER, asking_clause, has_answer_type
+from rag.answering.answer_type import HTML_TAG, MARKUP, NAME, NUMBER, asked_sentence, asking_clause, has_answer_type
 from rag.answering.answer_type import TIME as TIME_TOKEN
 from rag.text import STOPWORDS, content_terms, fold, stem, words
 
@@ -89,13 +89,14 @@ class QuestionInfo:
 @lru_cache(maxsize=4096)
 def expected_type(question: str) -> QuestionInfo:
     """The kind of answer ``question`` asks for, and its focus noun ("what river ..." -> river)."""
-    q = fold(question).strip()
+    folded = fold(question).strip()
+    q = asked_sentence(folded)  # "... when pods fail. Which flag do I turn on?" asks for a flag
     tokens = words(q)
     terms = frozenset(content_terms(question))
     focus = _focus(tokens)
 
     def info(kind: str) -> QuestionInfo:
-        return QuestionInfo(kind, focus, terms, q)
+        return QuestionInfo(kind, focus, terms, folded)
 
     if not tokens:
         return info(NONE)

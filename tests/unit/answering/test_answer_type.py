@@ -28,6 +28,9 @@ KN23 = ("It is likely that North Korea has, since last year, been providing Russ
         ("How do I drain a node when it is under pressure?", OTHER),
         ("Which autoscaler mode only sets requests when Pods are created?", OTHER),  # "when" opens a clause
         ("What was the number of ships when the fleet sailed?", NUMBER),
+        # context first, then the question: the asking sentence decides
+        ("The server skips the check when it connects. Which flag turns it on?", OTHER),
+        ("We deploy on Fridays. When does the certificate expire?", TIME),
     ],
 )
 def test_question_type(question, kind):

@@ -44,6 +44,10 @@ from rag.settings import Settings
         ("Which setting limits how long an idle session may stay open?", VALUE),
         ("Which flag sets how many retries a job gets?", VALUE),
         ("For how long is a token cached?", QUANTITY),
+        # a question written after its context asks in its last sentence
+        ("The monitor should report when pods fail. Which flag do I turn on?", VALUE),
+        ("My proxy strips headers when it forwards requests. Who wrote the middleware?", PERSON),
+        ("What is the capital, e.g. when the U.S. meets?", ENTITY),  # no split after "e.g." or "U.S."
     ],
 )
 def test_expected_type(question, kind):
