@@ -378,10 +378,9 @@ def span_features(info: QuestionInfo, text: str, doc, candidates: list[SpanCandi
 
 # Words documentation uses for the same thing: a question asking "which argument" is answered by "the parameter
 # `exclude_unset`", "which setting" by "the option `--max-pods`". Each group is read as one focus noun (stems).
-_KIN = [frozenset(stem(w + plural) for w in g.split() for plural in ("", "s")) for g in ("argument parameter param option flag setting kwarg",
-                                        "field property attribute key",
-                                        "function method callable",
-                                        "error exception")]
+_KIN_WORDS = ("argument parameter param option flag setting kwarg", "field property attribute key",
+              "function method callable", "error exception")
+_KIN = [frozenset(stem(w + plural) for w in group.split() for plural in ("", "s")) for group in _KIN_WORDS]
 
 
 def _kin(focus: str) -> frozenset[str]:
