@@ -184,8 +184,8 @@ def _covers(cand: Candidate, section: str, idf: dict[str, float]) -> bool:
 def _spelled_out(term: str, joined: set[str]) -> bool:
     """Is the identifier ``term`` written out as words where ``joined`` (``_joined_runs``) was read: `maxSurge`
     under "Max surge", pod-deletion-cost under "Pod deletion cost"? Separators and case are dropped."""
-    key = re.sub(r"[^a-z0-9]", "", term)
-    return len(key) > 3 and key in joined
+    key = re.sub(r"[^a-z0-9]", "", term)  # a stem: "topologySpreadConstraints" is asked as ...constraint
+    return len(key) > 3 and (key in joined or key + "s" in joined or key + "es" in joined)
 
 
 def _joined_runs(text: str, longest: int = 4) -> set[str]:
@@ -228,15 +228,26 @@ def list_lead(text: str, start: int, max_lines: int = 200) -> str:
     end = text.rfind("\n", 0, start) + 1  # the item's line start
     if not _LIST_ITEM_LINE.match(text, end):
         return ""
+    indent = _indent(text[end:start + 1])
     for _ in range(max_lines):
         if end <= 0:
             return ""
         line_start = text.rfind("\n", 0, end - 1) + 1
         line = text[line_start:end - 1]
+        if indent and line.strip() and _LIST_ITEM_LINE.match(line) and _indent(line) < indent:
+            # a nested item is read under its parent item ("- **whenUnsatisfiable** indicates how to deal with a
+            # Pod ...:" above "  - `DoNotSchedule` (default) tells the scheduler ...")
+            return line.strip()
         if line.strip() and not _LIST_ITEM_LINE.match(line) and not line[:1].isspace():
             return line.strip() if line.rstrip().endswith(":") else ""
         end = line_start
     return ""
+
+
+def _indent(line: str) -> int:
+    """The width of a line's leading white space, a tab counting as four columns (Markdown's tab stop)."""
+    stripped = line.lstrip(" \t")
+    return len(line[:len(line) - len(stripped)].replace("\t", "    "))
 
 
 def sigmoid(x: float) -> float:

@@ -314,3 +314,48 @@ def test_a_default_of_the_next_item_does_not_answer(cors_services):
     stated = cors_services.assistant.ask("What is the default max_age of the CORS middleware?")
     assert not stated.abstained and "600" in stated.answer
 
+
+
+SPREAD = """# Spread rules
+
+The scheduler reads the `spreadRules` field of a Pod and places it so that domains stay balanced.
+
+## Rule fields
+
+- **maxGap** is the largest allowed difference in Pods between two domains. It must be greater than zero.
+- **onConflict** says what to do with a Pod that would break the rule:
+  - `Refuse` (default) tells the scheduler to leave the Pod pending.
+  - `Tolerate` tells the scheduler to place it anyway, preferring the least crowded domain.
+
+## Examples
+
+If you pick `onConflict: Tolerate`, the scheduler ranks domains by how crowded they are.
+If you pick `onConflict: Refuse`, then `maxGap` is a hard limit for every placement.
+"""
+
+
+def test_a_nested_list_item_is_read_under_its_parent_item(tmp_path_factory, real_embedder):
+    """A nested item ("`Refuse` (default) tells ...") names neither the field nor its rule: its parent item
+    ("**onConflict** says what to do ...:") does, and is its lead-in, so the item that states the default is found
+    for "what does onConflict default to?" instead of the veto saying no default is stated."""
+    from rag.answering.extractive import list_lead
+
+    parent = "- **onConflict** says what to do with a Pod that would break the rule:"
+    assert list_lead(SPREAD, SPREAD.index("- `Refuse`")) == parent
+    assert list_lead(SPREAD, SPREAD.index("- `Tolerate`")) == parent
+    assert list_lead(SPREAD, SPREAD.index("- **maxGap**")) == ""  # a top-level item: no lead-in line
+    services = index_page(tmp_path_factory, real_embedder, "spread.md", SPREAD)[0]
+    answer = services.assistant.ask("spreadRules: what does onConflict default to?")
+    assert not answer.abstained, answer.answer
+    assert answer.answer.startswith("`Refuse` (default)")
+    assert answer.short_answer is not None and answer.short_answer.text == "Refuse"
+
+
+def test_an_identifier_spelled_out_in_a_heading_matches_in_the_plural():
+    """Question terms are stems ("topologySpreadConstraints" -> "topologyspreadconstraint"); the heading that
+    spells the identifier out is read as written ("Pod Topology Spread Constraints")."""
+    from rag.answering.extractive import _joined_runs, _spelled_out
+
+    assert _spelled_out("topologyspreadconstraint", _joined_runs("Pod Topology Spread Constraints"))
+    assert _spelled_out("maxsurge", _joined_runs("Rolling update > Max surge"))
+    assert not _spelled_out("maxsurge", _joined_runs("Rolling update > Max unavailable"))
