@@ -51,15 +51,22 @@ _OPENS_A_QUESTION = re.compile(r"^\W*(?:what|which|who|whom|whose|when|where|why
                                r"with|from|by|to|under|during|after|before)\b")
 
 
+# A question may open with a clause that sets the scene: "When I call get_openapi() myself, what openapi_version does
+# it use?" asks "what", not "when". The question starts at the wh-word or auxiliary after the clause's comma.
+_LEADING_CLAUSE = re.compile(r"^\W*(?:when|whenever|if|once|after|before|while|since|unless)\b[^,?]*,\s*"
+                             r"(?=(?:what|which|who|whom|whose|where|when|why|how|is|are|was|were|do|does|did|can|"
+                             r"could|should|will|would)\b)")
+
+
 def asked_sentence(folded: str) -> str:
-    """The sentence of a (folded) question that asks (``_OPENS_A_QUESTION``), or the whole question."""
+    """The sentence of a (folded) question that asks (``_OPENS_A_QUESTION``), or the whole question; without a
+    leading clause that sets the scene (``_LEADING_CLAUSE``)."""
     pieces = _SENTENCE_END.split(folded.strip())
-    if len(pieces) < 2:
-        return folded
-    for piece in reversed(pieces):
-        if piece.rstrip().endswith("?") and _OPENS_A_QUESTION.search(piece):
-            return piece
-    return folded
+    asked = folded
+    if len(pieces) >= 2:
+        asked = next((piece for piece in reversed(pieces)
+                      if piece.rstrip().endswith("?") and _OPENS_A_QUESTION.search(piece)), folded)
+    return _LEADING_CLAUSE.sub("", asked, count=1)
 
 
 def asking_clause(folded: str) -> str:

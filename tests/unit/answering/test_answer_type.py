@@ -31,6 +31,10 @@ KN23 = ("It is likely that North Korea has, since last year, been providing Russ
         # context first, then the question: the asking sentence decides
         ("The server skips the check when it connects. Which flag turns it on?", OTHER),
         ("We deploy on Fridays. When does the certificate expire?", TIME),
+        # a clause that sets the scene is not the question
+        ("When I call the generator myself, what version does it write?", OTHER),
+        ("If the pod fails, when is it restarted?", TIME),
+        ("When the Normans came, who led them?", NAME),
     ],
 )
 def test_question_type(question, kind):

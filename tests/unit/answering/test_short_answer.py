@@ -48,6 +48,7 @@ from rag.settings import Settings
         ("The monitor should report when pods fail. Which flag do I turn on?", VALUE),
         ("My proxy strips headers when it forwards requests. Who wrote the middleware?", PERSON),
         ("What is the capital, e.g. when the U.S. meets?", ENTITY),  # no split after "e.g." or "U.S."
+        ("When I call get_openapi() myself, what openapi_version does it use if I leave it out?", VALUE),
     ],
 )
 def test_expected_type(question, kind):
