@@ -373,8 +373,10 @@ class ExtractiveAnswerer:
                 "passage_coverage": passage_coverage,
                 "missing_idf": missing_idf,
                 "unit_missing_idf": max((idf[t] for t in terms if t not in present), default=0.0) / max_idf,
-                "identifiers": (sum(contains_identifier(cand.text, i) for i in identifiers) / len(identifiers)
-                                if identifiers else 0.0),
+                # a list item or table row names what its lead-in or header names ("`datetime.timedelta`:" above
+                # "In requests and responses will be represented as a `float` of total seconds.")
+                "identifiers": (sum(contains_identifier(f"{cand.lead}\n{cand.text}", i) for i in identifiers)
+                                / len(identifiers) if identifiers else 0.0),
                 "list_item": 1.0 if cand.kind == "list_item" else 0.0,
                 "table_row": 1.0 if cand.kind == "table_row" else 0.0,
                 "code": 1.0 if cand.kind == "code" else 0.0,

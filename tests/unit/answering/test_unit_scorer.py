@@ -88,3 +88,29 @@ def test_a_unit_that_only_restates_the_question_is_no_candidate(tmp_path_factory
     # when every unit only restates the question, the ranking is left as it is (the abstention model decides)
     assert _saying_something("Where is gizmo-proxy?", links) == links
     assert _saying_something("Where is gizmo-proxy?", restated) == [c for c in restated if c not in links]
+
+
+TYPES_PAGE = """# Extra data types
+
+Besides `int` and `str`, these types can be declared in a model:
+
+* `decimal.Money`:
+    * A Python `decimal.Money`.
+    * In requests and responses it is represented as a `str` with two decimals.
+* `uuid.Tag`:
+    * A short universally unique tag.
+    * In requests and responses it is represented as a `str`.
+"""
+
+
+def test_a_list_item_names_the_identifiers_its_lead_in_names(tmp_path_factory, real_embedder):
+    """The sub-items of "* `decimal.Money`:" are about `decimal.Money` as much as the one that repeats the name:
+    the identifiers feature counts the lead-in, so "how is it represented?" is answered by the item that says how,
+    not by "A Python `decimal.Money`." for holding the name."""
+    services, _ = index_page(tmp_path_factory, real_embedder, "types.md", TYPES_PAGE)
+    decision = decide(services, "If my response model has a decimal.Money field, how is it represented in the JSON?")
+    by_text = {c.text: c for c in decision.ranked}
+    said = by_text["In requests and responses it is represented as a `str` with two decimals."]
+    assert said.lead == "* `decimal.Money`:"
+    assert said.features["identifiers"] == 1.0
+    assert decision.best is said
