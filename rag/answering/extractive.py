@@ -694,7 +694,6 @@ def _saying_something(question: str, ranked: list[Candidate]) -> list[Candidate]
     return kept or ranked
 
 
-
 def _overlaps(span: tuple[int, int], cand: Candidate) -> bool:
     return cand.start < span[1] and span[0] < cand.end
 

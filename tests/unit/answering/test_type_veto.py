@@ -315,7 +315,6 @@ def test_a_default_of_the_next_item_does_not_answer(cors_services):
     assert not stated.abstained and "600" in stated.answer
 
 
-
 SPREAD = """# Spread rules
 
 The scheduler reads the `spreadRules` field of a Pod and places it so that domains stay balanced.

@@ -103,6 +103,7 @@ Besides `int` and `str`, these types can be declared in a model:
 """
 
 
+@pytest.mark.slow
 def test_a_list_item_names_the_identifiers_its_lead_in_names(tmp_path_factory, real_embedder):
     """The sub-items of "* `decimal.Money`:" are about `decimal.Money` as much as the one that repeats the name:
     the identifiers feature counts the lead-in, so "how is it represented?" is answered by the item that says how,
