@@ -45,8 +45,9 @@ _EXPLAIN = re.compile(r"\bwhy\b|^\W*how (do|does|did|can|could|should|is|are|to)
 # A question written after its context: "I set up X so that it reports when pods fail. Which flag do I turn on?"
 # asks for a flag, not a time. The asking sentence is the last one that ends with "?" and starts with a wh-word, an
 # auxiliary or a preposition ("In which release ...?"); with none such, the whole text is read. Sentences end at
-# ".", "!" or "?" after a word of two letters or more, so not after "e.g." or "U.S.".
-_SENTENCE_END = re.compile(r"(?<=[^\W_]{2}[.!?])\s+(?=[\w`\"'])")
+# ".", "!" or "?" after a word of two letters or more, so not after "e.g." or "U.S.", or after a closing backtick,
+# quote or bracket ("... keeps looking for `x-client-version`. Which option ...?").
+_SENTENCE_END = re.compile(r"(?:(?<=[^\W_]{2}[.!?])|(?<=[`\"')\]][.!?]))\s+(?=[\w`\"'])")
 _OPENS_A_QUESTION = re.compile(r"^\W*(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|am|do|does|did|"
                                r"can|could|should|shall|will|would|may|might|must|has|have|had|if|in|for|on|at|"
                                r"with|from|by|to|under|during|after|before)\b")

@@ -4,8 +4,10 @@ Every answer unit of the top passages (verbatim from the document; rag.answering
 table rows, a wrapped sentence's lines joined) is a candidate, described by a few features (``FEATURES``): semantic
 similarity to the question, IDF-weighted and plain coverage of the question's content terms, whether it holds a
 token of the expected answer type (rag.answering.answer_type), the passage's retrieval rank and dense score, and
-the share of the question's identifiers it contains verbatim. A logistic model over them scores each unit
-(settings ``answer_weights``, hand-set); a unit that says nothing the question does not (a title line, a bare link)
+the share of the question's identifiers it contains verbatim, whether it names a code span by the question's focus
+noun ("the `enable-node-watcher` flag" for "Which flag ...?"), and, for a question written after its context, the
+share of the asking sentence's words it holds. A logistic model over them scores each unit
+(settings ``answer_weights``); a unit that says nothing the question does not (a title line, a bare link)
 is no candidate, except for a yes/no question. The best unit is the answer, extended over the sentence that continues
 it when that holds the value asked for, with a neighbour added only when it also scores close to the best. For
 factoid questions the reader (rag.answering.short_answer) picks the short answer inside it. Whether to answer at
@@ -31,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.answering.abstention import ABSTAIN_FEATURES, abstain_signals
-from rag.answering.answer_type import has_answer_type, question_type
+from rag.answering.answer_type import asked_sentence, has_answer_type, question_type
 from rag.answering.short_answer import (
     COUNT,
     DEFAULT_CUE,
@@ -46,6 +48,7 @@ from rag.answering.short_answer import (
     asks_yes_no,
     expected_type,
     missing_type,
+    names_focus,
     unit_has_type,
 )
 from rag.answering.units import answer_units, continuation
@@ -65,7 +68,7 @@ from rag.types import Answer, Passage, ShortAnswer
 ABSTAIN_TEXT = "The documents don't contain an answer to this."
 FEATURES = ("dense", "idf_coverage", "coverage", "type_match", "rank_prior", "passage_dense", "identifiers",
             "rel_dense", "rel_idf", "list_item", "table_row", "code", "section", "short", "length", "colon",
-            "question", "type_present", "type_absent", "context")
+            "question", "type_present", "type_absent", "context", "names_focus", "asked")
 __all__ = ["ABSTAIN_FEATURES", "FEATURES", "ExtractiveAnswerer"]
 
 
@@ -345,6 +348,14 @@ class ExtractiveAnswerer:
         max_idf = max(idf.values(), default=1.0) or 1.0
         info = expected_type(question)
         term_set = set(terms)
+        # A question written after its context ("We have two default classes for one driver. What happens when
+        # ...?"): the share of the asking sentence's words a unit holds, so a unit restating the context does not
+        # win on the context's words alone. 0 for a question that is one asking sentence, and for a follow-up whose
+        # query is the question then the previous question's words (rag.retrieval.followup: those name the subject).
+        asking = asked_sentence(info.folded)
+        context_first = asking != info.folded and info.folded.rstrip().endswith(asking.rstrip())
+        asked_terms = [t for t in dict.fromkeys(content_terms(asking)) if t in idf] if context_first else []
+        asked_total = sum(idf[t] for t in asked_terms) or 1.0
         by_passage: dict[str, tuple[float, float]] = {}
         for cand in candidates:
             chunk = cand.passage.chunk
@@ -388,6 +399,8 @@ class ExtractiveAnswerer:
                 "type_present": 1.0 if typed is True else 0.0,
                 "type_absent": 1.0 if typed is False else 0.0,
                 "context": (len(term_set & context) - len(hits)) / len(terms) if terms else 0.0,
+                "names_focus": 1.0 if names_focus(info, cand.text, question) else 0.0,
+                "asked": sum(idf[t] for t in asked_terms if t in present) / asked_total,
             }
         best_dense = max(c.features["dense"] for c in candidates)
         best_idf = max(c.features["idf_coverage"] for c in candidates)

@@ -186,14 +186,19 @@ def _focus(tokens: Sequence[str]) -> str | None:
     for i, token in enumerate(tokens):
         if token not in {"what", "which"}:
             continue
-        rest = tokens[i + 1:i + 5]
+        rest = tokens[i + 1:i + 6]
         if len(rest) >= 3 and rest[0] in {"kind", "type", "sort", "form"} and rest[1] == "of":
+            # the phrase's last noun before its verb: "what kind of discovery document do ..." asks for a document
+            if len(rest) >= 5 and rest[4] in _AUX and rest[3] not in _AUX and rest[3] not in STOPWORDS:
+                return rest[3]
             return rest[2]
-        for word in rest[:3]:
-            if word in _FOCUS_WORDS:
-                return word
+        for j, word in enumerate(rest[:3]):
             if word in _AUX:
                 break
+            if word in _FOCUS_WORDS:  # of a compound, its head: "which `Header` option" asks for an option
+                while j + 1 < len(rest) and rest[j + 1] in _FOCUS_WORDS:
+                    j += 1
+                return rest[j]
         first = rest[0] if rest else None
         return first if first and first not in _AUX and first not in STOPWORDS else None
     return None
@@ -386,6 +391,33 @@ _KIN = [frozenset(stem(w + plural) for w in group.split() for plural in ("", "s"
 def _kin(focus: str) -> frozenset[str]:
     """The focus noun's stem and those of the words documentation uses for the same thing (``_KIN``)."""
     return next((g for g in _KIN if focus in g), frozenset({focus}))
+
+
+def names_focus(info: QuestionInfo, text: str, question: str) -> bool:
+    """Does ``text`` name a code span the question does not hold by the question's focus noun (or a word
+    documentation uses for the same thing, ``_kin``): "the `enable-node-watcher` flag" for "Which flag do I turn
+    on?", "a `scope_str` attribute" for "Which attribute gives me ...?". Such a unit says what the asked thing is
+    called, which a unit restating the question's situation does not. Value and entity questions with a focus noun
+    only; regular expressions only, as ``unit_has_type`` (it runs on every candidate unit)."""
+    if info.focus is None or info.kind not in (VALUE, ENTITY):
+        return False
+    # The words that qualify the focus must be there too: "Which Go version ...?" is not answered by "API version
+    # `v1`", nor "Which kubelet field ...?" by a field of another component.
+    phrase = re.search(r"\b(?:what|which)\s+((?:\S+\s+){0,3}?)" + re.escape(info.focus) + r"\b",
+                       asked_sentence(info.folded))
+    qualifiers = set(content_terms(phrase.group(1))) - {"kind", "type", "sort", "form"} if phrase else set()
+    if qualifiers - set(content_terms(text)):
+        return False
+    kin = _kin(stem(info.focus))
+    asked = question.lower()
+    for match in _CODE.finditer(text):
+        if match.group(1).lower() in asked:
+            continue
+        before = words(text[max(0, match.start() - 60):match.start()])[-3:]
+        around = before + words(text[match.end():match.end() + 40])[:2]
+        if any(stem(w) in kin for w in around):
+            return True
+    return False
 
 
 WINDOW_CHARS = 360

@@ -16,6 +16,7 @@ from rag.answering.short_answer import (
     ShortAnswerReader,
     expected_type,
     mask_tags,
+    names_focus,
     parse,
     span_candidates,
 )
@@ -49,6 +50,8 @@ from rag.settings import Settings
         ("My proxy strips headers when it forwards requests. Who wrote the middleware?", PERSON),
         ("What is the capital, e.g. when the U.S. meets?", ENTITY),  # no split after "e.g." or "U.S."
         ("When I call get_openapi() myself, what openapi_version does it use if I leave it out?", VALUE),
+        # a sentence ends after a closing backtick too
+        ("The client keeps looking for `x-client-version`. When was it released?", TIME),
     ],
 )
 def test_expected_type(question, kind):
@@ -58,6 +61,27 @@ def test_expected_type(question, kind):
 def test_the_focus_noun_after_what_or_which():
     assert expected_type("Which Roman emperor built the wall?").focus == "emperor"
     assert expected_type("What kind of stone was used?").focus == "stone"
+    # of a compound, its head
+    assert expected_type("Which `Header` option turns that conversion off?").focus == "option"
+    assert expected_type("Which status code means there is no body?").focus == "code"
+    assert expected_type("What kind of discovery document do the endpoints return?").focus == "document"
+
+
+@pytest.mark.parametrize(
+    ("question", "unit", "names"),
+    [
+        ("Which flag do I turn on?", "You can enable it by setting the `enable-node-watcher` flag to true.", True),
+        ("Which argument does it take?", "Pass the parameter `exclude_unset`.", True),  # a word for the same thing
+        ("Which attribute holds the scopes?", "It also provides a `scope_str` attribute with the scopes.", True),
+        ("Which flag do I turn on?", "The `enable-node-watcher` setting of the monitor is off.", True),
+        ("Which flag do I turn on?", "Set `enable-node-watcher` to true to watch the nodes.", False),  # not named
+        ("Which Go version do I need?", "The API stays compatible at API version `v1`.", False),  # not a Go version
+        ("Which `Header` option turns it off?", "Set the `header` option of the proxy.", False),  # it is the asked one
+        ("Why do I turn the flag on?", "Set the `enable-node-watcher` flag.", False),  # no short answer asked
+    ],
+)
+def test_a_unit_names_a_code_span_by_the_focus_noun(question, unit, names):
+    assert names_focus(expected_type(question), unit, question) is names
 
 
 @pytest.mark.slow

@@ -115,3 +115,43 @@ def test_a_list_item_names_the_identifiers_its_lead_in_names(tmp_path_factory, r
     assert said.lead == "* `decimal.Money`:"
     assert said.features["identifiers"] == 1.0
     assert decision.best is said
+
+
+HEALTH_PAGE = """# Volume health monitoring
+
+When the external health monitor detects a node failure event, the controller reports an Event on the
+PersistentVolumeClaim to indicate that pods using this claim are on a failed node.
+
+You can enable node failure monitoring by setting the `enable-node-watcher` flag to true.
+"""
+
+
+@pytest.mark.slow
+def test_a_question_written_after_its_context_is_answered_by_what_it_asks(tmp_path_factory, real_embedder):
+    """"I want the monitor to report when pods using a claim sit on a failed node. Which flag do I turn on?": the
+    sentence restating the context holds most of the question's words; the one that names a flag (``names_focus``)
+    and holds the asking sentence's words (``asked``) answers. Without those two features the restatement won."""
+    services, _ = index_page(tmp_path_factory, real_embedder, "health.md", HEALTH_PAGE,
+                             {"other.md": "# Nodes\n\nNodes report their status every ten seconds.\n"})
+    question = ("I want the external health monitor to also report when pods using a claim are sitting on a failed "
+                "node. Which flag do I turn on?")
+    decision = decide(services, question)
+    by_text = {" ".join(c.text.split()): c for c in decision.ranked}
+    flag = by_text["You can enable node failure monitoring by setting the `enable-node-watcher` flag to true."]
+    context = next(c for text, c in by_text.items() if text.startswith("When the external health monitor"))
+    assert flag.features["names_focus"] == 1.0 and context.features["names_focus"] == 0.0
+    assert flag.features["asked"] > context.features["asked"] == 0.0
+    assert context.features["idf_coverage"] > flag.features["idf_coverage"]  # the context's words favour it
+    assert decision.best is flag and decision.veto is None
+
+    answerer = services.assistant.answerers["extractive"]
+    weights = answerer.weights
+    try:
+        answerer.weights = weights[:-2] + [0.0, 0.0]  # the scorer without the two features
+        without = decide(services, question).ranked
+        assert " ".join(without[0].text.split()).startswith("When the external health")
+    finally:
+        answerer.weights = weights
+    # a question that is one asking sentence has no separate asking part
+    single = decide(services, "Which flag enables node failure monitoring?")
+    assert all(c.features["asked"] == 0.0 for c in single.ranked)
