@@ -108,9 +108,10 @@ def expected_type(question: str) -> QuestionInfo:
     if tokens[0] in {"why"} or re.search(r"\b(why|explain|describe)\b", q) or re.search(r"^how (do|does|did|can|"
                                                                                           r"should|is|are|to)\b", q):
         return info(NONE)
-    if re.search(r"\bwhat happens\b|\bwhat (is|are) the (difference|purpose|role|benefit|advantage)", q):
+    if re.search(r"\bwhat (?:happens|goes wrong|would happen|will happen)\b|"
+                 r"\bwhat (is|are) the (difference|purpose|role|benefit|advantage)", q):
         return info(NONE)
-    if re.search(r"\b(default|defaults)\b", q):
+    if _DEFAULT_WORD.search(q):
         return info(VALUE)
     wh = _first_wh(q)
     if wh == "when":
@@ -138,7 +139,8 @@ def expected_type(question: str) -> QuestionInfo:
     return info(NONE)
 
 
-_DEFAULT_WORD = re.compile(r"\bdefaults?\b", re.IGNORECASE)
+# "default" as a word, not a part of a name: "is-default-class" or "default_factory" does not ask for a default.
+_DEFAULT_WORD = re.compile(r"(?<![-\w./])defaults?(?![-\w/])", re.IGNORECASE)
 # "default" used to set defaults aside: "... skipping defaults", "excluding default values", "other than the
 # default", "instead of the default". Such a question asks for something else, not for a default.
 _NOT_DEFAULT = re.compile(r"\b(?:skip\w*|exclud\w*|omit\w*|without|overrid\w*|chang\w*|replac\w*|ignor\w*|"

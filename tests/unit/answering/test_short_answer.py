@@ -50,6 +50,9 @@ from rag.settings import Settings
         ("My proxy strips headers when it forwards requests. Who wrote the middleware?", PERSON),
         ("What is the capital, e.g. when the U.S. meets?", ENTITY),  # no split after "e.g." or "U.S."
         ("When I call get_openapi() myself, what openapi_version does it use if I leave it out?", VALUE),
+        # "default" inside a name asks for no default; "what goes wrong" asks for what happens
+        ("What goes wrong if two classes have the is-default-class annotation?", NONE),
+        ("Which argument does default_factory take?", VALUE),
         # a sentence ends after a closing backtick too
         ("The client keeps looking for `x-client-version`. When was it released?", TIME),
     ],
