@@ -40,10 +40,10 @@ _PLACE_FOCUS = set("country countries city cities town region state island islan
 _PERSON_FOCUS = set("person people leader president king queen emperor minister man woman duke general author "
                     "writer ruler pope bishop scientist politician commander prince chancellor".split())
 _VALUE_FOCUS = set("option options parameter parameters flag flags field fields setting settings value values port "
-                   "ports version versions annotation annotations label labels key keys command commands default "
-                   "policy mode profile status code effect taint namespace socket path file directory prefix "
-                   "prefixes header endpoint protocol signal format unit limit threshold response argument "
-                   "variable method function class property attribute".split())
+                   "ports version versions release releases annotation annotations label labels key keys command "
+                   "commands default policy mode profile status code effect taint namespace socket path file "
+                   "directory prefix prefixes header endpoint protocol signal format unit limit threshold response "
+                   "argument variable method function class property attribute".split())
 _QUANTITY_WORDS = set("percentage percent proportion amount size range share rate fraction cost price length "
                       "distance height width depth speed weight duration".split())
 _AUX = set("is are was were am be been can could does do did will would should shall has have had may might must "
@@ -386,7 +386,7 @@ def span_features(info: QuestionInfo, text: str, doc, candidates: list[SpanCandi
 # Words documentation uses for the same thing: a question asking "which argument" is answered by "the parameter
 # `exclude_unset`", "which setting" by "the option `--max-pods`". Each group is read as one focus noun (stems).
 _KIN_WORDS = ("argument parameter param option flag setting kwarg", "field property attribute key",
-              "function method callable", "error exception")
+              "function method callable", "error exception", "version release")
 _KIN = [frozenset(stem(w + plural) for w in group.split() for plural in ("", "s")) for group in _KIN_WORDS]
 
 
@@ -559,7 +559,8 @@ def missing_type(question: str, reading: Reading | None, threshold: float | None
       the question;
     - such a question asks for a default ("What is the default ...", "... by default?") and the cited ``text``
       (when given) says nothing of a default (``DEFAULT_CUE``): a value without "default", "if not set",
-      "implicit" is some other value of the thing ("the kubelet respects your configured X").
+      "implicit" is some other value of the thing ("the kubelet respects your configured X");
+    - a question asking for a version or release gets a cited ``text`` (when given) without a version number.
     Yes/no questions ("Does X default to Y?") never veto."""
     if reading is None or reading.kind not in FACTOID or asks_yes_no(question):
         return None
@@ -573,4 +574,11 @@ def missing_type(question: str, reading: Reading | None, threshold: float | None
     if text is not None and reading.kind in VETO_TYPES and asks_default(question) \
             and not DEFAULT_CUE.search(text):
         return "a default value"
+    if text is not None and reading.kind == VALUE and expected_type(question).focus in _VERSION_FOCUS \
+            and not _VERSION.search(text):
+        return "a version"  # "In which release did X graduate to beta?" is not answered by "whilst it's beta"
     return None
+
+
+_VERSION_FOCUS = {"version", "versions", "release", "releases"}
+_VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+|\b(?:version|release|v)\s?\d+\b", re.IGNORECASE)

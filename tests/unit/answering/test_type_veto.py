@@ -86,6 +86,14 @@ def test_missing_type_rules():
     assert missing_type("Who wrote it?", Reading(PERSON)) is None  # no threshold given: the reader rule is off
     assert missing_type("Is the default mode strict?", Reading(VALUE), threshold=0.011) is None  # yes/no
     assert missing_type("Why is it slow?", Reading(NONE), threshold=0.011) is None
+    # a version or release is a number: a feature gate's name does not say in which release it went beta
+    release = "In which release did `WidgetClass` graduate to beta?"
+    code = Reading(VALUE, SPAN, 0.5, found=frozenset({"code"}))
+    assert missing_type(release, code, text="To test it whilst it's beta, enable the `WidgetClass` gate.") == \
+        "a version"
+    assert missing_type(release, code, text="`WidgetClass` graduated to beta in Kubernetes v1.31.") is None
+    assert missing_type("Which version added it?", code, text="It was added in version 2 of the API.") is None
+    assert missing_type("Which mode do I set?", code, text="Set `mode: turbo`.") is None  # not a version
     assert ABSTAIN_TEXT.startswith("The documents")
 
 
