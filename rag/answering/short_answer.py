@@ -84,6 +84,7 @@ class QuestionInfo:
     focus: str | None
     terms: frozenset[str]  # stemmed content terms
     folded: str
+    named: tuple[str, ...] = ()  # "What is the name of Japan's defense minister?": the qualifiers, then the head noun
 
 
 @lru_cache(maxsize=4096)
@@ -93,10 +94,11 @@ def expected_type(question: str) -> QuestionInfo:
     q = asked_sentence(folded)  # "... when pods fail. Which flag do I turn on?" asks for a flag
     tokens = words(q)
     terms = frozenset(content_terms(question))
-    focus = _focus(tokens)
+    named = name_asked(q)
+    focus = named[-1] if named else _focus(tokens)
 
     def info(kind: str) -> QuestionInfo:
-        return QuestionInfo(kind, focus, terms, folded)
+        return QuestionInfo(kind, focus, terms, folded, named)
 
     if not tokens:
         return info(NONE)
@@ -146,6 +148,27 @@ _DEFAULT_WORD = re.compile(r"(?<![-\w./])defaults?(?![-\w/])", re.IGNORECASE)
 _NOT_DEFAULT = re.compile(r"\b(?:skip\w*|exclud\w*|omit\w*|without|overrid\w*|chang\w*|replac\w*|ignor\w*|"
                           r"non|instead\s+of|other\s+than|rather\s+than|besides|except|beyond)\W+(?:\w+\W+){0,2}?"
                           r"defaults?\b", re.IGNORECASE)
+
+
+_NAME_OF = re.compile(r"^\W*what(?:\s+(?:is|was|are|were)|'s)\s+(?:the\s+)?names?\s+of\s+(.+)$")
+# Words that end the noun phrase whose name is asked: "the key accord | in support of Ukraine | that Japan signed".
+_PHRASE_END = STOPWORDS | {"between", "signed", "called", "named", "known", "used", "located", "built"}
+
+
+def name_asked(asked: str) -> tuple[str, ...]:
+    """For "What is the name of Japan's defense minister?" (a folded asking sentence): the stems of the noun
+    phrase whose name is asked, its head noun last ("japan", "defense", "minister"); () for other questions."""
+    match = _NAME_OF.match(asked)
+    if match is None:
+        return ()
+    phrase: list[str] = []
+    for word in words(match.group(1)):
+        if word in ("the", "a", "an") and not phrase:
+            continue
+        if word in _PHRASE_END or not word[0].isalpha():
+            break
+        phrase.append(stem(word[:-2] if word.endswith("'s") else word))
+    return tuple(phrase)
 
 
 def asks_default(question: str) -> bool:
@@ -213,6 +236,7 @@ class SpanCandidate:
     kinds: set[str]  # spaCy entity labels, "chunk", "code", "quoted", "number", "identifier"
     features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
+    apposed: bool = False  # a name standing next to the noun whose name is asked (``_apposed``)
 
     def vector(self) -> list[float]:
         return [self.features[name] for name in SPAN_FEATURES]
@@ -381,6 +405,66 @@ def span_features(info: QuestionInfo, text: str, doc, candidates: list[SpanCandi
             "is_literal": 1.0 if cand.kinds & _LITERAL_KINDS else 0.0,
             "length": min(hi - lo, 12) / 12.0,
         }
+        if info.named:
+            cand.apposed = _apposed(info.named, stems, tokens, lo, hi, cand.kinds, text[cand.start:cand.end])
+
+
+_NAME_KINDS = {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
+               "code", "quoted", "identifier"}
+# What may stand between a name and the noun it names: "Defense Minister Shigeru X", "the accord, called the X",
+# "X, the secretary general of NATO", "the castle of Afranji".
+_BETWEEN = {"the", "a", "an", "of", "called", "named", "known", "as", "is", "was", ",", ":", "(", ")", "-", "–", "—",
+            "\"", "“", "”", "'", "’"}
+
+
+def _apposed(named: tuple[str, ...], stems: list[str], tokens, lo: int, hi: int, kinds: set[str], span: str) -> bool:
+    """Is the span (tokens lo..hi) a name standing next to the noun whose name is asked (``named``: its
+    qualifiers, then its head), only the words of ``_BETWEEN`` between them, or holding it ("Defense Minister
+    Shigeru X")? The qualifiers just before the noun ("X, secretary general") and its own "of" phrase ("the old
+    north branch of the Rhine is called Kromme Rijn") go with it. A name is an entity of a naming kind, a code
+    span, a quoted title, or a noun phrase in capitals."""
+    if not (kinds & _NAME_KINDS or _capitalised(span, bool(tokens[lo].is_sent_start))):
+        return False
+    head = named[-1]
+    if head in stems[lo:hi]:
+        return True
+    noun = set()  # the head noun's tokens, its qualifiers before it, the "of" phrase after it (by the tags: the
+    for j in range(len(tokens)):  # unit is not parsed)
+        if stems[j] == head:
+            noun.add(j)
+            i = j - 1
+            while i >= 0 and stems[i] in named:
+                noun.add(i)
+                i -= 1
+            k = j + 1
+            if k < len(tokens) and tokens[k].lower_ == "of":
+                k += 1
+                while k < len(tokens) and (tokens[k].pos_ in _NP_BODY or tokens[k].pos_ == "DET"):
+                    noun.update((k - 1, k))
+                    k += 1
+    for step, start in ((-1, lo - 1), (1, hi)):
+        i, between = start, []
+        for _ in range(4):
+            if not 0 <= i < len(tokens):
+                break
+            if i in noun:
+                # only an article between is no apposition: "Near Sargans a natural dam ..."
+                return not between or not set(between) <= {"a", "an", "the"}
+            if tokens[i].lower_ not in _BETWEEN:
+                break
+            between.append(tokens[i].lower_)
+            i += step
+    return False
+
+
+def _capitalised(span: str, opens_sentence: bool) -> bool:
+    """Is ``span`` written in capitals as a name is ("Defense Minister Shigeru Ishiba", "Treaty of Rome"), not only
+    opening a sentence ("A plugin runs")? Its first word that is not a function word starts with a capital (a noun
+    chunk may run on: "the Nordic Compact last month"); in a span that opens its sentence, every such word does."""
+    found = [w for w in re.findall(r"[^\W\d_][\w'’-]*", span) if w.lower() not in STOPWORDS]
+    if opens_sentence:
+        return bool(found) and all(w[0].isupper() for w in found)
+    return bool(found) and found[0][0].isupper()
 
 
 # Words documentation uses for the same thing: a question asking "which argument" is answered by "the parameter
@@ -463,6 +547,8 @@ class Reading:
     probability: float = 0.0
     type_present: bool = False
     found: frozenset[str] = frozenset()  # the kinds of the spans that the question does not already contain
+    # For "What is the name of X?": the text speaks of X's noun with no new name beside it (SpanCandidate.apposed)
+    unnamed: bool = False
 
 
 class ShortAnswerReader:
@@ -497,8 +583,10 @@ class ShortAnswerReader:
     def read(self, question: str, text: str, idf: dict[str, float] | None = None) -> Reading:
         kind = expected_type(question).kind
         found = self.candidates(question, text, idf)
+        named = expected_type(question).named
+        said = bool(named) and named[-1] in content_terms(text)
         if not found:
-            return Reading(kind)
+            return Reading(kind, unnamed=said)
         # A span made only of the question's own words ("Norman" for "What came after Norman architecture?") is
         # never the answer, unless the question offers a choice ("... A or B?"), whose answer is one of its words.
         offered = " or " in f" {question.lower()} "
@@ -507,7 +595,19 @@ class ShortAnswerReader:
         present = any(c.features["type_fit"] >= 0.7 and c.features["novel"] >= 0.5 for c in found)
         kinds = frozenset(k for c in found if c.features["novel"] >= 0.5 for k in c.kinds
                           if k not in ("DATE", "TIME") or _counted(text[c.start:c.end]))
-        return Reading(kind, best, best.score, present, kinds)
+        unnamed = said and not any(c.apposed and c.features["novel"] >= 0.5 for c in found)
+        return Reading(kind, best, best.score, present, kinds, unnamed)
+
+
+def _unnamed(named: tuple[str, ...], reading: Reading, text: str | None) -> bool:
+    """For "What is the name of <qualifiers> <head>?": does the cited text leave the name unsaid? It does when the
+    text the reader read speaks of the head noun without a new name beside it ("NATO's secretary general said
+    ...": ``Reading.unnamed``) or when ``text`` (the cited text with its section path and the unit before it, when
+    given) lacks a qualifier (the "defense" of "Japan's defense minister"). A unit that never uses the head noun is
+    not held to apposition: documentation lists things under a heading or beside a sibling that says what they are
+    ("Installing Addons", "KubeVirt is an add-on ..." above "The node problem detector runs on Linux nodes ..."),
+    and the reader's usual check of the asked type applies."""
+    return reading.unnamed or (text is not None and bool(set(named[:-1]) - set(content_terms(text))))
 
 
 def _counted(span: str) -> bool:
@@ -560,7 +660,9 @@ def missing_type(question: str, reading: Reading | None, threshold: float | None
     - such a question asks for a default ("What is the default ...", "... by default?") and the cited ``text``
       (when given) says nothing of a default (``DEFAULT_CUE``): a value without "default", "if not set",
       "implicit" is some other value of the thing ("the kubelet respects your configured X");
-    - a question asking for a version or release gets a cited ``text`` (when given) without a version number.
+    - a question asking for a version or release gets a cited ``text`` (when given) without a version number;
+    - "What is the name of X?" gets a text that speaks of X's noun with no new name beside it, or lacks one of
+      X's qualifiers (``_unnamed``).
     Yes/no questions ("Does X default to Y?") never veto."""
     if reading is None or reading.kind not in FACTOID or asks_yes_no(question):
         return None
@@ -574,6 +676,9 @@ def missing_type(question: str, reading: Reading | None, threshold: float | None
     if text is not None and reading.kind in VETO_TYPES and asks_default(question) \
             and not DEFAULT_CUE.search(text):
         return "a default value"
+    named = expected_type(question).named
+    if named and _unnamed(named, reading, text):
+        return "a name"  # "the name of NATO's secretary general": no name beside "secretary general"
     if text is not None and reading.kind == VALUE and expected_type(question).focus in _VERSION_FOCUS \
             and not _VERSION.search(text):
         return "a version"  # "In which release did X graduate to beta?" is not answered by "whilst it's beta"

@@ -71,6 +71,23 @@ def test_the_focus_noun_after_what_or_which():
 
 
 @pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("What is the name of Japan's defense minister?", ("japan", "defense", "minister")),
+        ("What is the name of the key accord in support of Ukraine that Japan signed?", ("key", "accord")),
+        ("What was the name of the Norman castle?", ("norman", "castle")),
+        ("What's the name of the agreement between the two?", ("agreement",)),
+        ("Who is Japan's defense minister?", ()),
+        ("What does the name of the Rhine mean?", ()),
+    ],
+)
+def test_the_noun_whose_name_is_asked(question, named):
+    info = expected_type(question)
+    assert info.named == named
+    assert info.focus == (named[-1] if named else info.focus)
+
+
+@pytest.mark.parametrize(
     ("question", "unit", "names"),
     [
         ("Which flag do I turn on?", "You can enable it by setting the `enable-node-watcher` flag to true.", True),

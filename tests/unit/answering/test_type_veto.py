@@ -151,6 +151,74 @@ def test_a_question_that_sets_defaults_aside_is_not_refused_for_lack_of_one(prob
     assert "`timeoutSeconds` field sets how long a probe may take" in answer.answer
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "text", "missing"),
+    [
+        # no name beside the noun whose name is asked
+        ("What is the name of the alliance's secretary general?",
+         "On Monday the alliance's secretary general announced “flagship projects” for cyber defence.", "a name"),
+        ("What is the name of the trade accord that Norway signed?",
+         "Norway last month became the first country in the region to sign a trade accord.", "a name"),
+        ("What is the name of the military cooperation agreement between the two states?",
+         "Olafsen welcomed Berg in Tromsø and the two states entered into a military cooperation agreement.",
+         "a name"),
+        # the noun's qualifier is not there: a prime minister is not the defence minister
+        ("What is the name of Norway's defence minister?",
+         "The leaders met Swedish Prime Minister Ulf Berg and Finnish Prime Minister Petteri Orpo.", "a name"),
+        # a name beside it
+        ("What is the name of the alliance's secretary general?",
+         "The alliance's secretary general, Jens Halvorsen, announced “flagship projects” on Monday.", None),
+        ("What is the name of the trade accord that Norway signed?",
+         "Norway signed the trade accord called the Nordic Compact last month.", None),
+        ("What was the name of Bohemond's nephew?",
+         "Crusaders were joined by Bohemond of Taranto and his nephew Tancred with an army.", None),
+        # the noun's qualifiers before it and its "of" phrase go with it
+        ("What is the name of the old east arm of the Vistula?",
+         "Past Tczew, the old east arm of the Vistula is called Stara Wisła, until it reaches the lagoon.", None),
+        ("What is the name of the alliance's secretary general?",
+         "The ministers met Jens Halvorsen, secretary general of the alliance, on Monday.", None),
+        ("What is the name of the trade accord?",
+         "The trade accord of the northern states was discussed by Berg on Monday.", "a name"),
+        # a name and the noun with only an article between are not in apposition
+        ("What is the name of the natural weir that closes the valley?",
+         "Near Hallstatt a natural weir, only a few metres high, closes the valley to the north.", "a name"),
+        # a capital opening a sentence does not make a name
+        ("What's the name of the plugin that reports full disks on every node?",
+         "A plugin runs on every node and reports full disks as Events.", "a name"),
+    ],
+)
+def test_a_question_asking_for_a_name_needs_one_beside_the_thing_named(question, text, missing):
+    """"What is the name of X?" asked of a text that mentions X without naming it is refused ("a name"): the
+    reader's best span is some other noun ("flagship projects")."""
+    from rag.answering.short_answer import ShortAnswerReader, expected_type
+    from rag.settings import Settings
+
+    settings = Settings(_env_file=None)
+    reader = ShortAnswerReader(settings.short_answer_weights, settings.short_answer_threshold)
+    assert expected_type(question).named  # read as a name question
+    assert missing_type(question, reader.read(question, text), reader.threshold, text) == missing
+
+
+@pytest.mark.slow
+def test_a_list_item_that_never_uses_the_noun_is_read_as_any_name_question():
+    """Documentation lists things under a heading (or beside a sibling item) that says what they are: the item
+    naming the plugin never says "plugin", so it is not held to apposition and is not refused; the same item
+    saying "plugin" with no name beside it is."""
+    from rag.answering.short_answer import ShortAnswerReader
+    from rag.settings import Settings
+
+    settings = Settings(_env_file=None)
+    reader = ShortAnswerReader(settings.short_answer_weights, settings.short_answer_threshold)
+    question = "What's the name of the plugin that reports full disks on every node?"
+    item = "The [disk watcher](https://example.com/disk-watcher) runs on every node and reports full disks as Events."
+    around = "Monitoring plugins > " + item  # the section path, as the answerer passes it
+    assert missing_type(question, reader.read(question, item), reader.threshold, around) is None
+    said = "A plugin runs on every node and reports full disks as Events."
+    assert missing_type(question, reader.read(question, said), reader.threshold, "Monitoring plugins > " + said) \
+        == "a name"
+
+
 def test_a_model_number_or_a_relative_date_is_not_a_count():
     """"MQ-9" names a drone and "last year" is a time, not an amount: neither answers "how many"."""
     from rag.answering.short_answer import ShortAnswerReader
