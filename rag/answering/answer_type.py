@@ -53,9 +53,11 @@ _OPENS_A_QUESTION = re.compile(r"^\W*(?:what|which|who|whom|whose|when|where|why
                                r"with|from|by|to|under|during|after|before)\b")
 
 
-# A question may open with a clause that sets the scene: "When I call get_openapi() myself, what openapi_version does
-# it use?" asks "what", not "when". The question starts at the wh-word or auxiliary after the clause's comma.
-_LEADING_CLAUSE = re.compile(r"^\W*(?:when|whenever|if|once|after|before|while|since|unless)\b[^,?]*,\s*"
+# A question may open with a clause or phrase that sets the scene: "When I call get_openapi() myself, what
+# openapi_version does it use?" asks "what", not "when"; "Among the ASGI servers listed, which one is a Rust HTTP
+# server?" asks which one is Rust. The question starts at the wh-word or auxiliary after the clause's comma.
+_LEADING_CLAUSE = re.compile(r"^\W*(?:when|whenever|if|once|after|before|while|since|unless|among|amongst|of|from|"
+                             r"in|on|for|with|within|between|across|besides|unlike)\b[^,?]*,\s*"
                              r"(?=(?:what|which|who|whom|whose|where|when|why|how|is|are|was|were|do|does|did|can|"
                              r"could|should|will|would)\b)")
 

@@ -24,6 +24,24 @@ from rag.settings import Settings
 
 
 @pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("when i call get_openapi() myself, what openapi_version does it use?", "what openapi_version does it use?"),
+        ("among the asgi servers listed, which one is written in rust?", "which one is written in rust?"),
+        ("of the three modes, which is the default?", "which is the default?"),
+        ("for a statefulset, how many replicas are created?", "how many replicas are created?"),
+        # no comma before a wh-word: the whole question asks
+        ("in which year did the war end?", "in which year did the war end?"),
+        ("for how long is a token cached, in seconds?", "for how long is a token cached, in seconds?"),
+    ],
+)
+def test_the_asking_sentence_starts_after_a_phrase_that_sets_the_scene(question, asked):
+    from rag.answering.answer_type import asked_sentence
+
+    assert asked_sentence(question) == asked
+
+
+@pytest.mark.parametrize(
     ("question", "kind"),
     [
         ("Who founded the abbey?", PERSON),
