@@ -15,7 +15,9 @@ all is one logistic model over transferable signals (rag.answering.abstention; `
 ``abstain_threshold``, fitted by `rag calibrate` on several corpora, eval/calibration.json), then a hard veto
 (``type_veto``; rag.answering.short_answer.missing_type): a factoid question whose cited text holds no candidate
 answer, or a how-many / how-much / which-value question whose cited text holds no number or value new to the
-question, is refused with the reason ("The passages found mention "X" but don't state a number for it."). Unit
+question, or a factoid question pinned to a number ("Who ruled Cyprus in the 11th century?") whose cited text never
+states it (rag.answering.stated_numbers), is refused with the reason ("The passages found mention "X" but don't state
+a number for it."). Unit
 vectors come from the index (rag.store.sentence_table), so answering needs no model call beyond the question's
 embedding, which the retrieval step already made; spaCy parses only the cited unit (and, in a close call between
 the two best units of a factoid question, the runner-up: ``_reread``) and the question.
@@ -51,6 +53,7 @@ from rag.answering.short_answer import (
     names_focus,
     unit_has_type,
 )
+from rag.answering.stated_numbers import unstated_number
 from rag.answering.units import answer_units, continuation
 from rag.cite.citations import cite
 from rag.embedding import Embedder
@@ -442,8 +445,16 @@ class ExtractiveAnswerer:
                 rescued = self._rescue(question, ranked, best, idf, snapshot)
                 if rescued is not None:
                     (best, best_span, best_reading), missing = rescued, None
+                    doc = snapshot.document(best.passage.chunk.source)
+                    text = doc.text[best_span[0]:best_span[1]]
+                    around = " ".join((doc.section_at(best.start) or "", best.previous, text))
             if missing:
                 veto = veto_reason(question, text, missing, idf)
+            elif self.type_veto and best_reading is not None and best_reading.kind in FACTOID \
+                    and not asks_yes_no(question) and (number := unstated_number(question, around)) is not None:
+                # a factoid pinned to a number ("Who ruled Cyprus in the 11th century?") is not answered by a text
+                # that never states it; a why / how-to question may be ("why did Carter boycott the 1980 games")
+                veto = f'The passages found don\'t mention "{number}", which the question asks about.'
         # Whether to answer is judged on the unit scorer's top unit, as the abstention model was fitted; the
         # re-read only chooses which of two close units is cited.
         others = [c.score for c in ranked[1:] if (c.start, c.end) != (top.start, top.end)]
