@@ -398,7 +398,8 @@ def span_features(info: QuestionInfo, text: str, doc, candidates: list[SpanCandi
             "near": 1.0 / (1.0 + distance) if distance is not None else 0.0,
             "window": sum(weight[t] for t in near_terms) / total,
             "proximity": sum(weight[t] * c for t, c in closeness.items()) / total,
-            "focus": 1.0 if focus & (set(span_terms) | around) else 0.0,
+            "focus": 1.0 if focus & (set(span_terms) | around) and not _qualifies(info, cand, stems, hi, focus)
+            else 0.0,
             "verb_near": 1.0 / (1.0 + verb_distance) if verb_distance is not None else 0.0,
             "is_entity": 1.0 if cand.kinds & _ENTITY_KINDS or inner else 0.0,
             "is_chunk": 1.0 if cand.kinds == {"chunk"} else 0.0,
@@ -407,6 +408,20 @@ def span_features(info: QuestionInfo, text: str, doc, candidates: list[SpanCandi
         }
         if info.named:
             cand.apposed = _apposed(info.named, stems, tokens, lo, hi, cand.kinds, text[cand.start:cand.end])
+
+
+def _qualifies(info: QuestionInfo, cand: SpanCandidate, stems: list[str], hi: int, focus: frozenset[str]) -> bool:
+    """Is the span a nationality or group word standing before the focus noun of a where / who question ("the
+    first non-Atlantic country" for "Which country signed ...?", "the Japanese minister"), or a noun chunk headed by
+    the focus noun and naming nothing ("the first non-Atlantic country")? It says what kind of country or person,
+    not which one. For "What language ...?" or "Which religion ...?" such a word is the answer
+    ("the Gallo-Romance language"), so only place and person questions are read this way."""
+    if info.kind not in (PLACE, PERSON) or cand.kinds & (_NAME_KINDS - {"NORP"}):
+        return False
+    if "NORP" in cand.kinds:
+        return hi < len(stems) and stems[hi] in focus
+    # a noun chunk headed by the focus noun restates what is asked ("the first non-Atlantic country")
+    return cand.kinds == {"chunk"} and hi > 0 and stems[hi - 1] in focus
 
 
 _NAME_KINDS = {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",

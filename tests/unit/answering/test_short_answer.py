@@ -143,6 +143,14 @@ def test_candidates_hold_code_spans_numbers_and_entities():
          "The bridge over the Tamar was designed by Isambard Kingdom Brunel in 1853.", "1853"),
         ("What is the default value of maxRetries?",
          "The maxRetries field sets how often a job is retried; it defaults to `6`.", "6"),
+        # a nationality before the focus noun says what kind of country or person, not which one
+        ("Which country signed the accord?", "In July, Japan became the first non-Atlantic country to sign the accord.",
+         "Japan"),
+        ("Which minister visited Kyiv?", "Last week the Japanese minister Yoko Kamikawa visited Kyiv.",
+         "Yoko Kamikawa"),
+        # ... but it answers a question about a religion or a group
+        ("Which religion did the Normans adopt?", "The Normans adopted the Catholic religion of the Franks.",
+         "Catholic"),
     ],
 )
 def test_the_fitted_reader_finds_the_short_answer(question, unit, answer):
