@@ -437,17 +437,13 @@ class ExtractiveAnswerer:
             reading = self.reader.read(question, snapshot.document(top.passage.chunk.source).text[span[0]:span[1]],
                                        idf)
             best, best_span, best_reading = self._reread(question, ranked, span, reading, snapshot, idf)
-            doc = snapshot.document(best.passage.chunk.source)
-            text = doc.text[best_span[0]:best_span[1]]
-            around = " ".join((doc.section_at(best.start) or "", best.previous, text))
+            text, around = _unit_text(snapshot, best, best_span)
             missing = missing_type(question, best_reading, self.reader.threshold, around) if self.type_veto else None
             if missing and best_reading.kind in VETO_TYPES:
                 rescued = self._rescue(question, ranked, best, idf, snapshot)
                 if rescued is not None:
                     (best, best_span, best_reading), missing = rescued, None
-                    doc = snapshot.document(best.passage.chunk.source)
-                    text = doc.text[best_span[0]:best_span[1]]
-                    around = " ".join((doc.section_at(best.start) or "", best.previous, text))
+                    text, around = _unit_text(snapshot, best, best_span)
             if missing:
                 veto = veto_reason(question, text, missing, idf)
             elif self.type_veto and best_reading is not None and best_reading.kind in FACTOID \
@@ -663,6 +659,14 @@ class ExtractiveAnswerer:
 
 _ASKING_WORDS = set("many much long far big large old often high tall wide deep fast heavy default defaults value "
                     "values".split())  # the words that ask for the type ("how wide"), not what it is asked about
+
+
+def _unit_text(snapshot: StoreView, cand: Candidate, span: tuple[int, int]) -> tuple[str, str]:
+    """The text of a cited unit, and that text with its section path and the unit before it: what the type veto
+    and the stated-number check read."""
+    doc = snapshot.document(cand.passage.chunk.source)
+    text = doc.text[span[0]:span[1]]
+    return text, " ".join((doc.section_at(cand.start) or "", cand.previous, text))
 
 
 def veto_reason(question: str, cited: str, missing: str, idf: dict[str, float]) -> str:
