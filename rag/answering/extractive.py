@@ -435,7 +435,7 @@ class ExtractiveAnswerer:
             weights = TermWeights.of(snapshot)
             idf = {t: weights.idf(t) for t in content_terms(question)}
             reading = self.reader.read(question, snapshot.document(top.passage.chunk.source).text[span[0]:span[1]],
-                                       idf)
+                                       idf, _header(top))
             best, best_span, best_reading = self._reread(question, ranked, span, reading, snapshot, idf)
             text, around = _unit_text(snapshot, best, best_span)
             missing = missing_type(question, best_reading, self.reader.threshold, around) if self.type_veto else None
@@ -562,7 +562,7 @@ class ExtractiveAnswerer:
         for cand in others:
             cand_span = self._extend(question, cand, snapshot)
             text = snapshot.document(cand.passage.chunk.source).text[cand_span[0]:cand_span[1]]
-            cand_reading = self.reader.read(question, text, idf)  # type: ignore[union-attr]
+            cand_reading = self.reader.read(question, text, idf, _header(cand))  # type: ignore[union-attr]
             value = joint(cand.score, cand_reading.probability)
             if value > best[0]:
                 best = (value, cand, cand_span, cand_reading)
@@ -596,7 +596,7 @@ class ExtractiveAnswerer:
             around = " ".join((section, cand.lead, text))
             if default and not DEFAULT_CUE.search(around):
                 continue
-            reading = self.reader.read(question, text, idf)
+            reading = self.reader.read(question, text, idf, _header(cand))
             if missing_type(question, reading, self.reader.threshold, around) is None:
                 accepted.append((cand, span, reading))
             reads += 1
@@ -659,6 +659,11 @@ class ExtractiveAnswerer:
 
 _ASKING_WORDS = set("many much long far big large old often high tall wide deep fast heavy default defaults value "
                     "values".split())  # the words that ask for the type ("how wide"), not what it is asked about
+
+
+def _header(cand: Candidate) -> str | None:
+    """The header row of a table row unit (what the reader needs to tell its columns apart), else None."""
+    return cand.lead if cand.kind == "table_row" and cand.lead else None
 
 
 def _unit_text(snapshot: StoreView, cand: Candidate, span: tuple[int, int]) -> tuple[str, str]:

@@ -53,9 +53,9 @@ _CODE = re.compile(r"`([^`\n]{1,200})`")
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,120})[\"”]")
 # A number with its unit; not the 23 of a name such as KN-23 or F-16 (a letter and a hyphen before it), nor the
 # reference "#15030".
-_NUMBER = re.compile(r"(?<![\w.#])(?<![^\W\d_]-)[-+$€£¥]?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|[KMGTP]i?B?|[KMGT]i|ms|s|m|h|d|"
-                     r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|percent|million|billion|thousand|"
-                     r"bytes?|cores?|pods?|nodes?|replicas?|times)\b)?(?:\s?-\s?\d[\d,]*(?:\.\d+)?)?")
+_NUMBER = re.compile(r"(?<![\w.#])(?<![^\W\d_]-)[-+$€£¥]?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|(?:[KMGTP]i?B?|[KMGT]i|ms|s|m|h|"
+                     r"d|seconds?|minutes?|hours?|days?|weeks?|months?|years?|percent|million|billion|thousand|"
+                     r"bytes?|cores?|pods?|nodes?|replicas?|times)\b))?(?:\s?-\s?\d[\d,]*(?:\.\d+)?)?")
 _IDENTIFIER = re.compile(r"(?<![\w./-])(?:--?[a-z][\w-]*(?:=\S+)?|[a-z]+[A-Z]\w*|\w+_\w+|[\w-]+(?:\.[\w-]+)+"
                          r"(?:/[\w.-]+)*|/[\w.-]+(?:/[\w.-]+)+|[\w.-]+/[\w.-]+)")
 
@@ -87,6 +87,11 @@ class QuestionInfo:
     named: tuple[str, ...] = ()  # "What is the name of Japan's defense minister?": the qualifiers, then the head noun
 
 
+# "Can you tell me when ...?", "Do you know which port ...?": an auxiliary first, yet a wh-question.
+_ASKS_TO_TELL = re.compile(r"(?:can|could|would|will|do|does|did)\s+(?:you|anyone|someone|somebody)\s+(?:tell|show|say|"
+                           r"know|remember|explain|remind)\b")
+
+
 @lru_cache(maxsize=4096)
 def expected_type(question: str) -> QuestionInfo:
     """The kind of answer ``question`` asks for, and its focus noun ("what river ..." -> river)."""
@@ -115,6 +120,10 @@ def expected_type(question: str) -> QuestionInfo:
         return info(NONE)
     if _DEFAULT_WORD.search(q):
         return info(VALUE)
+    if tokens[0] in _AUX and not _ASKS_TO_TELL.match(q):
+        # a yes/no question; a wh-word in it opens a clause of its own ("Does kube-scheduler look at a Pod's QoS
+        # class when it picks victims?" asks no time)
+        return info(NONE)
     wh = _first_wh(q)
     if wh == "when":
         return info(TIME)
@@ -595,7 +604,9 @@ class ShortAnswerReader:
                 a * b for a, b in zip(w, cand.vector()))))))
         return found
 
-    def read(self, question: str, text: str, idf: dict[str, float] | None = None) -> Reading:
+    def read(self, question: str, text: str, idf: dict[str, float] | None = None,
+             header: str | None = None) -> Reading:
+        """Read one unit; ``header`` is the header row of the table when the unit is one of its rows."""
         kind = expected_type(question).kind
         found = self.candidates(question, text, idf)
         named = expected_type(question).named
@@ -607,11 +618,84 @@ class ShortAnswerReader:
         offered = " or " in f" {question.lower()} "
         answers = found if offered else [c for c in found if c.features["novel"] > 0.0] or found
         best = max(answers, key=lambda c: (c.score, -(c.end - c.start)))
+        if asks_default(question) and kind in VETO_TYPES:
+            # "a range specified by `--service-node-port-range` flag (default: 30000-32767)": the value the text
+            # calls the default is the one asked for, whichever span stands nearer the question's words
+            stated = [c for c in answers if c.kinds & _LITERAL_KINDS and _DEFAULT_BEFORE.search(text, 0, c.start)]
+            if stated and best not in stated:
+                chosen = min(stated, key=lambda c: c.start)
+                chosen.score = max(chosen.score, best.score)
+                best = chosen
+        cell = table_cell(expected_type(question), text, header) if header else None
+        if cell is not None and (cell.start, cell.end) != (best.start, best.end):
+            # the row's structure says which cell answers; the unit is as readable as its best free span says
+            same = next((c for c in found if (c.start, c.end) == (cell.start, cell.end)), None)
+            cell.features = dict(best.features)
+            cell.kinds |= same.kinds if same is not None else set()
+            cell.score = max(best.score, same.score if same is not None else 0.0)
+            best = cell
         present = any(c.features["type_fit"] >= 0.7 and c.features["novel"] >= 0.5 for c in found)
         kinds = frozenset(k for c in found if c.features["novel"] >= 0.5 for k in c.kinds
                           if k not in ("DATE", "TIME") or _counted(text[c.start:c.end]))
         unnamed = said and not any(c.apposed and c.features["novel"] >= 0.5 for c in found)
         return Reading(kind, best, best.score, present, kinds, unnamed)
+
+
+# What stands just before a value the text calls the default: "(default: 30000-32767)", "defaults to `N`", "The
+# default value is 25%", "default = 10" (then the value's own quote or backtick).
+_DEFAULT_BEFORE = re.compile(r"\bdefaults?(?:\s+value)?(?:\s+(?:is|to|of|value\s+is))?\s*[:=]?\s*[`\"'“]?$",
+                             re.IGNORECASE)
+
+_PIPE = re.compile(r"(?<!\\)\|")
+# The noun phrase a which / what question asks for: "Which Pod Security Standards profile is ...?", "what is the
+# example value of ...?" (the words between the wh-word and its verb, or after "what is the" up to "of / for").
+_ASKED_PHRASE = re.compile(r"\b(?:what|which)\s+(?:(?:is|are)\s+the\s+((?:[^\s?]+\s+){0,4}?)(?:of|for|in|on)\b|"
+                           r"((?:[^\s?]+\s+){0,6}?)(?:is|are|was|were|do|does|did|can|could|should|will|would|has|"
+                           r"have|must|may|might|gets?|sets?|says?)\b)")
+
+
+def _cells(line: str) -> list[tuple[int, int]]:
+    """The cells of one pipe-table line, as offsets into ``line`` (the outer pipes are no cells)."""
+    bounds = [-1, *(m.start() for m in _PIPE.finditer(line)), len(line)]
+    cells = [(a + 1, b) for a, b in zip(bounds, bounds[1:])]
+    if cells and not line[cells[0][0]:cells[0][1]].strip():
+        cells = cells[1:]
+    if cells and not line[cells[-1][0]:cells[-1][1]].strip():
+        cells = cells[:-1]
+    return cells
+
+
+def table_cell(info: QuestionInfo, text: str, header: str) -> SpanCandidate | None:
+    """For a which / what question (entity or value) read in one row of a pipe table, the cell that answers it:
+    the column whose header is a word of the asked noun phrase ("Which Pod Security Standards profile is minimally
+    restrictive ...?" under "| Profile | Description |" -> "Baseline"), else the row's first cell, the thing the row
+    is about ("Which of the recommended labels says that Helm manages the app?" -> `app.kubernetes.io/managed-by`,
+    whose description and example cells hold the question's words). The free reader scores spans by the words near
+    them and would take a noun of the description ("the operation"); a table says by its layout which cell is the
+    answer. None when the text is not one row, the header does not fit it, or the chosen cell holds nothing the
+    question does not."""
+    if info.kind not in (ENTITY, VALUE) or "\n" in text.strip() or "|" not in header:
+        return None
+    cells, heads = _cells(text), _cells(header)
+    if len(cells) < 2 or len(cells) != len(heads):
+        return None
+    phrase = _ASKED_PHRASE.search(asked_sentence(info.folded))
+    asked = set(content_terms((phrase.group(1) or phrase.group(2) or "") if phrase else "")) - {"kind", "type"}
+    asked |= {k for t in asked for k in _kin(t)}
+    columns = [j for j, (a, b) in enumerate(heads) if asked & set(content_terms(header[a:b]))]
+    column = columns[0] if len(columns) == 1 else 0
+    start, end = cells[column]
+    shown = mask_tags(text)
+    while start < end and shown[start] in " \t*_`":
+        start += 1
+    while end > start and shown[end - 1] in " \t*_`":
+        end -= 1
+    terms = set(content_terms(shown[start:end]))
+    if end - start > 120 or not terms - info.terms:
+        return None
+    if column == 0 and not any(set(content_terms(text[a:b])) & info.terms - terms for a, b in cells[1:]):
+        return None  # the question's words are not in the row's other cells: not a question about this row's key
+    return SpanCandidate(start, end, {"cell"})
 
 
 def _unnamed(named: tuple[str, ...], reading: Reading, text: str | None) -> bool:

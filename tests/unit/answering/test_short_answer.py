@@ -73,6 +73,11 @@ def test_the_asking_sentence_starts_after_a_phrase_that_sets_the_scene(question,
         ("Which argument does default_factory take?", VALUE),
         # a sentence ends after a closing backtick too
         ("The client keeps looking for `x-client-version`. When was it released?", TIME),
+        # a yes/no question: its wh-word opens a clause of its own; "can you tell me when" still asks a time
+        ("Does the scheduler look at priorities when it picks a node?", NONE),
+        ("Were the plays popular when he was alive?", NONE),
+        ("Can you tell me when the bridge opened?", TIME),
+        ("Is there a default port for the proxy?", VALUE),
     ],
 )
 def test_expected_type(question, kind):
@@ -295,3 +300,67 @@ def test_the_focus_noun_is_found_under_the_name_documentation_gives_it():
     assert found["datetime"].features["focus"] == 0.0
     reading = reader.read(question, unit)
     assert reading.span is not None and unit[reading.span.start:reading.span.end] == "exclude_unset"
+
+
+def _reader() -> ShortAnswerReader:
+    settings = Settings(_env_file=None)
+    return ShortAnswerReader(settings.short_answer_weights, settings.short_answer_threshold)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "row", "header", "answer"),
+    [
+        # the column whose header is the asked noun
+        ("Which retention tier keeps snapshots for a year but drops hourly ones?",
+         "| <b>Archive</b> | Keeps daily snapshots for a year; hourly snapshots are dropped. |",
+         "| Tier | Description |", "Archive"),
+        ("What is the example value of the team label?",
+         "| `acme.io/team` | The team that owns the service | `payments` | string |",
+         "| Key | Description | Example | Type |", "payments"),
+        # no column named: the row's first cell, what the row is about, when the other cells hold the question's words
+        ("Which of the acme.io labels says which tool deploys the service?",
+         "| `acme.io/deployed-by` | The tool that deploys the service | `Argo` | string |",
+         "| Key | Description | Example | Type |", "acme.io/deployed-by"),
+    ],
+)
+def test_a_table_row_is_answered_by_the_cell_its_layout_gives(question, row, header, answer):
+    reading = _reader().read(question, row, header=header)
+    assert reading.span is not None and row[reading.span.start:reading.span.end] == answer
+    assert reading.probability >= _reader().threshold
+
+
+@pytest.mark.slow
+def test_without_a_header_a_table_row_is_read_as_any_text():
+    """The row rule needs the header to know the columns: the same row read without it is read span by span."""
+    row = "| `acme.io/deployed-by` | The tool that deploys the service | `Argo` | string |"
+    question = "Which of the acme.io labels says which tool deploys the service?"
+    with_header = _reader().read(question, row, header="| Key | Description | Example | Type |")
+    assert row[with_header.span.start:with_header.span.end] == "acme.io/deployed-by"
+    from rag.answering.short_answer import table_cell
+
+    info = expected_type(question)
+    assert table_cell(info, row, "| Key | Description |") is None  # a header that does not fit the row
+    assert table_cell(info, "| `acme.io/deployed-by` | Argo |\n| `acme.io/team` | x |", "| Key | Value |") is None
+    assert table_cell(expected_type("How many replicas run?"), row, "| Key | Description | Example | Type |") is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("unit", "answer"),
+    [
+        ("Ports come from the range set by the `--port-range` flag (default: 40000-42767).", "40000-42767"),
+        ("The `--port-range` flag sets the range; it defaults to `40000-42767` on every node.", "40000-42767"),
+        ("The `--port-range` flag sets the range. The default value is 12%.", "12%"),
+    ],
+)
+def test_a_default_question_takes_the_value_the_text_calls_the_default(unit, answer):
+    reading = _reader().read("What is the default port range of the proxy?", unit)
+    assert reading.span is not None and unit[reading.span.start:reading.span.end] == answer
+
+
+@pytest.mark.slow
+def test_a_yes_no_question_gets_no_short_answer():
+    reading = _reader().read("Does the scheduler look at priorities when it picks a node?",
+                             "The scheduler does not consider priorities when a cluster picks a node in 2024.")
+    assert reading.span is None and reading.kind == NONE
