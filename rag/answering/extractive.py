@@ -51,6 +51,7 @@ from rag.answering.short_answer import (
     expected_type,
     missing_type,
     names_focus,
+    shown_as_short_answer,
     unit_has_type,
 )
 from rag.answering.stated_numbers import unstated_number
@@ -634,9 +635,9 @@ class ExtractiveAnswerer:
             parts.append(cited_text(doc.text[start:end], n, markup and cand.kind != "code"))  # code stays as written
         return Answer(question=question, answer=" ".join(parts), abstained=False, citations=citations,
                       passages=passages, confidence=decision.confidence,
-                      short_answer=self._short_answer(decision, doc.source))
+                      short_answer=self._short_answer(question, decision, doc.source))
 
-    def _short_answer(self, decision: Decision, source: str) -> ShortAnswer | None:
+    def _short_answer(self, question: str, decision: Decision, source: str) -> ShortAnswer | None:
         reading = decision.reading
         if reading is None or reading.span is None:
             return None
@@ -645,6 +646,8 @@ class ExtractiveAnswerer:
             return None
         doc = self.snapshot_getter().document(source)
         start, end = decision.span[0] + reading.span.start, decision.span[0] + reading.span.end
+        if not shown_as_short_answer(question, doc.text[start:end]):
+            return None
         return ShortAnswer(doc.text[start:end], start, end, source)
 
     def condense(self, question: str, history: list[dict] | None) -> str:

@@ -263,6 +263,23 @@ def mask_tags(text: str) -> str:
     return HTML_TAG.sub(lambda m: " " * len(m.group()), text) if "<" in text else text
 
 
+# Markdown that is no word of the page: a link's brackets and target, bold markers. Left in, spaCy reads
+# "[**Strawberry**](https://strawberry.rocks/)" as one token and the name is never a candidate. Backticks stay: they
+# mark code spans, which are candidates of their own.
+_SHOWN_AS_IS = re.compile(r"\[(?=[^\[\]\n]*\]\([^)\s]*\))|\]\([^)\s]*\)|\*\*|__")
+
+
+def mask_markup(text: str) -> str:
+    """``text`` as the page shows it, for the tagger: HTML tags (``mask_tags``), link brackets and targets and bold
+    markers blanked to spaces of the same length, so offsets stay those of the unit."""
+    text = mask_tags(text)
+    if not any(c in text for c in "[*_"):
+        return text
+    # not inside a code span: `__init__` and `**kwargs` are written so
+    pieces = re.split(r"(`[^`\n]*`)", text)
+    return "".join(p if p.startswith("`") else _SHOWN_AS_IS.sub(lambda m: " " * len(m.group()), p) for p in pieces)
+
+
 def span_candidates(text: str, doc) -> list[SpanCandidate]:
     """Spans of ``text`` (one unit) that could be a short answer; ``doc`` is spaCy's tagging of ``text``."""
     found: dict[tuple[int, int], SpanCandidate] = {}
@@ -381,8 +398,10 @@ def span_features(info: QuestionInfo, text: str, doc, candidates: list[SpanCandi
     # link text and the words after it ("[Granian](https://github.com/emmett-framework/granian): A Rust ...").
     hidden = [m.span() for m in MARKUP.finditer(text)]
     at = [0]
+    shown_as_markup = []
     for token in tokens:
         inside = any(a <= token.idx and token.idx + len(token) <= b for a, b in hidden)
+        shown_as_markup.append(inside)
         at.append(at[-1] + (0 if inside else 1))
     focus = _kin(stem(info.focus)) if info.focus else frozenset()
     for cand in candidates:
@@ -399,6 +418,9 @@ def span_features(info: QuestionInfo, text: str, doc, candidates: list[SpanCandi
             closeness[stems[i]] = max(closeness.get(stems[i], 0.0), math.exp(-d / 4.0))
         verb_distance = min((apart[i] for i in verbs if i in apart), default=None)
         around = set(stems[max(0, lo - 3):lo]) | set(stems[hi:hi + 1])
+        after = [i for i in range(hi, min(len(tokens), hi + 12)) if tokens[i].is_alpha and not shown_as_markup[i]]
+        if after and tokens[after[0]].lower_ in _COPULAS:  # "[**Strawberry**](...) is the **recommended** library"
+            around |= {stems[i] for i in after[1:4]}
         inner = [lab for s, e, lab in ents if s >= cand.start and e <= cand.end]
         type_fit = max([fits.get(k, 0.0) for k in cand.kinds] + [0.9 * fits.get(lab, 0.0) for lab in inner])
         cand.features = {
@@ -530,6 +552,35 @@ def names_focus(info: QuestionInfo, text: str, question: str) -> bool:
     return False
 
 
+_COPULAS = {"is", "are", "was", "were"}
+_ASKS_KIND = re.compile(r"\b(?:what|which)\s+(?:kind|type|sort|form)s?\s+of\b")
+
+
+def kind_modifiers(info: QuestionInfo, text: str, doc, found: list[SpanCandidate]) -> list[SpanCandidate]:
+    """For "What kind of discovery document ...?", the words that say which kind in a noun phrase headed by the
+    focus noun: "unaggregated" of "an unaggregated discovery document" (the phrase without its article and the
+    question's own words at its end). The whole phrase mostly restates the question; its modifier is the answer."""
+    if info.focus is None or not _ASKS_KIND.search(asked_sentence(info.folded)):
+        return []
+    focus = stem(info.focus)
+    known = {(c.start, c.end) for c in found}
+    out = []
+    for cand in found:
+        if "chunk" not in cand.kinds:
+            continue
+        span = doc.char_span(cand.start, cand.end, alignment_mode="expand")
+        if span is None or stem(fold(span[-1].text)) != focus:
+            continue
+        tokens = [t for t in span if t.pos_ != "DET"]
+        while tokens and stem(fold(tokens[-1].text)) in info.terms:
+            tokens.pop()
+        if tokens:
+            start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1])
+            if (start, end) not in known:
+                known.add((start, end))
+                out.append(SpanCandidate(start, end, {"chunk"}))
+    return out
+
 WINDOW_CHARS = 360
 
 
@@ -593,9 +644,10 @@ class ShortAnswerReader:
         if info.kind == NONE or not text.strip():
             return []
         lo, hi = reading_window(text, info.terms)
-        window = mask_tags(text[lo:hi])
+        window = mask_markup(text[lo:hi])
         doc = parse(window)
         found = span_candidates(window, doc)
+        found += kind_modifiers(info, window, doc, found)
         span_features(info, window, doc, found, idf)
         bias, *w = self.weights
         for cand in found:
@@ -786,3 +838,11 @@ def missing_type(question: str, reading: Reading | None, threshold: float | None
 
 _VERSION_FOCUS = {"version", "versions", "release", "releases"}
 _VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+|\b(?:version|release|v)\s?\d+\b", re.IGNORECASE)
+
+
+def shown_as_short_answer(question: str, span: str) -> bool:
+    """May ``span`` be shown as the short answer to ``question``? Not when a version or release is asked and the span
+    states none: a unit whose section path names the release ("Release Notes > 0.67.0 > Features") answers "From
+    which version ...?", but the reader's best span inside it ("Advanced User Guide") does not."""
+    return expected_type(question).focus not in _VERSION_FOCUS or bool(_VERSION.search(span) or
+                                                                      re.fullmatch(r"v?\d+", span.strip()))

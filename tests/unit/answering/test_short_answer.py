@@ -364,3 +364,47 @@ def test_a_yes_no_question_gets_no_short_answer():
     reading = _reader().read("Does the scheduler look at priorities when it picks a node?",
                              "The scheduler does not consider priorities when a cluster picks a node in 2024.")
     assert reading.span is None and reading.kind == NONE
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "unit", "answer"),
+    [
+        # the name before "is the <focus>" names the focus
+        ("Which YAML library do the docs recommend?",
+         "If you need to read YAML, Ruamel is the recommended library as it keeps comments in place.", "Ruamel"),
+        # ... also when the page writes it as a bold link: the tagger reads the words the page shows
+        ("Which YAML library do the docs recommend?",
+         "If you need to read YAML, [**Ruamel**](https://example.org/ruamel) is the **recommended** library as it "
+         "keeps comments in place.", "Ruamel"),
+        # "what kind of X": the words that say which kind
+        ("What kind of engine powers the ferry?", "The ferry is powered by a diesel engine built in Kiel.", "diesel"),
+    ],
+)
+def test_the_span_the_unit_says_is_the_asked_thing(question, unit, answer):
+    reading = _reader().read(question, unit)
+    assert reading.span is not None and unit[reading.span.start:reading.span.end] == answer
+
+
+def test_markup_is_blanked_for_the_tagger_with_offsets_unchanged():
+    from rag.answering.short_answer import mask_markup
+
+    text = "Use [**Ruamel**](https://example.org/ruamel) or `__init__`, <b>not</b> __PyYAML__."
+    masked = mask_markup(text)
+    assert len(masked) == len(text)
+    assert masked.split() == ["Use", "Ruamel", "or", "`__init__`,", "not", "PyYAML", "."]
+
+
+@pytest.mark.parametrize(
+    ("question", "span", "shown"),
+    [
+        ("From which version can I use dataclasses?", "Advanced User Guide", False),
+        ("From which version can I use dataclasses?", "0.67.0", True),
+        ("In which release did the API graduate to beta?", "v1.29", True),
+        ("Which flag turns on verbose logging?", "--verbose", True),
+    ],
+)
+def test_a_version_question_is_shown_only_a_version_as_its_short_answer(question, span, shown):
+    from rag.answering.short_answer import shown_as_short_answer
+
+    assert shown_as_short_answer(question, span) is shown
