@@ -36,10 +36,12 @@ import numpy as np
 
 from rag.answering.abstention import ABSTAIN_FEATURES, abstain_signals
 from rag.answering.answer_type import asked_sentence, has_answer_type, question_type
+from rag.answering.conditions import asked_condition, condition_match
 from rag.answering.short_answer import (
     COUNT,
     DEFAULT_CUE,
     FACTOID,
+    NONE,
     QUANTITY,
     VALUE,
     VETO_TYPES,
@@ -134,6 +136,7 @@ class TermWeights:
 # score, weight of the reader's span log-odds against the unit's).
 RERANK_CRISP = (4, 0.3, 1.0)  # count, quantity, value questions; units of the best unit's document only
 RERANK_OTHER = (2, 0.8, 0.5)  # other factoid questions
+CONDITION_DEPTH, CONDITION_MARGIN, CONDITION_MATCH, CONDITION_LEAD = 6, 0.4, 0.3, 0.25  # see _on_condition
 RERANK_CONFIDENT = 0.4  # a count/quantity/value read this probable in the best unit is not second-guessed
 # Units looked at, words required and units read before the type veto refuses (ExtractiveAnswerer._rescue).
 RESCUE_DEPTH, RESCUE_TERMS, RESCUE_READS = 40, 2, 3
@@ -438,6 +441,9 @@ class ExtractiveAnswerer:
             reading = self.reader.read(question, snapshot.document(top.passage.chunk.source).text[span[0]:span[1]],
                                        idf, _header(top))
             best, best_span, best_reading = self._reread(question, ranked, span, reading, snapshot, idf)
+            conditioned = self._on_condition(question, ranked, snapshot) if reading.kind == NONE else None
+            if conditioned is not None:
+                best, best_span = conditioned, self._extend(question, conditioned, snapshot)
             text, around = _unit_text(snapshot, best, best_span)
             missing = missing_type(question, best_reading, self.reader.threshold, around) if self.type_veto else None
             if missing and best_reading.kind in VETO_TYPES:
@@ -568,6 +574,24 @@ class ExtractiveAnswerer:
             if value > best[0]:
                 best = (value, cand, cand_span, cand_reading)
         return best[1], best[2], best[3]
+
+    @staticmethod
+    def _on_condition(question: str, ranked: list[Candidate], snapshot: StoreView) -> Candidate | None:
+        """For a question asking what happens under a condition ("What goes wrong if more than one IngressClass is
+        marked default?"), a unit among the next CONDITION_DEPTH, scoring at least CONDITION_MARGIN of the best,
+        whose own if / when clause holds at least CONDITION_MATCH of the question's condition (IDF-weighted,
+        rag.answering.conditions) and CONDITION_LEAD more than the best unit's does; the best such. None when the
+        best unit states the condition as well as any, or the question asks no such thing."""
+        condition = asked_condition(question)
+        if not condition:
+            return None
+        weights = TermWeights.of(snapshot)
+        idf = {t: weights.idf(t) for t in condition}
+        top = ranked[0]
+        floor = condition_match(condition, top.text, idf) + CONDITION_LEAD
+        found = [(match, cand) for cand in ranked[1:CONDITION_DEPTH] if cand.score >= CONDITION_MARGIN * top.score
+                 and (match := condition_match(condition, cand.text, idf)) >= max(CONDITION_MATCH, floor)]
+        return max(found, key=lambda item: (item[0], item[1].score))[1] if found else None
 
     def _rescue(self, question: str, ranked: list[Candidate], refused: Candidate, idf: dict[str, float],
                 snapshot: StoreView) -> tuple[Candidate, tuple[int, int], Reading] | None:
