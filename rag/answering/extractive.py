@@ -52,6 +52,7 @@ from rag.answering.short_answer import (
     asks_yes_no,
     expected_type,
     missing_type,
+    names_column,
     names_focus,
     shown_as_short_answer,
     unit_has_type,
@@ -406,7 +407,8 @@ class ExtractiveAnswerer:
                 "type_present": 1.0 if typed is True else 0.0,
                 "type_absent": 1.0 if typed is False else 0.0,
                 "context": (len(term_set & context) - len(hits)) / len(terms) if terms else 0.0,
-                "names_focus": 1.0 if names_focus(info, cand.text, question) else 0.0,
+                "names_focus": 1.0 if names_focus(info, cand.text, question) or (
+                    cand.kind == "table_row" and names_column(info, cand.text, cand.lead)) else 0.0,
                 "asked": sum(idf[t] for t in asked_terms if t in present) / asked_total,
             }
         best_dense = max(c.features["dense"] for c in candidates)

@@ -717,6 +717,31 @@ def _cells(line: str) -> list[tuple[int, int]]:
     return cells
 
 
+def _asked_column(info: QuestionInfo, header: str, heads: list[tuple[int, int]]) -> int | None:
+    """The one column whose header is a word of the question's asked noun phrase (``_ASKED_PHRASE``), else None."""
+    phrase = _ASKED_PHRASE.search(asked_sentence(info.folded))
+    asked = set(content_terms((phrase.group(1) or phrase.group(2) or "") if phrase else "")) - {"kind", "type"}
+    asked |= {k for t in asked for k in _kin(t)}
+    columns = [j for j, (a, b) in enumerate(heads) if asked & set(content_terms(header[a:b]))]
+    return columns[0] if len(columns) == 1 else None
+
+
+def names_column(info: QuestionInfo, text: str, header: str) -> bool:
+    """Does a table row (``text``, under ``header``) hold the asked thing in a column the question names ("Which taint
+    effect ...?" for a row under "| Toleration key | Effect | Details |")? Such a row states the asked value by its
+    layout, as ``names_focus`` finds a code span named by the focus noun in prose."""
+    if info.kind not in (ENTITY, VALUE) or "\n" in text.strip() or "|" not in header:
+        return False
+    cells, heads = _cells(text), _cells(header)
+    if len(cells) < 2 or len(cells) != len(heads):
+        return False
+    column = _asked_column(info, header, heads)
+    if not column:  # the first column is what the row is about, not a value stated of it
+        return False
+    a, b = cells[column]
+    return bool(set(content_terms(mask_markup(text[a:b]))) - info.terms)
+
+
 def table_cell(info: QuestionInfo, text: str, header: str) -> SpanCandidate | None:
     """For a which / what question (entity or value) read in one row of a pipe table, the cell that answers it:
     the column whose header is a word of the asked noun phrase ("Which Pod Security Standards profile is minimally
@@ -731,11 +756,8 @@ def table_cell(info: QuestionInfo, text: str, header: str) -> SpanCandidate | No
     cells, heads = _cells(text), _cells(header)
     if len(cells) < 2 or len(cells) != len(heads):
         return None
-    phrase = _ASKED_PHRASE.search(asked_sentence(info.folded))
-    asked = set(content_terms((phrase.group(1) or phrase.group(2) or "") if phrase else "")) - {"kind", "type"}
-    asked |= {k for t in asked for k in _kin(t)}
-    columns = [j for j, (a, b) in enumerate(heads) if asked & set(content_terms(header[a:b]))]
-    column = columns[0] if len(columns) == 1 else 0
+    named = _asked_column(info, header, heads)
+    column = 0 if named is None else named
     start, end = cells[column]
     shown = mask_tags(text)
     while start < end and shown[start] in " \t*_`":

@@ -408,3 +408,29 @@ def test_a_version_question_is_shown_only_a_version_as_its_short_answer(question
     from rag.answering.short_answer import shown_as_short_answer
 
     assert shown_as_short_answer(question, span) is shown
+
+
+@pytest.mark.parametrize(
+    ("question", "row", "header", "names"),
+    [
+        # the asked noun names a column other than the row's key: the row states the asked value
+        ("Which taint effect does the toleration for node.example.io/offline have?",
+         "| `node.example.io/offline` | `NoExecute` | Pods stay bound while the node is offline. |",
+         "| Toleration key | Effect | Details |", True),
+        # the asked noun names no column, or only the key column: nothing is said by the layout
+        ("Which taint does the toleration for offline nodes carry?",
+         "| `node.example.io/offline` | `NoExecute` | Pods stay bound while the node is offline. |",
+         "| Toleration key | Effect | Details |", False),
+        ("Which toleration key keeps Pods bound while the node is offline?",
+         "| `node.example.io/offline` | `NoExecute` | Pods stay bound while the node is offline. |",
+         "| Toleration key | Effect | Details |", False),
+        # a how-many question is no question of a named column
+        ("How many effects does the offline toleration have?",
+         "| `node.example.io/offline` | `NoExecute` | Pods stay bound while the node is offline. |",
+         "| Toleration key | Effect | Details |", False),
+    ],
+)
+def test_a_table_row_names_the_asked_thing_by_its_column(question, row, header, names):
+    from rag.answering.short_answer import names_column
+
+    assert names_column(expected_type(question), row, header) is names
