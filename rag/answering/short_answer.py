@@ -730,16 +730,22 @@ def names_column(info: QuestionInfo, text: str, header: str) -> bool:
     """Does a table row (``text``, under ``header``) hold the asked thing in a column the question names ("Which taint
     effect ...?" for a row under "| Toleration key | Effect | Details |")? Such a row states the asked value by its
     layout, as ``names_focus`` finds a code span named by the focus noun in prose."""
-    if info.kind not in (ENTITY, VALUE) or "\n" in text.strip() or "|" not in header:
+    row = _row(info, text, header)
+    if row is None or not row[1]:  # no column named, or the first: what the row is about, not a value stated of it
         return False
+    a, b = row[0][row[1]]
+    return bool(set(content_terms(mask_markup(text[a:b]))) - info.terms)
+
+
+def _row(info: QuestionInfo, text: str, header: str) -> tuple[list[tuple[int, int]], int | None] | None:
+    """For an entity or value question, one pipe-table row's cells and the column the question names (None when it
+    names none); None when ``text`` is not one row that ``header`` fits."""
+    if info.kind not in (ENTITY, VALUE) or "\n" in text.strip() or "|" not in header:
+        return None
     cells, heads = _cells(text), _cells(header)
     if len(cells) < 2 or len(cells) != len(heads):
-        return False
-    column = _asked_column(info, header, heads)
-    if not column:  # the first column is what the row is about, not a value stated of it
-        return False
-    a, b = cells[column]
-    return bool(set(content_terms(mask_markup(text[a:b]))) - info.terms)
+        return None
+    return cells, _asked_column(info, header, heads)
 
 
 def table_cell(info: QuestionInfo, text: str, header: str) -> SpanCandidate | None:
@@ -751,12 +757,10 @@ def table_cell(info: QuestionInfo, text: str, header: str) -> SpanCandidate | No
     them and would take a noun of the description ("the operation"); a table says by its layout which cell is the
     answer. None when the text is not one row, the header does not fit it, or the chosen cell holds nothing the
     question does not."""
-    if info.kind not in (ENTITY, VALUE) or "\n" in text.strip() or "|" not in header:
+    row = _row(info, text, header)
+    if row is None:
         return None
-    cells, heads = _cells(text), _cells(header)
-    if len(cells) < 2 or len(cells) != len(heads):
-        return None
-    named = _asked_column(info, header, heads)
+    cells, named = row
     column = 0 if named is None else named
     start, end = cells[column]
     shown = mask_tags(text)
