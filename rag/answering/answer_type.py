@@ -62,10 +62,15 @@ _LEADING_CLAUSE = re.compile(r"^\W*(?:when|whenever|if|once|after|before|while|s
                              r"could|should|will|would)\b)")
 
 
+def question_sentences(folded: str) -> list[str]:
+    """The sentences of a (folded) question, not cut after "e.g." or "U.S." (``_SENTENCE_END``)."""
+    return _SENTENCE_END.split(folded.strip())
+
+
 def asked_sentence(folded: str) -> str:
     """The sentence of a (folded) question that asks (``_OPENS_A_QUESTION``), or the whole question; without a
     leading clause that sets the scene (``_LEADING_CLAUSE``)."""
-    pieces = _SENTENCE_END.split(folded.strip())
+    pieces = question_sentences(folded)
     asked = folded
     if len(pieces) >= 2:
         asked = next((piece for piece in reversed(pieces)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from rag.answering.answer_type import question_sentences
 from rag.text import content_terms, fold
 
 # The questions this is for: they ask for a consequence ("what happens if ...", "what goes wrong when ...", "what does
@@ -27,8 +28,7 @@ _UNIT_CONDITION = re.compile(_CUE + r"([^,;:.?]{3,200}?)(?:,|\bthen\b|$)")
 def asked_condition(question: str) -> set[str]:
     """The terms (``condition_terms``) of the if / when clause of a question asking what happens under it; empty for
     any other question."""
-    folded = fold(question).strip()
-    asked = re.split(r"(?<=[.?!])\s+", folded)[-1] if folded else folded
+    asked = question_sentences(fold(question))[-1]  # its last sentence, leading if-clause and all
     if not _ASKS_CONSEQUENCE.search(asked):
         return set()
     match = _QUESTION_CONDITION.search(asked)

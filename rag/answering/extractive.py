@@ -408,7 +408,7 @@ class ExtractiveAnswerer:
                 "type_absent": 1.0 if typed is False else 0.0,
                 "context": (len(term_set & context) - len(hits)) / len(terms) if terms else 0.0,
                 "names_focus": 1.0 if names_focus(info, cand.text, question) or (
-                    cand.kind == "table_row" and names_column(info, cand.text, cand.lead)) else 0.0,
+                    (header := _header(cand)) is not None and names_column(info, cand.text, header)) else 0.0,
                 "asked": sum(idf[t] for t in asked_terms if t in present) / asked_total,
             }
         best_dense = max(c.features["dense"] for c in candidates)
