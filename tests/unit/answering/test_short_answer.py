@@ -337,6 +337,8 @@ def test_without_a_header_a_table_row_is_read_as_any_text():
     question = "Which of the acme.io labels says which tool deploys the service?"
     with_header = _reader().read(question, row, header="| Key | Description | Example | Type |")
     assert row[with_header.span.start:with_header.span.end] == "acme.io/deployed-by"
+    without = _reader().read(question, row)
+    assert without.span is not None and row[without.span.start:without.span.end] != "acme.io/deployed-by"
     from rag.answering.short_answer import table_cell
 
     info = expected_type(question)
