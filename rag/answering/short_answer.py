@@ -275,9 +275,15 @@ def mask_markup(text: str) -> str:
     text = mask_tags(text)
     if not any(c in text for c in "[*_"):
         return text
-    # not inside a code span: `__init__` and `**kwargs` are written so
-    pieces = re.split(r"(`[^`\n]*`)", text)
-    return "".join(p if p.startswith("`") else _SHOWN_AS_IS.sub(lambda m: " " * len(m.group()), p) for p in pieces)
+    # not inside a code span: `__init__` and `**kwargs` are written so. A link around a code span ("[`Depends`](url)")
+    # is still a link, so the pattern runs over the whole text and only a match that starts in a code span is kept.
+    code = [m.span() for m in re.finditer(r"`[^`\n]*`", text)]
+
+    def blank(match: re.Match[str]) -> str:
+        inside = any(a < match.start() < b - 1 for a, b in code)
+        return match.group() if inside else " " * len(match.group())
+
+    return _SHOWN_AS_IS.sub(blank, text)
 
 
 def span_candidates(text: str, doc) -> list[SpanCandidate]:
@@ -763,11 +769,18 @@ def table_cell(info: QuestionInfo, text: str, header: str) -> SpanCandidate | No
     cells, named = row
     column = 0 if named is None else named
     start, end = cells[column]
-    shown = mask_tags(text)
-    while start < end and shown[start] in " \t*_`":
+    shown = mask_markup(text)  # a link's brackets and target, bold markers: not words of the cell
+    while start < end and shown[start] in " \t":
         start += 1
-    while end > start and shown[end - 1] in " \t*_`":
+    while end > start and shown[end - 1] in " \t":
         end -= 1
+    if end - start > 2 and shown[start] == "`" and shown[end - 1] == "`":
+        start, end = start + 1, end - 1  # a code cell: its text as written (`__init__` keeps its underscores)
+    else:
+        while start < end and shown[start] in "*_":  # emphasis markers around a word
+            start += 1
+        while end > start and shown[end - 1] in "*_":
+            end -= 1
     terms = set(content_terms(shown[start:end]))
     if end - start > 120 or not terms - info.terms:
         return None

@@ -347,6 +347,25 @@ def test_without_a_header_a_table_row_is_read_as_any_text():
     assert table_cell(expected_type("How many replicas run?"), row, "| Key | Description | Example | Type |") is None
 
 
+@pytest.mark.parametrize(
+    ("row", "cell"),
+    [
+        ("| [`acme.io/deployed-by`](https://acme.io/labels#deployed-by) | The tool that deploys the service |",
+         "acme.io/deployed-by"),
+        ("| [Deployer](https://acme.io/deployer) | The tool that deploys the service |", "Deployer"),
+        ("| `__sidecar__` | The tool that deploys the service |", "__sidecar__"),
+        ("| **_Deployer_** | The tool that deploys the service |", "Deployer"),
+    ],
+)
+def test_a_table_cell_is_shown_as_the_page_shows_it(row, cell):
+    """The row rule's cell is trimmed of a link's markup and emphasis, but a code cell keeps its text as written."""
+    from rag.answering.short_answer import table_cell
+
+    found = table_cell(expected_type("Which acme.io label says which tool deploys the service?"), row,
+                       "| Key | Description |")
+    assert found is not None and row[found.start:found.end] == cell
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("unit", "answer"),
