@@ -255,6 +255,8 @@ class SpanCandidate:
 # inside of inline HTML tags (a table cell `<strong style="white-space: nowrap">Baseline</strong>` offered
 # "white-space: nowrap").
 _TRIM = " \t\n,;:.(\"'“”"
+# A span that ends on a word that joins it to more ("Henry III of" for "Henry III of Castile") answers nothing.
+_DANGLING = re.compile(r"(?:\s+(?:of|and|or|the|a|an|in|on|at|for|to|by|with|from))+$", re.IGNORECASE)
 
 
 def mask_tags(text: str) -> str:
@@ -301,6 +303,10 @@ def span_candidates(text: str, doc) -> list[SpanCandidate]:
             if text[end - 1] == ")" and text.count("(", start, end) >= text.count(")", start, end):
                 break  # a closing parenthesis that closes one of the span's own: "Henry III (of England)"
             end -= 1
+        if kind not in ("code", "quoted"):
+            dangling = _DANGLING.search(text, start, end)
+            if dangling is not None:  # the small model's entity can end on a function word ("Henry III of")
+                end = dangling.start()
         if end <= start or end - start > 120 or text.count("(", start, end) != text.count(")", start, end):
             return  # empty, too long, or cut inside parentheses ("Depends(scope="function", "f(x")
         found.setdefault((start, end), SpanCandidate(start, end, set())).kinds.add(kind)
