@@ -108,10 +108,19 @@ def build_services(settings: Settings, embedder: Embedder | None = None, store: 
 
 
 def ensure_default_index(settings: Settings, echo: Callable[[str], None] | None = None) -> None:
-    """With the default index location and none built yet, build it from seeds/ so a first `ask` just works."""
+    """With the default index location and none built yet, build it from seeds/ so a first `ask` just works. An
+    index written under other reading rules (PARSING_VERSION: units, sections, keyword terms) is used as it is,
+    with one note saying how to bring it up to date."""
     from rag.ingest.indexer import index_paths
+    from rag.ingest.structure import PARSING_VERSION
 
-    if settings.store_url or open_store(settings).manifest() is not None:
+    store = open_store(settings)
+    manifest = store.manifest()
+    if manifest is not None and manifest.get("parsing") != PARSING_VERSION and echo:
+        echo(f"note: the index in {store.location} was written under earlier reading rules (version "
+             f"{manifest.get('parsing')}, now {PARSING_VERSION}); run `rag index` on its folders to read them again "
+             "(it re-reads every file once). Until then it is used as it is, and some answers may differ.")
+    if settings.store_url or manifest is not None:
         return  # a shared PostgreSQL store is filled on purpose (`rag index`), never with the seeds by default
     if Path(settings.index_dir) != Settings.model_fields["index_dir"].default or not Path(settings.seeds_dir).is_dir():
         return

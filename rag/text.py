@@ -32,12 +32,13 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=65536)  # a pure function of the word; the verifier stems the same words over and over
 def stem(word: str) -> str:
-    """A deliberately light suffix stripper (plural/possessive/-ing/-ed) so "missiles" matches "missile"."""
+    """A deliberately light suffix stripper (plural/possessive/-ing/-ed) so "missiles" matches "missile", and a
+    verb in -y matches its other forms ("married", "marries", "marrying" -> "marry"; "specified" -> "specify")."""
     if word.endswith("'s"):
         word = word[:-2]
-    for suffix, keep in (("ies", 4), ("ing", 5), ("ed", 4), ("es", 4), ("s", 3)):
+    for suffix, keep in (("ies", 3), ("ied", 3), ("ing", 5), ("ed", 4), ("es", 4), ("s", 3)):
         if word.endswith(suffix) and len(word) >= keep + len(suffix) - 1:
-            if suffix == "ies":
+            if suffix in ("ies", "ied"):
                 return word[:-3] + "y"
             if suffix == "es" and not word.endswith(("ses", "xes", "zes", "ches", "shes")):
                 return word[:-1]

@@ -37,10 +37,12 @@ MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdx"}  # .mdx: Docusaurus/MDX pages, 
 LONG_ITEM = 800
 LONG_CODE = 800
 SEPARATOR = " > "
-# The version of the reading rules (loaders, structure readers, sentence splitting). Raise it with every change
-# that alters a document's text, units or sections: an index written under another version reads every file
-# again at its next `rag index` (rag.ingest.indexer), so an upgrade never keeps answer units cut by old rules.
-PARSING_VERSION = 3
+# The version of the reading rules (loaders, structure readers, sentence splitting, and the keyword terms of
+# rag.text.content_terms, which the stores' BM25 holds). Raise it with every change that alters a document's text,
+# units, sections or terms: an index written under another version reads every file again at its next `rag index`
+# (rag.ingest.indexer), so an upgrade never keeps answer units cut, or terms stemmed, by old rules.
+# 4: "married" / "marries" / "marrying" all stem to "marry" (rag.text.stem).
+PARSING_VERSION = 4
 
 Unit = tuple[int, int, str]
 

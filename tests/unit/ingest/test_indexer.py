@@ -88,6 +88,27 @@ def test_an_index_read_under_other_reading_rules_reads_every_file_again(make_set
     assert again.counts_line == "0 added, 0 changed, 0 removed" and not again.notes
 
 
+def test_an_index_of_earlier_reading_rules_is_used_as_it_is_with_one_note(make_settings, fake_embedder, corpus,
+                                                                           monkeypatch):
+    """`rag ask`, `rag serve` and the MCP server (all through ensure_default_index) say once that the index was
+    written under earlier reading rules and how to read its files again; the index is used, not rebuilt."""
+    import rag.ingest.structure as structure
+    from rag.services import ensure_default_index
+
+    settings = make_settings()
+    index_paths([corpus], settings, embedder=fake_embedder)
+    before, _ = snapshot_state(settings, fake_embedder)
+    lines: list[str] = []
+    ensure_default_index(settings, echo=lines.append)
+    assert lines == []
+    monkeypatch.setattr(structure, "PARSING_VERSION", structure.PARSING_VERSION + 1)
+    ensure_default_index(settings, echo=lines.append)
+    assert len(lines) == 1
+    assert "earlier reading rules" in lines[0] and str(settings.index_dir) in lines[0] and "rag index" in lines[0]
+    after, snap = snapshot_state(settings, fake_embedder)
+    assert after == before and snap.manifest["parsing"] == structure.PARSING_VERSION - 1
+
+
 def test_documents_indexed_from_elsewhere_are_kept(make_settings, fake_embedder, corpus, tmp_path):
     settings = make_settings()
     other = tmp_path / "other"
