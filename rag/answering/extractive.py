@@ -59,6 +59,7 @@ from rag.answering.short_answer import (
 )
 from rag.answering.stated_numbers import unstated_number
 from rag.answering.units import answer_units, continuation
+from rag.answering.yes_no import NO_PREFIX, denies
 from rag.cite.citations import cite
 from rag.embedding import Embedder
 from rag.ingest.markup import answer_text, plain_text
@@ -659,7 +660,10 @@ class ExtractiveAnswerer:
         for n, (cand, (start, end)) in enumerate(chosen, start=1):
             citations.append(cite(n, cand.passage, start, end, cand.score, snapshot))
             parts.append(cited_text(doc.text[start:end], n, markup and cand.kind != "code"))  # code stays as written
-        return Answer(question=question, answer=" ".join(parts), abstained=False, citations=citations,
+        text = " ".join(parts)
+        if denies(question, doc.text[decision.span[0]:decision.span[1]]):  # "Can I ...?" cited with "you cannot ..."
+            text = NO_PREFIX + text
+        return Answer(question=question, answer=text, abstained=False, citations=citations,
                       passages=passages, confidence=decision.confidence,
                       short_answer=self._short_answer(question, decision, doc.source))
 

@@ -1,0 +1,70 @@
+"""A yes/no question whose cited unit denies what it asks is answered "No" in so many words.
+
+"Can I use a boolean as an annotation value?" cited with "In other words, you cannot use numeric, boolean, list or
+other types for either the keys or the values." answers the question, but the user has to read the sentence to
+learn that the answer is no. The unit denies the question's own predicate when spaCy's dependency parse puts a
+negation ("not", "n't", "never") on a verb, adjective or participle whose lemma is one the question asks about
+("use"). Then the answer opens with "No: ". Only a denial is stated: a unit that says the asked thing without a
+negation may still say it under a condition ("If you mark more than one StorageClass as default, ..."), so "Yes"
+would claim more than it does. A negated question ("Can't I ...?", "Is X not ...?") is left as it is: its "no" is
+ambiguous.
+
+The parser runs on the asking sentence and the one cited unit, only for a yes/no question, never on the corpus.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.answering.answer_type import asked_sentence, question_sentences
+from rag.nlp import parse
+from rag.text import fold
+
+NO_PREFIX = "No: "
+# The auxiliaries a yes/no question opens with; "can you tell me ...?" asks for what would be told, not yes or no
+_OPENS = re.compile(r"^\W*(?:is|are|was|were|can|could|does|do|did|will|would|should|shall|has|have|had|may|"
+                    r"might|must)\b(?!\s+(?:you|anyone|someone|somebody)\s+(?:tell|show|say|know|explain|remind)\b)")
+_PREDICATES = {"VERB", "ADJ"}
+_ASKED = _PREDICATES | {"NOUN"}
+_CLAUSES = {"advcl", "relcl", "acl"}
+
+
+def asks_yes_or_no(question: str) -> bool:
+    """Does the asking sentence of ``question`` open with an auxiliary ("Can I ...?", "Does X ...?")?"""
+    return bool(_OPENS.match(asked_sentence(fold(question))))
+
+
+def _as_written(question: str) -> str:
+    """The asking sentence in the question's own letter case (the parser reads "does kube-proxy support" in lower
+    case with "support" as a noun)."""
+    asked = asked_sentence(fold(question)).strip()
+    for piece in reversed(question_sentences(question)):
+        piece = piece.strip()
+        if len(piece) >= len(asked) and fold(piece[len(piece) - len(asked):]) == asked:
+            return piece[len(piece) - len(asked):]
+    return asked
+
+
+def denies(question: str, unit: str) -> bool:
+    """Does ``unit`` negate a predicate the yes/no ``question`` asks about?"""
+    if not asks_yes_or_no(question):
+        return False
+    asked = parse(_as_written(question), entities=False)
+    if any(t.dep_ == "neg" for t in asked):
+        return False
+    # What the question asks about: its words outside its when / if / which clauses ("... when its liveness probe
+    # fails?" sets a condition; a unit saying the probe does not fail does not deny the question). Nouns count too:
+    # the small model reads the verb of "Does kube-proxy support IPVS?" as a noun.
+    aside = {t.i for c in asked if c.dep_ in _CLAUSES for t in c.subtree}
+    wanted = {t.lemma_.lower() for t in asked[1:] if t.i not in aside and t.pos_ in _ASKED and not t.is_stop}
+    if not wanted:
+        return False
+    for token in parse(unit, entities=False):
+        if token.dep_ != "neg":
+            continue
+        head = token.head
+        # "X is not supported": the negation hangs on the copula or auxiliary; the predicate is its complement
+        said = {head} | {c for c in head.children if c.dep_ in ("acomp", "attr", "xcomp", "oprd")}
+        if any(t.lemma_.lower() in wanted for t in said if t.pos_ in _PREDICATES | {"AUX"}):
+            return True
+    return False
