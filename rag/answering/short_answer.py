@@ -92,6 +92,13 @@ _ASKS_TO_TELL = re.compile(r"(?:can|could|would|will|do|does|did)\s+(?:you|anyon
                            r"know|remember|explain|remind)\b")
 
 
+def opens_yes_no(asked: str) -> bool:
+    """Does the (folded) asking sentence open with an auxiliary ("Does X ...?", "Can I ...?"), other than "can you
+    tell me ...", which asks for what would be told?"""
+    tokens = words(asked)
+    return bool(tokens) and tokens[0] in _AUX and not _ASKS_TO_TELL.match(asked)
+
+
 @lru_cache(maxsize=4096)
 def expected_type(question: str) -> QuestionInfo:
     """The kind of answer ``question`` asks for, and its focus noun ("what river ..." -> river)."""
@@ -120,7 +127,7 @@ def expected_type(question: str) -> QuestionInfo:
         return info(NONE)
     if _DEFAULT_WORD.search(q):
         return info(VALUE)
-    if tokens[0] in _AUX and not _ASKS_TO_TELL.match(q):
+    if opens_yes_no(q):
         # a yes/no question; a wh-word in it opens a clause of its own ("Does kube-scheduler look at a Pod's QoS
         # class when it picks victims?" asks no time)
         return info(NONE)

@@ -14,24 +14,21 @@ The parser runs on the asking sentence and the one cited unit, only for a yes/no
 
 from __future__ import annotations
 
-import re
-
 from rag.answering.answer_type import asked_sentence, question_sentences
+from rag.answering.short_answer import opens_yes_no
 from rag.nlp import parse
 from rag.text import fold
 
 NO_PREFIX = "No: "
-# The auxiliaries a yes/no question opens with; "can you tell me ...?" asks for what would be told, not yes or no
-_OPENS = re.compile(r"^\W*(?:is|are|was|were|can|could|does|do|did|will|would|should|shall|has|have|had|may|"
-                    r"might|must)\b(?!\s+(?:you|anyone|someone|somebody)\s+(?:tell|show|say|know|explain|remind)\b)")
 _PREDICATES = {"VERB", "ADJ"}
 _ASKED = _PREDICATES | {"NOUN"}
 _CLAUSES = {"advcl", "relcl", "acl"}
 
 
 def asks_yes_or_no(question: str) -> bool:
-    """Does the asking sentence of ``question`` open with an auxiliary ("Can I ...?", "Does X ...?")?"""
-    return bool(_OPENS.match(asked_sentence(fold(question))))
+    """Does the asking sentence of ``question`` open with an auxiliary ("Can I ...?", "Does X ...?")?
+    (``short_answer.asks_yes_no`` reads the whole question's first word, for the type veto.)"""
+    return opens_yes_no(asked_sentence(fold(question)))
 
 
 def _as_written(question: str) -> str:
