@@ -115,7 +115,12 @@ def ensure_default_index(settings: Settings, echo: Callable[[str], None] | None 
     from rag.ingest.structure import PARSING_VERSION
 
     store = open_store(settings)
-    manifest = store.manifest()
+    try:
+        manifest = store.manifest()
+    finally:
+        close = getattr(store, "close", None)  # a PostgreSQL store's connection; build_services opens its own
+        if close is not None:
+            close()
     if manifest is not None and manifest.get("parsing") != PARSING_VERSION and echo:
         echo(f"note: the index in {store.location} was written under earlier reading rules (version "
              f"{manifest.get('parsing')}, now {PARSING_VERSION}); run `rag index` on its folders to read them again "
