@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answering.yes_no import NO_PREFIX, asks_yes_or_no, denies
+from tests.support.pages import index_page
 
 pytestmark = pytest.mark.slow
 
@@ -49,25 +50,19 @@ def test_the_asking_sentence_decides_whether_a_question_is_yes_or_no():
     assert not asks_yes_or_no("Is it true? Which flag turns the cache off?")
 
 
-def test_the_answer_says_no_and_cites_the_denying_sentence_verbatim(tmp_path, make_settings, real_embedder):
-    from rag.ingest.indexer import index_paths
-    from rag.services import build_services
+PAGE = ("# Labels\n\nLabels are key/value pairs attached to objects such as Pods.\n\n"
+        "## Syntax\n\nLabel values must be strings. In other words, you cannot use numeric, boolean or list "
+        "types for label values.\n\n## Selectors\n\nA selector picks the objects whose labels match it.\n")
 
-    corpus = tmp_path / "docs"
-    corpus.mkdir()
-    page = ("# Labels\n\nLabels are key/value pairs attached to objects such as Pods.\n\n"
-            "## Syntax\n\nLabel values must be strings. In other words, you cannot use numeric, boolean or list "
-            "types for label values.\n\n## Selectors\n\nA selector picks the objects whose labels match it.\n")
-    (corpus / "labels.md").write_text(page)
-    settings = make_settings()
-    index_paths([corpus], settings, embedder=real_embedder)
-    services = build_services(settings, embedder=real_embedder)
+
+def test_the_answer_says_no_and_cites_the_denying_sentence_verbatim(tmp_path_factory, real_embedder):
+    services = index_page(tmp_path_factory, real_embedder, "labels.md", PAGE)[0]
 
     answer = services.assistant.ask("Can I use a boolean as a label value?", mode="extractive")
     assert not answer.abstained, answer.answer
     assert answer.answer.startswith(NO_PREFIX) and "you cannot use numeric, boolean" in answer.answer
     for citation in answer.citations:
-        assert page[citation.start:citation.end] == citation.quote
+        assert PAGE[citation.start:citation.end] == citation.quote
     assert any("you cannot use numeric, boolean" in c.quote for c in answer.citations)
 
     other = services.assistant.ask("What does a selector pick?", mode="extractive")
