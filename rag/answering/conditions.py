@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answering.answer_type import question_sentences
+from rag.answering.answer_type import asked_sentence, question_sentences
 from rag.text import content_terms, fold
 
 # The questions this is for: they ask for a consequence ("what happens if ...", "what goes wrong when ...", "what does
@@ -33,6 +33,21 @@ def asked_condition(question: str) -> set[str]:
         return set()
     match = _QUESTION_CONDITION.search(asked)
     return condition_terms(match.group(1)) if match else set()
+
+
+def context_condition(question: str, asks_amount: bool) -> set[str]:
+    """The terms of the sentences a question sets its circumstances in before the sentence that asks ("I set
+    serializeImagePulls: false and left maxParallelImagePulls unset. How many images will the kubelet pull at the
+    same time?"), when it asks what happens or how many / how much under them (``asks_amount``); empty otherwise. A
+    sentence after the question ("... The values are base64 encoded anyway.") objects or adds, and a question for a
+    name or a value ("... Which flag do I turn on?") states a goal, not a circumstance."""
+    folded = fold(question)
+    pieces = [p.strip() for p in question_sentences(folded) if p.strip()]
+    asked = asked_sentence(folded).strip()
+    at = next((i for i, piece in enumerate(pieces) if asked and piece.endswith(asked)), 0)
+    if at == 0 or not (asks_amount or _ASKS_CONSEQUENCE.search(asked)):
+        return set()
+    return condition_terms(" ".join(pieces[:at]))
 
 
 def condition_terms(text: str) -> set[str]:

@@ -36,7 +36,7 @@ import numpy as np
 
 from rag.answering.abstention import ABSTAIN_FEATURES, abstain_signals
 from rag.answering.answer_type import asked_sentence, has_answer_type, question_type
-from rag.answering.conditions import asked_condition, condition_match
+from rag.answering.conditions import asked_condition, condition_match, context_condition
 from rag.answering.reasons import asks_why, gives_reason
 from rag.answering.short_answer import (
     COUNT,
@@ -456,13 +456,21 @@ class ExtractiveAnswerer:
             reading = self.reader.read(question, snapshot.document(top.passage.chunk.source).text[span[0]:span[1]],
                                        idf, _header(top))
             best, best_span, best_reading = self._reread(question, ranked, span, reading, snapshot, idf)
-            conditioned = self._on_condition(question, ranked, snapshot) if reading.kind == NONE else None
+            conditioned = self._on_condition(question, ranked, snapshot, reading.kind) \
+                if reading.kind in (NONE, COUNT, QUANTITY) else None
             if conditioned is None and reading.kind == NONE:
                 conditioned = _on_reason(question, ranked)
             if conditioned is not None:
                 best, best_span = conditioned, self._extend(question, conditioned, snapshot)
+                if reading.kind != NONE:  # the amount is read in the unit now cited
+                    best_reading = self.reader.read(
+                        question, snapshot.document(best.passage.chunk.source).text[best_span[0]:best_span[1]], idf,
+                        _header(best))
             text, around = _unit_text(snapshot, best, best_span)
-            missing = missing_type(question, best_reading, self.reader.threshold, around) if self.type_veto else None
+            # A unit cited because it states the question's own circumstances answers an amount in words too ("the
+            # kubelet defaults to no limit ..."): the type veto, which looks for a number, is not applied to it.
+            vetoing = self.type_veto and (conditioned is None or reading.kind == NONE)
+            missing = missing_type(question, best_reading, self.reader.threshold, around) if vetoing else None
             if missing and best_reading.kind in VETO_TYPES:
                 rescued = self._rescue(question, ranked, best, idf, snapshot)
                 if rescued is not None:
@@ -593,22 +601,28 @@ class ExtractiveAnswerer:
         return best[1], best[2], best[3]
 
     @staticmethod
-    def _on_condition(question: str, ranked: list[Candidate], snapshot: StoreView) -> Candidate | None:
+    def _on_condition(question: str, ranked: list[Candidate], snapshot: StoreView, kind: str) -> Candidate | None:
         """For a question asking what happens under a condition ("What goes wrong if more than one IngressClass is
         marked default?"), a unit among the next CONDITION_DEPTH, scoring at least CONDITION_MARGIN of the best,
         whose own if / when clause holds at least CONDITION_MATCH of the question's condition (IDF-weighted,
-        rag.answering.conditions) and CONDITION_LEAD more than the best unit's does; the best such. None when the
-        best unit states the condition as well as any, or the question asks no such thing."""
-        condition = asked_condition(question)
-        if not condition:
-            return None
+        rag.answering.conditions) and CONDITION_LEAD more than the best unit's does; the best such. The condition
+        is the asking sentence's if / when clause, else (a question asking what happens, or how many / how much,
+        ``kind``) the sentences that set the circumstances before it ("I set serializeImagePulls: false and left
+        maxParallelImagePulls unset. How many images ...?"). None when the best unit states the condition as well
+        as any, or the question asks no such thing."""
         weights = TermWeights.of(snapshot)
-        idf = {t: weights.idf(t) for t in condition}
         top = ranked[0]
-        floor = condition_match(condition, top.text, idf) + CONDITION_LEAD
-        found = [(match, cand) for cand in ranked[1:CONDITION_DEPTH] if cand.score >= CONDITION_MARGIN * top.score
-                 and (match := condition_match(condition, cand.text, idf)) >= max(CONDITION_MATCH, floor)]
-        return max(found, key=lambda item: (item[0], item[1].score))[1] if found else None
+        for condition in (asked_condition(question) if kind == NONE else set(),
+                          context_condition(question, kind in (COUNT, QUANTITY))):
+            if not condition:
+                continue
+            idf = {t: weights.idf(t) for t in condition}
+            floor = condition_match(condition, top.text, idf) + CONDITION_LEAD
+            found = [(match, cand) for cand in ranked[1:CONDITION_DEPTH] if cand.score >= CONDITION_MARGIN * top.score
+                     and (match := condition_match(condition, cand.text, idf)) >= max(CONDITION_MATCH, floor)]
+            if found:
+                return max(found, key=lambda item: (item[0], item[1].score))[1]
+        return None
 
     def _rescue(self, question: str, ranked: list[Candidate], refused: Candidate, idf: dict[str, float],
                 snapshot: StoreView) -> tuple[Candidate, tuple[int, int], Reading] | None:

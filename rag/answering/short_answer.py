@@ -21,7 +21,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rag.answering.answer_type import HTML_TAG, MARKUP, NAME, NUMBER, asked_sentence, asking_clause, has_answer_type
+from rag.answering.answer_type import (
+    _NUMBER_WORDS,
+    HTML_TAG,
+    MARKUP,
+    NAME,
+    NUMBER,
+    asked_sentence,
+    asking_clause,
+    has_answer_type,
+)
 from rag.answering.answer_type import TIME as TIME_TOKEN
 from rag.text import STOPWORDS, content_terms, fold, stem, words
 
@@ -813,11 +822,14 @@ def _unnamed(named: tuple[str, ...], reading: Reading, text: str | None) -> bool
     return reading.unnamed or (text is not None and bool(set(named[:-1]) - set(content_terms(text))))
 
 
+# Words that state an amount without digits ("three", "a dozen", "no", "several", "all"): a count may be one.
+_AMOUNT_WORDS = frozenset(_NUMBER_WORDS) | {"single", "once", "twice", "both", "all", "none", "no", "few", "many",
+                                            "multiple", "unlimited"}
+
+
 def _counted(span: str) -> bool:
     """Does a date or time span state an amount ("3 weeks", "ten years", "1843") rather than a relative time
     ("last year", "today")? Only such a span answers a how-many / how-much question."""
-    from rag.answering.answer_type import _NUMBER_WORDS
-
     return bool(re.search(r"\d", span)) or any(w in _NUMBER_WORDS for w in words(fold(span)))
 
 
@@ -895,6 +907,10 @@ _VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+|\b(?:version|release|v)\s?\d+\
 def shown_as_short_answer(question: str, span: str) -> bool:
     """May ``span`` be shown as the short answer to ``question``? Not when a version or release is asked and the span
     states none: a unit whose section path names the release ("Release Notes > 0.67.0 > Features") answers "From
-    which version ...?", but the reader's best span inside it ("Advanced User Guide") does not."""
-    return expected_type(question).focus not in _VERSION_FOCUS or bool(_VERSION.search(span) or
-                                                                      re.fullmatch(r"v?\d+", span.strip()))
+    which version ...?", but the reader's best span inside it ("Advanced User Guide") does not. Nor when a count is
+    asked and the span states no amount: "How many images ...?" cited with "the kubelet defaults to no limit on the
+    maximum number of images" is answered by the sentence, not by "maximum number"."""
+    info = expected_type(question)
+    if info.kind == COUNT and not (re.search(r"\d", span) or set(words(fold(span))) & _AMOUNT_WORDS):
+        return False
+    return info.focus not in _VERSION_FOCUS or bool(_VERSION.search(span) or re.fullmatch(r"v?\d+", span.strip()))
