@@ -24,3 +24,12 @@ def decide(services, question: str):
     """The extractive answerer's decision for ``question``, after the chain's own retrieval."""
     state = services.assistant.retrieve_state(question)
     return services.assistant.answerers["extractive"].decide(state.query, state.passages, state.query_vector)
+
+
+def ranked_below_top(services, question: str, prefix: str):
+    """The decision for ``question`` and the unit whose text starts with ``prefix``, checking the premise of a test
+    of a rule that re-ranks: the unit scorer alone puts another unit first."""
+    decision = decide(services, question)
+    unit = next(c for c in decision.ranked if c.text.startswith(prefix))
+    assert decision.ranked[0] is not unit, "premise: the unit scorer alone would cite another unit"
+    return decision, unit

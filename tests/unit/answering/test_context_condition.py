@@ -7,7 +7,7 @@ import pytest
 
 from rag.answering.conditions import context_condition
 from rag.answering.short_answer import shown_as_short_answer
-from tests.support.pages import decide, index_page
+from tests.support.pages import index_page, ranked_below_top
 
 PAGE = """# Image pulls
 
@@ -61,9 +61,7 @@ def services(tmp_path_factory, real_embedder):
 
 @pytest.mark.slow
 def test_the_unit_stating_the_circumstances_is_cited(services):
-    decision = decide(services, QUESTION)
-    stating = next(c for c in decision.ranked if c.text.startswith("When `serialPulls` is set to false"))
-    assert decision.ranked[0] is not stating  # the premise: the unit scorer alone cites another sentence
+    decision, stating = ranked_below_top(services, QUESTION, "When `serialPulls` is set to false")
     assert decision.best is stating and decision.veto is None
 
     answer = services.assistant.ask(QUESTION)
