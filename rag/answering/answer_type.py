@@ -67,15 +67,22 @@ def question_sentences(folded: str) -> list[str]:
     return _SENTENCE_END.split(folded.strip())
 
 
+def asking_index(pieces: list[str]) -> int | None:
+    """Of a question of two sentences or more (``question_sentences``, folded), the index of the one that asks: the
+    last that ends with "?" and opens as a question (``_OPENS_A_QUESTION``); None when none does, or when there is
+    one sentence only (it is the whole question)."""
+    if len(pieces) < 2:
+        return None
+    return next((i for i in range(len(pieces) - 1, -1, -1)
+                 if pieces[i].rstrip().endswith("?") and _OPENS_A_QUESTION.search(pieces[i])), None)
+
+
 def asked_sentence(folded: str) -> str:
-    """The sentence of a (folded) question that asks (``_OPENS_A_QUESTION``), or the whole question; without a
-    leading clause that sets the scene (``_LEADING_CLAUSE``)."""
+    """The sentence of a (folded) question that asks (``asking_index``), or the whole question; without a leading
+    clause that sets the scene (``_LEADING_CLAUSE``)."""
     pieces = question_sentences(folded)
-    asked = folded
-    if len(pieces) >= 2:
-        asked = next((piece for piece in reversed(pieces)
-                      if piece.rstrip().endswith("?") and _OPENS_A_QUESTION.search(piece)), folded)
-    return _LEADING_CLAUSE.sub("", asked, count=1)
+    at = asking_index(pieces)
+    return _LEADING_CLAUSE.sub("", pieces[at] if at is not None else folded, count=1)
 
 
 def asking_clause(folded: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answering.answer_type import asked_sentence, question_sentences
+from rag.answering.answer_type import asked_sentence, asking_index, question_sentences
 from rag.text import content_terms, fold
 
 # The questions this is for: they ask for a consequence ("what happens if ...", "what goes wrong when ...", "what does
@@ -42,10 +42,9 @@ def context_condition(question: str, asks_amount: bool) -> set[str]:
     sentence after the question ("... The values are base64 encoded anyway.") objects or adds, and a question for a
     name or a value ("... Which flag do I turn on?") states a goal, not a circumstance."""
     folded = fold(question)
-    pieces = [p.strip() for p in question_sentences(folded) if p.strip()]
-    asked = asked_sentence(folded).strip()
-    at = next((i for i, piece in enumerate(pieces) if asked and piece.endswith(asked)), 0)
-    if at == 0 or not (asks_amount or _ASKS_CONSEQUENCE.search(asked)):
+    pieces = question_sentences(folded)
+    at = asking_index(pieces)
+    if not at or not (asks_amount or _ASKS_CONSEQUENCE.search(asked_sentence(folded))):
         return set()
     return condition_terms(" ".join(pieces[:at]))
 

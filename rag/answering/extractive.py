@@ -462,11 +462,9 @@ class ExtractiveAnswerer:
                 conditioned = _on_reason(question, ranked)
             if conditioned is not None:
                 best, best_span = conditioned, self._extend(question, conditioned, snapshot)
-                if reading.kind != NONE:  # the amount is read in the unit now cited
-                    best_reading = self.reader.read(
-                        question, snapshot.document(best.passage.chunk.source).text[best_span[0]:best_span[1]], idf,
-                        _header(best))
             text, around = _unit_text(snapshot, best, best_span)
+            if conditioned is not None and reading.kind != NONE:  # the amount is read in the unit now cited
+                best_reading = self.reader.read(question, text, idf, _header(best))
             # A unit cited because it states the question's own circumstances answers an amount in words too ("the
             # kubelet defaults to no limit ..."): the type veto, which looks for a number, is not applied to it.
             vetoing = self.type_veto and (conditioned is None or reading.kind == NONE)

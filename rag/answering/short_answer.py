@@ -822,9 +822,10 @@ def _unnamed(named: tuple[str, ...], reading: Reading, text: str | None) -> bool
     return reading.unnamed or (text is not None and bool(set(named[:-1]) - set(content_terms(text))))
 
 
-# Words that state an amount without digits ("three", "a dozen", "no", "several", "all"): a count may be one.
-_AMOUNT_WORDS = frozenset(_NUMBER_WORDS) | {"single", "once", "twice", "both", "all", "none", "no", "few", "many",
-                                            "multiple", "unlimited"}
+# Beyond the numbers ``_counted`` reads ("three", "a dozen"), the words by which a count may be stated: "no",
+# "several", "all", "unlimited".
+_QUANTIFIERS = frozenset({"single", "once", "twice", "both", "all", "none", "no", "few", "many", "multiple",
+                          "unlimited"})
 
 
 def _counted(span: str) -> bool:
@@ -911,6 +912,6 @@ def shown_as_short_answer(question: str, span: str) -> bool:
     asked and the span states no amount: "How many images ...?" cited with "the kubelet defaults to no limit on the
     maximum number of images" is answered by the sentence, not by "maximum number"."""
     info = expected_type(question)
-    if info.kind == COUNT and not (re.search(r"\d", span) or set(words(fold(span))) & _AMOUNT_WORDS):
+    if info.kind == COUNT and not (_counted(span) or set(words(fold(span))) & _QUANTIFIERS):
         return False
     return info.focus not in _VERSION_FOCUS or bool(_VERSION.search(span) or re.fullmatch(r"v?\d+", span.strip()))

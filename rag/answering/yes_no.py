@@ -14,7 +14,7 @@ The parser runs on the asking sentence and the one cited unit, only for a yes/no
 
 from __future__ import annotations
 
-from rag.answering.answer_type import asked_sentence, question_sentences
+from rag.answering.answer_type import asked_sentence, asking_index, question_sentences
 from rag.answering.short_answer import opens_yes_no
 from rag.nlp import parse
 from rag.text import fold
@@ -35,10 +35,13 @@ def _as_written(question: str) -> str:
     """The asking sentence in the question's own letter case (the parser reads "does kube-proxy support" in lower
     case with "support" as a noun)."""
     asked = asked_sentence(fold(question)).strip()
-    for piece in reversed(question_sentences(question)):
-        piece = piece.strip()
-        if len(piece) >= len(asked) and fold(piece[len(piece) - len(asked):]) == asked:
-            return piece[len(piece) - len(asked):]
+    pieces = question_sentences(question)
+    at = asking_index([fold(piece) for piece in pieces]) if len(pieces) >= 2 else 0
+    if at is not None:  # the asking sentence as written: its last len(asked) characters (a leading clause cut off)
+        piece = pieces[at].strip()
+        tail = piece[len(piece) - len(asked):]
+        if len(piece) >= len(asked) and fold(tail) == asked:
+            return tail
     return asked
 
 
