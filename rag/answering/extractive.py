@@ -58,7 +58,7 @@ from rag.answering.short_answer import (
     shown_as_short_answer,
     unit_has_type,
 )
-from rag.answering.stated_numbers import unstated_number
+from rag.answering.stated_numbers import pinned_numbers, unstated_number
 from rag.answering.units import answer_units, continuation
 from rag.answering.yes_no import NO_PREFIX, denies
 from rag.cite.citations import cite
@@ -479,8 +479,17 @@ class ExtractiveAnswerer:
             elif self.type_veto and best_reading is not None and best_reading.kind in FACTOID \
                     and not asks_yes_no(question) and (number := unstated_number(question, around)) is not None:
                 # a factoid pinned to a number ("Who ruled Cyprus in the 11th century?") is not answered by a text
-                # that never states it; a why / how-to question may be ("why did Carter boycott the 1980 games")
-                veto = f'The passages found don\'t mention "{number}", which the question asks about.'
+                # that never states it; a why / how-to question may be ("why did Carter boycott the 1980 games").
+                # A question pinned to two ("... with 401 instead of 403?") whose cited text states one is answered
+                # by the unit next to it that states the others, if there is one.
+                refused_text = around
+                rescued = self._rescue(question, ranked, best, idf, snapshot, states=lambda text: unstated_number(
+                    question, f"{refused_text} {text}") is None) \
+                    if any(stated for _, stated in pinned_numbers(question, around)) else None
+                if rescued is not None:
+                    best, best_span, best_reading = rescued
+                else:
+                    veto = f'The passages found don\'t mention "{number}", which the question asks about.'
         # Whether to answer is judged on the unit scorer's top unit, as the abstention model was fitted; the
         # re-read only chooses which of two close units is cited.
         others = [c.score for c in ranked[1:] if (c.start, c.end) != (top.start, top.end)]
@@ -623,7 +632,8 @@ class ExtractiveAnswerer:
         return None
 
     def _rescue(self, question: str, ranked: list[Candidate], refused: Candidate, idf: dict[str, float],
-                snapshot: StoreView) -> tuple[Candidate, tuple[int, int], Reading] | None:
+                snapshot: StoreView, states: Callable[[str], bool] | None = None
+                ) -> tuple[Candidate, tuple[int, int], Reading] | None:
         """Before the type veto refuses a count, quantity or value question, the next units (up to RESCUE_DEPTH,
         best first) that hold the asked type (``type_present``), whose own words, section path and list lead-in or
         table header hold the question's RESCUE_TERMS rarest words (``_covers``) and, for a question asking a
@@ -633,7 +643,9 @@ class ExtractiveAnswerer:
         25%." under "Rolling Update Deployment > Max Surge" ranked 15th of 17 units for "What's the default maxSurge
         for a Deployment's rolling update?", below sentences that name `maxSurge` without a value. Requiring the rarest
         words in the unit's own context, not only in its passage, keeps a look-alike out: the default of
-        minReadySeconds stated under StatefulSets does not answer the question about DaemonSets."""
+        minReadySeconds stated under StatefulSets does not answer the question about DaemonSets.
+        With ``states`` (a question pinned to numbers the refused unit states only some of), only the units next to
+        the refused one are read, and only when ``states`` accepts their text."""
         assert self.reader is not None  # only called after a reading
         default = asks_default(question)
         reads = 0
@@ -643,12 +655,18 @@ class ExtractiveAnswerer:
                 continue
             doc = snapshot.document(cand.passage.chunk.source)
             section = doc.section_at(cand.start) or ""
-            if not _covers(cand, section, idf):
+            if states is not None:
+                # the numbers a question is pinned to are looked for only next to the refused unit, which goes on
+                # about the same thing ("Before version X ... `403`." then "Starting with version X, they use
+                # `401`."); a unit elsewhere that states a number speaks of another thing as often
+                if cand.passage.chunk.source != refused.passage.chunk.source or _gap(refused, cand) > 2:
+                    continue
+            elif not _covers(cand, section, idf):
                 continue
             span = self._extend(question, cand, snapshot)
             text = doc.text[span[0]:span[1]]
             around = " ".join((section, cand.lead, text))
-            if default and not DEFAULT_CUE.search(around):
+            if default and not DEFAULT_CUE.search(around) or states is not None and not states(around):
                 continue
             reading = self.reader.read(question, text, idf, _header(cand))
             if missing_type(question, reading, self.reader.threshold, around) is None:
@@ -716,8 +734,10 @@ class ExtractiveAnswerer:
         yield answer
 
 
+# the words that ask for the type ("how wide", "the minimum version"), not what it is asked about (stems, as
+# content_terms gives them)
 _ASKING_WORDS = set("many much long far big large old often high tall wide deep fast heavy default defaults value "
-                    "values".split())  # the words that ask for the type ("how wide"), not what it is asked about
+                    "values minimum maximum min max highest lowest longest shortest largest smallest".split())
 
 
 def _header(cand: Candidate) -> str | None:

@@ -54,7 +54,7 @@ _VALUE_FOCUS = set("option options parameter parameters flag flags field fields 
                    "directory prefix prefixes header endpoint protocol signal format unit limit threshold response "
                    "argument variable method function class property attribute".split())
 _QUANTITY_WORDS = set("percentage percent proportion amount size range share rate fraction cost price length "
-                      "distance height width depth speed weight duration".split())
+                      "distance height width depth speed weight duration delay interval".split())
 _AUX = set("is are was were am be been can could does do did will would should shall has have had may might must "
            "isn aren wasn weren doesn don didn won wouldn shouldn hasn haven hadn".split())
 
@@ -124,7 +124,7 @@ def expected_type(question: str) -> QuestionInfo:
     if not tokens:
         return info(NONE)
     asking = asking_clause(q)  # "Which field caps how long ...?" asks for a field
-    if re.search(r"\bhow (many|much)\b|\bnumber of\b", asking):
+    if re.search(r"\bhow (many|much)\b", asking) or _asks_number(asking, focus):
         return info(COUNT if "many" in asking or "number of" in asking else QUANTITY)
     if re.search(r"\bhow (long|far|big|large|old|often|high|tall|wide|deep|fast|heavy)\b", asking):
         return info(QUANTITY)
@@ -157,6 +157,10 @@ def expected_type(question: str) -> QuestionInfo:
         return info(QUANTITY)
     if focus in _VALUE_FOCUS:
         return info(VALUE)
+    measured = _MEASURED.search(q)
+    if measured:  # "What's the longest delay ...?", "What is the minimum kernel version ...?": its noun is the focus
+        noun = measured.group(1) or measured.group(2)
+        return QuestionInfo(VALUE if noun in _VERSION_FOCUS else QUANTITY, focus or noun, terms, folded, named)
     if tokens[0] in _AUX or (tokens[0] == "if" and re.search(r",\s*(is|are|does|do|can|will|should)\b", q)):
         return info(NONE)  # a yes/no question
     if re.search(r"\bwhat (does|do|did) .* (do|mean)\b", q):
@@ -229,6 +233,25 @@ def _first_wh(q: str) -> str | None:
 
 
 _FOCUS_WORDS = _TIME_FOCUS | _PLACE_FOCUS | _PERSON_FOCUS | _QUANTITY_WORDS | _VALUE_FOCUS
+
+
+def _asks_number(asking: str, focus: str | None) -> bool:
+    """Does the asking clause ask for a number ("What is the maximum number of Pods ...?")? Not when it asks for a
+    thing by another noun: "Which eviction signal sets a threshold on the number of PIDs?" asks for a signal."""
+    return bool(re.search(r"\bnumber of\b", asking)) and focus in (None, "number", "count", "total")
+
+
+# "What is the average width of ...", "what's the longest delay ...", "what is the minimum Linux kernel version ...":
+# a noun that names a measure (or a version) after "what is the", asks for an amount (or a version) as "which ..."
+# does, when the question bounds or averages it or asks it of something ("the length of X"). Without either ("what
+# is the tax rate for lottery winnings", "the best height for a soccer player") the answer is as often said in words
+# ("California does not tax ..."), and the question stays an entity question, as do other nouns ("the largest city").
+_MEASURE_NOUNS = "|".join(sorted(_QUANTITY_WORDS | {"version", "release"}))
+_BOUNDS = "minimum|maximum|min|max|highest|lowest|longest|shortest|largest|smallest|average|mean|total|typical"
+_MEASURED = re.compile(
+    r"^\W*what(?:'s|\s+(?:is|was|are|were))\s+the\s+(?:"
+    rf"(?:[\w-]+\s+){{0,2}}?(?:{_BOUNDS})\s+(?:[\w-]+\s+){{0,2}}?({_MEASURE_NOUNS})\b"  # the minimum kernel version
+    rf"|(?:[\w-]+\s+)?({_MEASURE_NOUNS})\s+of\b)")  # the (accepted) length of
 
 
 def _focus(tokens: Sequence[str]) -> str | None:

@@ -65,13 +65,19 @@ def unstated_number(question: str, text: str) -> str | None:
     """The first number of the asking sentence of ``question`` that ``text`` (the cited text with its section and
     the unit before it) never states, as the question writes it; None when every one is stated, or the question
     states none."""
+    return next((form for form, stated in pinned_numbers(question, text) if not stated), None)
+
+
+def pinned_numbers(question: str, text: str) -> list[tuple[str, bool]]:
+    """Each number of the asking sentence of ``question``, as the question writes it, and whether ``text`` states
+    it."""
     asked = asked_sentence(fold(question))
     values: set[float] | None = None
+    found = []
     for match in _QUESTION_NUMBER.finditer(asked):
         digits, suffix = match.group(1).replace(",", ""), match.group(2) or ""
         if values is None:
             values = _values(text)
         century = asked[match.end():match.end() + 9].lstrip().startswith(("century", "centuries"))
-        if not _stated(float(digits), suffix, century, values):
-            return match.group(0)
-    return None
+        found.append((match.group(0), _stated(float(digits), suffix, century, values)))
+    return found

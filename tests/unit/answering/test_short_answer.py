@@ -80,6 +80,19 @@ def test_the_asking_sentence_starts_after_a_phrase_that_sets_the_scene(question,
         ("Were the plays popular when he was alive?", NONE),
         ("Can you tell me when the bridge opened?", TIME),
         ("Is there a default port for the proxy?", VALUE),
+        # "the number of" asks a count only when no other noun is asked for
+        ("What is the maximum number of volumes a node can attach?", COUNT),
+        ("What's the number of retries before the job fails?", COUNT),
+        ("Which field caps the number of retries before the job fails?", VALUE),
+        ("Which tool scales the number of replicas with the cluster?", ENTITY),
+        # a measure after "what is the", bounded or asked of something, asks an amount (a version: a value)
+        ("What's the longest interval between two syncs?", QUANTITY),
+        ("What is the maximum total size of a config map?", QUANTITY),
+        ("What is the average depth of the lake?", QUANTITY),
+        ("What is the length of the bridge?", QUANTITY),
+        ("What's the minimum Go compiler version for the client?", VALUE),
+        ("What is the tax rate for imported cars?", ENTITY),  # neither: as often answered in words
+        ("What is the largest city on the coast?", ENTITY),
     ],
 )
 def test_expected_type(question, kind):
@@ -93,6 +106,9 @@ def test_the_focus_noun_after_what_or_which():
     assert expected_type("Which `Header` option turns that conversion off?").focus == "option"
     assert expected_type("Which status code means there is no body?").focus == "code"
     assert expected_type("What kind of discovery document do the endpoints return?").focus == "document"
+    # the measure a "what is the ..." question bounds is its focus, as after "which"
+    assert expected_type("What's the minimum Go compiler version for the client?").focus == "version"
+    assert expected_type("What's the longest interval between two syncs?").focus == "interval"
 
 
 @pytest.mark.parametrize(

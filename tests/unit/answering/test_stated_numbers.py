@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering.stated_numbers import unstated_number
-from tests.support.pages import decide, index_page
+from rag.answering.stated_numbers import pinned_numbers, unstated_number
+from tests.support.pages import decide, index_page, ranked_below_top
 
 
 @pytest.mark.parametrize("question, text, missing", [
@@ -41,6 +41,12 @@ def test_a_number_the_question_states_must_be_stated_by_the_text(question, text,
     assert unstated_number(question, text) == missing
 
 
+def test_each_number_of_the_question_and_whether_the_text_states_it():
+    question = "Since which release does the proxy answer with 401 instead of 403?"
+    assert pinned_numbers(question, "It used to answer with `403 Forbidden`.") == [("401", False), ("403", True)]
+    assert pinned_numbers("Which release added quotas?", "Release 3 added quotas.") == []
+
+
 PAGE = """# Release history
 
 ## Early releases
@@ -65,3 +71,33 @@ def test_a_question_about_a_number_the_documents_never_state_is_refused(tmp_path
     assert not answered.abstained and "audit log" in answered.answer
     in_the_decade = services.assistant.ask("What was rewritten in the 1990s?")
     assert not in_the_decade.abstained and "scheduler" in in_the_decade.answer
+
+
+AUTH_PAGE = """# Authentication errors
+
+## Status codes
+
+Before release `2.4.0`, the token middleware answered a failed login to the client with the status code
+`403 Forbidden`.
+Starting with release `2.4.0`, it uses `401 Unauthorized` and sends a `WWW-Authenticate` header.
+
+## Sessions
+
+Sessions expire after 30 minutes without a request, and the token middleware then asks for a new login.
+"""
+
+
+@pytest.mark.slow
+def test_a_question_pinned_to_two_numbers_cites_the_unit_next_to_the_one_that_states_only_one(
+        tmp_path_factory, real_embedder):
+    """The unit that shares the question's words states 403 only; the one after it, on the same thing, states 401:
+    it is cited rather than the question refused. A number neither states is still refused."""
+    services, _ = index_page(tmp_path_factory, real_embedder, "auth.md", AUTH_PAGE)
+    question = "Since which release does the token middleware answer a failed login with 401 instead of 403?"
+    decision, unit = ranked_below_top(services, question, "Starting with release")
+    assert unstated_number(question, decision.ranked[0].text) == "401"  # premise: the top unit lacks 401
+    assert decision.veto is None and decision.best is unit
+    answer = services.assistant.ask(question)
+    assert not answer.abstained and "2.4.0" in answer.answer and "401" in answer.answer
+    refused = decide(services, question.replace("401", "418"))
+    assert refused.veto == 'The passages found don\'t mention "418", which the question asks about.'

@@ -434,3 +434,44 @@ def test_an_identifier_spelled_out_in_a_heading_matches_in_the_plural():
     assert _spelled_out("topologyspreadconstraint", _joined_runs("Pod Topology Spread Constraints"))
     assert _spelled_out("maxsurge", _joined_runs("Rolling update > Max surge"))
     assert not _spelled_out("maxsurge", _joined_runs("Rolling update > Max unavailable"))
+
+
+MOUNTS = """# Volumes
+
+## Read-only mounts
+
+A mount is read-only when its `readOnly` field is `true`; mounts below it may still be writable.
+
+### Recursive read-only mounts
+
+Recursive read-only mounts are turned on with the `recursiveReadOnly` field of a volume mount, once the feature
+gate is enabled for the kubelet.
+
+The allowed values are:
+
+* `Disabled` (default): no effect.
+* `Enabled`: makes the mount recursively read-only.
+  Needs all of the following:
+  * `readOnly` is set to `true`
+  * The host is running with Linux kernel v5.12 or later
+"""
+
+
+def test_a_bound_asked_for_is_not_one_of_the_words_the_rescue_looks_for(tmp_path_factory, real_embedder):
+    """"What's the minimum kernel version ...?" asks a version: "minimum" says which one, as "default" does, and is
+    not a word the unit that states it must hold; the nested item under the feature's own heading is cited rather
+    than the veto saying no version is stated."""
+    from rag.answering.extractive import _ASKING_WORDS
+
+    assert {"minimum", "maximum", "longest", "default"} <= _ASKING_WORDS
+    # other pages give the words their rarity: the Linux kernel, versions and mounts are common, a minimum rare
+    others = {f"node-{n}.md": f"# Nodes {n}\n\nEach node reports its Linux kernel version and the volume mounts of "
+              f"its Pods.\nA mount of volume {n} is listed with its kernel version.\n" for n in range(6)}
+    others["quota.md"] = "# Quotas\n\nA quota sets the minimum share of CPU a namespace gets in this version.\n"
+    services = index_page(tmp_path_factory, real_embedder, "volumes.md", MOUNTS, others)[0]
+    question = "What's the minimum Linux kernel version for recursiveReadOnly on a volume mount?"
+    decision = decide(services, question)
+    assert "v5.12" not in decision.ranked[0].text  # premise: the unit scorer's best states no version
+    assert decision.veto is None, decision.veto
+    assert "v5.12" in decision.best.text
+    assert decision.reading is not None and decision.reading.span is not None
