@@ -250,7 +250,8 @@ _MEASURE_NOUNS = "|".join(sorted(_QUANTITY_WORDS | {"version", "release"}))
 _BOUNDS = "minimum|maximum|min|max|highest|lowest|longest|shortest|largest|smallest|average|mean|total|typical"
 _MEASURED = re.compile(
     r"^\W*what(?:'s|\s+(?:is|was|are|were))\s+the\s+(?:"
-    rf"(?:[\w-]+\s+){{0,2}}?(?:{_BOUNDS})\s+(?:[\w-]+\s+){{0,2}}?({_MEASURE_NOUNS})\b"  # the minimum kernel version
+    # the minimum kernel version; the highest value (a bounded value is an amount, a value alone any setting)
+    rf"(?:[\w-]+\s+){{0,2}}?(?:{_BOUNDS})\s+(?:[\w-]+\s+){{0,2}}?({_MEASURE_NOUNS}|values?)\b"
     rf"|(?:[\w-]+\s+)?({_MEASURE_NOUNS})\s+of\b)")  # the (accepted) length of
 
 
@@ -724,11 +725,14 @@ class ShortAnswerReader:
         if asks_default(question) and kind in VETO_TYPES:
             # "a range specified by `--service-node-port-range` flag (default: 30000-32767)": the value the text
             # calls the default is the one asked for, whichever span stands nearer the question's words
-            stated = [c for c in answers if c.kinds & _LITERAL_KINDS and _DEFAULT_BEFORE.search(text, 0, c.start)]
-            if stated and best not in stated:
-                chosen = min(stated, key=lambda c: c.start)
-                chosen.score = max(chosen.score, best.score)
-                best = chosen
+            best = _stated(best, [c for c in answers
+                                  if c.kinds & _LITERAL_KINDS and _DEFAULT_BEFORE.search(text, 0, c.start)])
+        bound = asked_bound(question) if kind == QUANTITY else None
+        if bound is not None:
+            # "any 32-bit integer value smaller than or equal to 1 billion": for "the highest value", the amount the
+            # text states as the upper bound, as for a default above
+            best = _stated(best, [c for c in answers
+                                  if "number" in c.kinds and _BOUND_BEFORE[bound].search(text, 0, c.start)])
         cell = table_cell(expected_type(question), text, header) if header else None
         if cell is not None and (cell.start, cell.end) != (best.start, best.end):
             # the row's structure says which cell answers; the unit is as readable as its best free span says
@@ -744,10 +748,43 @@ class ShortAnswerReader:
         return Reading(kind, best, best.score, present, kinds, unnamed)
 
 
+def _stated(best: SpanCandidate, stated: list[SpanCandidate]) -> SpanCandidate:
+    """The first span of ``stated`` (values the text states as what is asked), as confident as ``best``; ``best``
+    itself when it is one of them or there are none."""
+    if not stated or best in stated:
+        return best
+    chosen = min(stated, key=lambda c: c.start)
+    chosen.score = max(chosen.score, best.score)
+    return chosen
+
+
 # What stands just before a value the text calls the default: "(default: 30000-32767)", "defaults to `N`", "The
 # default value is 25%", "default = 10" (then the value's own quote or backtick).
 _DEFAULT_BEFORE = re.compile(r"\bdefaults?(?:\s+value)?(?:\s+(?:is|to|of|value\s+is))?\s*[:=]?\s*[`\"'“]?$",
                              re.IGNORECASE)
+
+# What stands just before an amount the text states as a bound: "up to 110", "smaller than or equal to 1 billion",
+# "a maximum of 16", "at least 10 minutes", "must not exceed 63" (then the value's own quote or backtick).
+_BOUND_BEFORE = {
+    "upper": re.compile(r"\b(?:up\s+to|at\s+most|no\s+more\s+than|not\s+(?:to\s+)?exceed(?:ing)?|(?:smaller|less|lower|"
+                        r"fewer|shorter)\s+than\s+or\s+equal\s+to|(?:a\s+)?max(?:imum)?(?:\s+(?:of|is))?)\s*[:=]?\s*"
+                        r"[`\"'“]?$", re.IGNORECASE),
+    "lower": re.compile(r"\b(?:at\s+least|no\s+(?:less|fewer)\s+than|(?:greater|larger|more|higher|longer)\s+than\s+or"
+                        r"\s+equal\s+to|(?:a\s+)?min(?:imum)?(?:\s+(?:of|is))?)\s*[:=]?\s*[`\"'“]?$", re.IGNORECASE),
+}
+_UPPER = {"maximum", "max", "highest", "largest", "longest"}
+_LOWER = {"minimum", "min", "lowest", "smallest", "shortest"}
+
+
+def asked_bound(question: str) -> str | None:
+    """"upper" for "what is the maximum / highest / longest X ...?", "lower" for the minimum, lowest, shortest one;
+    None for any other question (an average or total is no bound)."""
+    measured = _MEASURED.search(asked_sentence(fold(question).strip()))
+    if measured is None or measured.group(1) is None:
+        return None
+    said = set(re.findall(r"[a-z]+", measured.group(0)))
+    return "upper" if said & _UPPER else "lower" if said & _LOWER else None
+
 
 _PIPE = re.compile(r"(?<!\\)\|")
 # The noun phrase a which / what question asks for: "Which Pod Security Standards profile is ...?", "what is the

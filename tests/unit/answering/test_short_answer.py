@@ -16,6 +16,7 @@ from rag.answering.short_answer import (
     TIME,
     VALUE,
     ShortAnswerReader,
+    asked_bound,
     expected_type,
     mask_tags,
     names_focus,
@@ -93,6 +94,10 @@ def test_the_asking_sentence_starts_after_a_phrase_that_sets_the_scene(question,
         ("What's the minimum Go compiler version for the client?", VALUE),
         ("What is the tax rate for imported cars?", ENTITY),  # neither: as often answered in words
         ("What is the largest city on the coast?", ENTITY),
+        # a bounded value is an amount; a value without a bound is whatever the setting takes
+        ("What is the highest value a weight can take?", QUANTITY),
+        ("What is the default value of the flag?", VALUE),
+        ("What is the value of the label?", ENTITY),
     ],
 )
 def test_expected_type(question, kind):
@@ -406,6 +411,37 @@ def test_a_table_cell_is_shown_as_the_page_shows_it(row, cell):
 )
 def test_a_default_question_takes_the_value_the_text_calls_the_default(unit, answer):
     reading = _reader().read("What is the default port range of the proxy?", unit)
+    assert reading.span is not None and unit[reading.span.start:reading.span.end] == answer
+
+
+@pytest.mark.parametrize(
+    ("question", "bound"),
+    [
+        ("What is the highest value I can give a weight?", "upper"),
+        ("What's the longest delay between two retries?", "upper"),
+        ("What is the minimum size of a volume?", "lower"),
+        ("What is the average size of a volume?", None),  # no bound
+        ("What is the size of a volume?", None),
+        ("How large can a volume get at most?", None),  # not asked as "what is the <bound> X"
+    ],
+)
+def test_the_bound_a_question_asks(question, bound):
+    assert asked_bound(question) == bound
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "unit", "answer"),
+    [
+        ("What is the highest value I can give a weight?",
+         "A weight can be any 32-bit integer value smaller than or equal\nto 1 billion.", "1 billion"),
+        ("What's the minimum duration of a token?",
+         "A token lasts 1 hour by default and must be at least 10 minutes.", "10 minutes"),
+        ("What is the maximum size of an upload?", "Uploads are usually 200 KB but can be up to 5 MB.", "5 MB"),
+    ],
+)
+def test_a_bound_question_takes_the_amount_the_text_states_as_that_bound(question, unit, answer):
+    reading = _reader().read(question, unit)
     assert reading.span is not None and unit[reading.span.start:reading.span.end] == answer
 
 
