@@ -131,6 +131,8 @@ def expected_type(question: str) -> QuestionInfo:
     if tokens[0] in {"why"} or re.search(r"\b(why|explain|describe)\b", q) or re.search(r"^how (do|does|did|can|"
                                                                                           r"should|is|are|to)\b", q):
         return info(NONE)
+    if _ORIGIN.search(q):
+        return info(NONE)  # "where does the term cherry picker come from?" asks for a story, not a place
     if re.search(r"\bwhat (?:happens|goes wrong|would happen|will happen)\b|"
                  r"\bwhat (is|are) the (difference|purpose|role|benefit|advantage)", q):
         return info(NONE)
@@ -222,6 +224,13 @@ def unit_has_type(info: QuestionInfo, text: str, question: str) -> bool | None:
         return (any(m.group(1).lower() not in asked for m in _CODE.finditer(text))
                 or has_answer_type(NUMBER, text, question) or bool(_DEFAULT_WORD.search(text)))
     return has_answer_type(NAME, text, question)
+
+
+# "Where does the term / phrase / name X come from?", "Where does the name Rhine derive from?", "Where did X get its
+# name?": the origin of a word or name is told (from a language, a person, an event), not located.
+_ORIGIN = re.compile(r"^\W*where\s+(?:do|does|did|is|are|was|were)\s+(?:.*\b(?:term|word|phrase|saying|expression|"
+                     r"idiom|name|names|nickname|surname|title)\b.*\b(?:come|came|comes|derived?|derives|originated?|"
+                     r"originates)\b|.*\bget\s+(?:its|their|his|her)\s+names?\b)")
 
 
 def _first_wh(q: str) -> str | None:

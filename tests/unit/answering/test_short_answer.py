@@ -94,6 +94,11 @@ def test_the_asking_sentence_starts_after_a_phrase_that_sets_the_scene(question,
         ("What's the minimum Go compiler version for the client?", VALUE),
         ("What is the tax rate for imported cars?", ENTITY),  # neither: as often answered in words
         ("What is the largest city on the coast?", ENTITY),
+        # the origin of a word or name is told, not located; where people came from is a place
+        ("Where does the phrase break a leg come from?", NONE),
+        ("Where did the river get its name?", NONE),
+        ("Where does the name Elbe derive from?", NONE),
+        ("Where did the first settlers come from?", PLACE),
         # a bounded value is an amount; a value without a bound is whatever the setting takes
         ("What is the highest value a weight can take?", QUANTITY),
         ("What is the default value of the flag?", VALUE),
