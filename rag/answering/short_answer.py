@@ -945,7 +945,8 @@ def missing_type(question: str, reading: Reading | None, threshold: float | None
     - such a question asks for a default ("What is the default ...", "... by default?") and the cited ``text``
       (when given) says nothing of a default (``DEFAULT_CUE``): a value without "default", "if not set",
       "implicit" is some other value of the thing ("the kubelet respects your configured X");
-    - a question asking for a version or release gets a cited ``text`` (when given) without a version number;
+    - a question asking for a version or release gets a cited ``text`` (when given) without a version number, or
+      one asking for a command a text without code (``_COMMAND``);
     - "What is the name of X?" gets a text that speaks of X's noun with no new name beside it, or lacks one of
       X's qualifiers (``_unnamed``).
     Yes/no questions ("Does X default to Y?") never veto."""
@@ -967,11 +968,20 @@ def missing_type(question: str, reading: Reading | None, threshold: float | None
     if text is not None and reading.kind == VALUE and expected_type(question).focus in _VERSION_FOCUS \
             and not _VERSION.search(text):
         return "a version"  # "In which release did X graduate to beta?" is not answered by "whilst it's beta"
+    if text is not None and reading.kind == VALUE and expected_type(question).focus in _COMMAND_FOCUS \
+            and not _COMMAND.search(text):
+        return "a command"  # "Which kubeadm command upgrades ...?" is not answered by "Since release v1.32, ..."
     return None
 
 
 _VERSION_FOCUS = {"version", "versions", "release", "releases"}
 _VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+|\b(?:version|release|v)\s?\d+\b", re.IGNORECASE)
+
+
+_COMMAND_FOCUS = {"command", "commands"}
+# A command as documentation writes one: in a code span, or a shell line of a code block ("$ kubectl drain my-node",
+# "kubeadm upgrade apply v1.33"); a YAML or JSON manifest ("apiVersion: v1 ...") is none.
+_COMMAND = re.compile(r"`[^`\n]+`|^\s*(?:\$\s*)?[a-z][\w.-]*\s+(?![:=])\S", re.MULTILINE)
 
 
 def shown_as_short_answer(question: str, span: str) -> bool:

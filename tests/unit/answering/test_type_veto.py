@@ -94,6 +94,13 @@ def test_missing_type_rules():
     assert missing_type(release, code, text="`WidgetClass` graduated to beta in Kubernetes v1.31.") is None
     assert missing_type("Which version added it?", code, text="It was added in version 2 of the API.") is None
     assert missing_type("Which mode do I set?", code, text="Set `mode: turbo`.") is None  # not a version
+    # a command is written as code: a release number or a YAML manifest is none
+    command = "Which widgetctl command upgrades the widgets to a new minor version?"
+    number = Reading(VALUE, SPAN, 0.5, found=frozenset({"number"}))
+    assert missing_type(command, number, text="Since release v1.32, widget upgrades are safer.") == "a command"
+    assert missing_type(command, number, text="apiVersion: v1\nkind: Widget\nspec:\n  replicas: 2") == "a command"
+    assert missing_type(command, code, text="Run `widgetctl upgrade apply v1.33` on each node.") is None
+    assert missing_type(command, number, text="$ widgetctl upgrade apply v1.33") is None  # a shell line
     assert ABSTAIN_TEXT.startswith("The documents")
 
 
