@@ -202,6 +202,26 @@ def name_asked(asked: str) -> tuple[str, ...]:
     return tuple(phrase)
 
 
+# "Who is the president of Taiwan?", "who was the coach of the cleveland browns when ...": a role and what it is of.
+_ROLE_OF = re.compile(r"^\W*who(?:\s+(?:is|was|are|were)|'s)\s+(?:the\s+)?(?:[\w'-]+\s+){1,3}?of\s+(.+)$")
+
+
+def role_qualifiers(question: str) -> tuple[str, ...]:
+    """For "Who is the <role> of <X>?": the stems of X's words, which the text that names the person must speak
+    of (X ends where ``name_asked``'s phrases end: "the cleveland browns | when they moved ..."); () otherwise."""
+    match = _ROLE_OF.match(asked_sentence(fold(question).strip()))
+    if match is None:
+        return ()
+    phrase: list[str] = []
+    for word in words(match.group(1)):
+        if word in ("the", "a", "an") and not phrase:
+            continue
+        if word in _PHRASE_END or not word[0].isalpha():
+            break
+        phrase.append(stem(word[:-2] if word.endswith("'s") else word))
+    return tuple(phrase)
+
+
 def asks_default(question: str) -> bool:
     """Does ``question`` ask for a default ("What is the default X?", "... by default?", "What does X default
     to?"), rather than mention defaults it sets aside ("Which argument returns only the fields sent, skipping
@@ -948,7 +968,7 @@ def missing_type(question: str, reading: Reading | None, threshold: float | None
     - a question asking for a version or release gets a cited ``text`` (when given) without a version number, or
       one asking for a command a text without code (``_COMMAND``);
     - "What is the name of X?" gets a text that speaks of X's noun with no new name beside it, or lacks one of
-      X's qualifiers (``_unnamed``).
+      X's qualifiers (``_unnamed``); "Who is the <role> of X?" a text that does not speak of X (``role_qualifiers``).
     Yes/no questions ("Does X default to Y?") never veto."""
     if reading is None or reading.kind not in FACTOID or asks_yes_no(question):
         return None
@@ -965,6 +985,8 @@ def missing_type(question: str, reading: Reading | None, threshold: float | None
     named = expected_type(question).named
     if named and _unnamed(named, reading, text):
         return "a name"  # "the name of NATO's secretary general": no name beside "secretary general"
+    if text is not None and reading.kind == PERSON and set(role_qualifiers(question)) - set(content_terms(text)):
+        return "a name"  # "Who is the president of Taiwan?" is not answered by the president of another country
     if text is not None and reading.kind == VALUE and expected_type(question).focus in _VERSION_FOCUS \
             and not _VERSION.search(text):
         return "a version"  # "In which release did X graduate to beta?" is not answered by "whilst it's beta"

@@ -21,6 +21,7 @@ from rag.answering.short_answer import (
     mask_tags,
     names_focus,
     parse,
+    role_qualifiers,
     span_candidates,
 )
 from rag.settings import Settings
@@ -417,6 +418,20 @@ def test_a_table_cell_is_shown_as_the_page_shows_it(row, cell):
 def test_a_default_question_takes_the_value_the_text_calls_the_default(unit, answer):
     reading = _reader().read("What is the default port range of the proxy?", unit)
     assert reading.span is not None and unit[reading.span.start:reading.span.end] == answer
+
+
+@pytest.mark.parametrize(
+    ("question", "qualifiers"),
+    [
+        ("Who is the president of Taiwan?", ("taiwan",)),
+        ("Who is the Prime Minister of New Zealand according to the article?", ("new", "zealand")),
+        ("who was the coach of the cleveland browns when they moved to baltimore", ("cleveland", "brown")),
+        ("Who is the president?", ()),
+        ("Who wrote the history of Rome?", ()),  # no role asked
+    ],
+)
+def test_the_qualifiers_of_an_asked_role(question, qualifiers):
+    assert role_qualifiers(question) == qualifiers
 
 
 @pytest.mark.parametrize(

@@ -94,6 +94,14 @@ def test_missing_type_rules():
     assert missing_type(release, code, text="`WidgetClass` graduated to beta in Kubernetes v1.31.") is None
     assert missing_type("Which version added it?", code, text="It was added in version 2 of the API.") is None
     assert missing_type("Which mode do I set?", code, text="Set `mode: turbo`.") is None  # not a version
+    # "Who is the <role> of <X>?" is answered by a text that speaks of X, not by the same role elsewhere
+    person = Reading(PERSON, SPAN, 0.5, found=frozenset({"PERSON"}))
+    assert missing_type("Who is the mayor of Lyon?", person, threshold=0.011,
+                        text="Mayor Anne Hidalgo of Paris opened the bridge.") == "a name"
+    assert missing_type("Who is the mayor of Lyon?", person, threshold=0.011,
+                        text="Mayor Grégory Doucet of Lyon opened the bridge.") is None
+    assert missing_type("Who opened the bridge in Lyon?", person, threshold=0.011,
+                        text="Mayor Anne Hidalgo opened the bridge.") is None  # no role asked of something
     # a command is written as code: a release number or a YAML manifest is none
     command = "Which widgetctl command upgrades the widgets to a new minor version?"
     number = Reading(VALUE, SPAN, 0.5, found=frozenset({"number"}))
