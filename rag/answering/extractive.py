@@ -43,6 +43,7 @@ from rag.answering.short_answer import (
     DEFAULT_CUE,
     FACTOID,
     NONE,
+    PERSON,
     QUANTITY,
     VALUE,
     VETO_TYPES,
@@ -57,6 +58,7 @@ from rag.answering.short_answer import (
     names_focus,
     shown_as_short_answer,
     unit_has_type,
+    unsaid_role_of,
 )
 from rag.answering.stated_numbers import pinned_numbers, unstated_number
 from rag.answering.units import answer_units, continuation
@@ -475,7 +477,9 @@ class ExtractiveAnswerer:
                     (best, best_span, best_reading), missing = rescued, None
                     text, around = _unit_text(snapshot, best, best_span)
             if missing:
-                veto = veto_reason(question, text, missing, idf)
+                absent = unsaid_role_of(question, around) if best_reading.kind == PERSON else None
+                veto = f'The passages found don\'t mention "{absent}", which the question asks about.' if absent \
+                    else veto_reason(question, text, missing, idf)
             elif self.type_veto and best_reading is not None and best_reading.kind in FACTOID \
                     and not asks_yes_no(question) and (number := unstated_number(question, around)) is not None:
                 # a factoid pinned to a number ("Who ruled Cyprus in the 11th century?") is not answered by a text

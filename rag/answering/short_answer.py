@@ -222,6 +222,17 @@ def role_qualifiers(question: str) -> tuple[str, ...]:
     return tuple(phrase)
 
 
+def unsaid_role_of(question: str, text: str) -> str | None:
+    """For "Who is the <role> of X?" and a ``text`` that does not speak of X: X as the question writes it ("Taiwan",
+    "New Zealand"), for the refusal to name; None when the text speaks of X or the question asks no role of X."""
+    qualifiers = role_qualifiers(question)
+    if not qualifiers or not set(qualifiers) - set(content_terms(text)):
+        return None
+    written = re.search(r"(?i)\bwho\b.*?\bof\s+(?:(?:the|a|an)\s+)?(.+)$", question)
+    said = re.findall(r"[^\W_][\w'-]*", written.group(1)) if written else []
+    return " ".join(said[:len(qualifiers)]).removesuffix("'s") or None
+
+
 def asks_default(question: str) -> bool:
     """Does ``question`` ask for a default ("What is the default X?", "... by default?", "What does X default
     to?"), rather than mention defaults it sets aside ("Which argument returns only the fields sent, skipping
@@ -985,7 +996,7 @@ def missing_type(question: str, reading: Reading | None, threshold: float | None
     named = expected_type(question).named
     if named and _unnamed(named, reading, text):
         return "a name"  # "the name of NATO's secretary general": no name beside "secretary general"
-    if text is not None and reading.kind == PERSON and set(role_qualifiers(question)) - set(content_terms(text)):
+    if text is not None and reading.kind == PERSON and unsaid_role_of(question, text):
         return "a name"  # "Who is the president of Taiwan?" is not answered by the president of another country
     if text is not None and reading.kind == VALUE and expected_type(question).focus in _VERSION_FOCUS \
             and not _VERSION.search(text):

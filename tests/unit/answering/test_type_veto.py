@@ -6,7 +6,17 @@ from __future__ import annotations
 import pytest
 
 from rag.answering.extractive import ABSTAIN_TEXT
-from rag.answering.short_answer import COUNT, ENTITY, NONE, PERSON, VALUE, Reading, SpanCandidate, missing_type
+from rag.answering.short_answer import (
+    COUNT,
+    ENTITY,
+    NONE,
+    PERSON,
+    VALUE,
+    Reading,
+    SpanCandidate,
+    missing_type,
+    unsaid_role_of,
+)
 from tests.support.pages import decide, index_page
 
 pytestmark = pytest.mark.slow
@@ -72,6 +82,15 @@ def test_how_many_on_the_news_article(seeds_services):
     assert not answer.abstained and "four months" in answer.answer
 
 
+def test_a_role_of_a_country_the_article_never_names_is_refused_with_the_country_named(seeds_services):
+    """The article names the presidents and prime ministers of other countries: "Who is the president of Taiwan?"
+    is refused, naming what the passages do not mention; the same question about a country it names is answered."""
+    refused = seeds_services.assistant.ask("Who is the president of Taiwan?")
+    assert refused.abstained and '"Taiwan"' in refused.answer
+    answered = seeds_services.assistant.ask("Who is the prime minister of New Zealand?")
+    assert not answered.abstained and "Luxon" in answered.answer
+
+
 def test_missing_type_rules():
     count = "How many retries are there?"
     assert missing_type(count, Reading(COUNT, SPAN, 0.5, found=frozenset({"chunk"}))) == "a number"
@@ -102,6 +121,8 @@ def test_missing_type_rules():
                         text="Mayor Grégory Doucet of Lyon opened the bridge.") is None
     assert missing_type("Who opened the bridge in Lyon?", person, threshold=0.011,
                         text="Mayor Anne Hidalgo opened the bridge.") is None  # no role asked of something
+    assert unsaid_role_of("Who is the mayor of Lyon's old town?", "Mayor Hidalgo of Paris") == "Lyon's old town"
+    assert unsaid_role_of("Who is the mayor of Lyon?", "Mayor Doucet of Lyon") is None
     # a command is written as code: a release number or a YAML manifest is none
     command = "Which widgetctl command upgrades the widgets to a new minor version?"
     number = Reading(VALUE, SPAN, 0.5, found=frozenset({"number"}))
