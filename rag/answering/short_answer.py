@@ -192,8 +192,14 @@ def name_asked(asked: str) -> tuple[str, ...]:
     match = _NAME_OF.match(asked)
     if match is None:
         return ()
+    return _phrase_stems(match.group(1))
+
+
+def _phrase_stems(text: str) -> tuple[str, ...]:
+    """The stems of the noun phrase ``text`` opens, up to the first word that ends it (``_PHRASE_END``), without a
+    leading article or a possessive "'s"."""
     phrase: list[str] = []
-    for word in words(match.group(1)):
+    for word in words(text):
         if word in ("the", "a", "an") and not phrase:
             continue
         if word in _PHRASE_END or not word[0].isalpha():
@@ -212,14 +218,7 @@ def role_qualifiers(question: str) -> tuple[str, ...]:
     match = _ROLE_OF.match(asked_sentence(fold(question).strip()))
     if match is None:
         return ()
-    phrase: list[str] = []
-    for word in words(match.group(1)):
-        if word in ("the", "a", "an") and not phrase:
-            continue
-        if word in _PHRASE_END or not word[0].isalpha():
-            break
-        phrase.append(stem(word[:-2] if word.endswith("'s") else word))
-    return tuple(phrase)
+    return _phrase_stems(match.group(1))
 
 
 def unsaid_role_of(question: str, text: str) -> str | None:
