@@ -212,6 +212,7 @@ def _phrase_stems(text: str) -> tuple[str, ...]:
 _ROLE_OF = re.compile(r"^\W*who(?:\s+(?:is|was|are|were)|'s)\s+(?:the\s+)?(?:[\w'-]+\s+){1,3}?of\s+(.+)$")
 
 
+@lru_cache(maxsize=4096)
 def role_qualifiers(question: str) -> tuple[str, ...]:
     """For "Who is the <role> of <X>?": the stems of X's words, which the text that names the person must speak
     of (X ends where ``name_asked``'s phrases end: "the cleveland browns | when they moved ..."); () otherwise."""
@@ -815,6 +816,7 @@ _UPPER = {"maximum", "max", "highest", "largest", "longest"}
 _LOWER = {"minimum", "min", "lowest", "smallest", "shortest"}
 
 
+@lru_cache(maxsize=4096)
 def asked_bound(question: str) -> str | None:
     """"upper" for "what is the maximum / highest / longest X ...?", "lower" for the minimum, lowest, shortest one;
     None for any other question (an average or total is no bound)."""
