@@ -55,7 +55,13 @@ def words(text: str) -> list[str]:
 def content_terms(text: str) -> list[str]:
     """Stemmed words that are not stop words ("what's" and "it's" are): the tokens of BM25 and of the lexical
     overlap signals."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS and not (w.endswith("'s") and w[:-2] in STOPWORDS)]
+    return list(_content_terms(text))
+
+
+@lru_cache(maxsize=4096)  # the answer step asks for the same unit, chunk and section texts many times per question
+def _content_terms(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in words(text)
+                 if w not in STOPWORDS and not (w.endswith("'s") and w[:-2] in STOPWORDS))
 
 
 def index_text(section: str | None, text: str) -> str:

@@ -707,7 +707,8 @@ class ExtractiveAnswerer:
         markup = Path(doc.source).suffix.lower() in MARKDOWN_SUFFIXES  # the answer reads as the page shows it
         for n, (cand, (start, end)) in enumerate(chosen, start=1):
             citations.append(cite(n, cand.passage, start, end, cand.score, snapshot))
-            parts.append(cited_text(doc.text[start:end], n, markup and cand.kind != "code"))  # code stays as written
+            parts.append(cited_text(doc.text[start:end], n, markup and cand.kind != "code",  # code stays as written
+                                    _indexed_sentences(cand, start, end)))
         text = " ".join(parts)
         if denies(question, doc.text[decision.span[0]:decision.span[1]]):  # "Can I ...?" cited with "you cannot ..."
             text = NO_PREFIX + text
@@ -780,21 +781,46 @@ def _logistic(weights: list[float] | None, vector: list[float]) -> float:
     return sigmoid(bias + sum(a * b for a, b in zip(w, vector)))
 
 
-def cited_text(quote: str, n: int, markup: bool = False) -> str:
+def cited_text(quote: str, n: int, markup: bool = False, sentences: list[tuple[int, int]] | None = None) -> str:
     """A unit as answer text: its line breaks as spaces (a wrapped Markdown sentence reads as one line), and the
     marker [n] after each of its sentences, so every sentence of a multi-sentence unit carries its citation. The
     sentences are the index's own (pysbd, never inside a code span): a full stop then a capital is not always one
-    ("on July 11, U.S. President Joe Biden met ..." got a marker after "U.S." from the regex this replaced). With
-    ``markup`` (a Markdown source) each sentence reads as the page shows it (rag.ingest.markup.answer_text): link
-    text without its target, no emphasis markers or inline HTML tags, code in backticks; the citation keeps the
-    verbatim span."""
+    ("on July 11, U.S. President Joe Biden met ..." got a marker after "U.S." from the regex this replaced).
+    ``sentences``: the quote's sentences as (start, end) offsets into it when the index already cut them (a unit
+    of one sentence, or a sentence and the one continuing it: see _indexed_sentences); else pysbd cuts the quote
+    here (a list item or a table row may hold several). With ``markup`` (a Markdown source) each sentence reads as
+    the page shows it (rag.ingest.markup.answer_text): link text without its target, no emphasis markers or inline
+    HTML tags, code in backticks; the citation keeps the verbatim span."""
     flat = " ".join(quote.split())
     if not flat:
         return ""
-    pieces = [flat[a:b] for a, b in paragraph_sentence_spans(flat, 0, len(flat))] or [flat]
+    if sentences is not None:
+        pieces = [piece for a, b in sentences if (piece := " ".join(quote[a:b].split()))] or [flat]
+    else:
+        pieces = [flat[a:b] for a, b in paragraph_sentence_spans(flat, 0, len(flat))] or [flat]
     if markup:
         pieces = [shown for piece in pieces if (shown := answer_text(piece))] or [flat]
     return " ".join(f"{piece} [{n}]" for piece in pieces)
+
+
+_ONE_SENTENCE = (None, "sentence", "text")  # unit kinds that are one pysbd sentence of the index (rag.ingest)
+
+
+def _indexed_sentences(cand: Candidate, start: int, end: int) -> list[tuple[int, int]] | None:
+    """The sentences of the cited span ``start:end`` as the index cut them, offsets relative to ``start``: the
+    unit itself when it is one sentence, and the sentence that continues it when the answer was extended over it
+    (rag.answering.units.continuation). None for other units (pysbd cuts them at answer time). Segmenting again
+    what the index already segmented cost time (pysbd compiles its regular expressions on every call: 184 of the
+    187 compiles of 30 bench questions) and could cut a sentence read alone where its paragraph did not."""
+    if cand.kind not in _ONE_SENTENCE:
+        return None
+    spans = [(cand.start, cand.end)]
+    if end > cand.end and cand.next_span is not None and cand.next_span[1] == end \
+            and (cand.kinds is None or cand.kinds[1] in _ONE_SENTENCE):
+        spans.append(cand.next_span)
+    if (spans[0][0], spans[-1][1]) != (start, end):
+        return None
+    return [(a - start, b - start) for a, b in spans]
 
 
 def _saying_something(question: str, ranked: list[Candidate]) -> list[Candidate]:

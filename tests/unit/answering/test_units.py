@@ -124,3 +124,26 @@ def test_answer_text_of_a_unit_reads_as_one_line_with_a_marker_per_sentence():
         "On July 11, U.S. President Joe Biden met the IP4 leaders. [1] They talked. [1]"
     assert cited_text("Like the model's `.model_dump()` method. Same.", 1) == \
         "Like the model's `.model_dump()` method. [1] Same. [1]"  # nor inside a code span
+
+
+def test_answer_text_marks_the_sentences_the_index_cut_not_new_ones():
+    """A unit of one indexed sentence, or one extended over the sentence continuing it, is marked by the index's
+    own cuts (no second pysbd pass, which read alone can cut where the paragraph did not); a list item is cut
+    at answer time."""
+    from rag.answering.extractive import Candidate, _indexed_sentences, cited_text
+    from rag.types import Chunk, Passage
+
+    text = "The kubelet waits 10 s. Mr. Smith said so.\n- `x`: one. Two."
+    chunk = Chunk("c1", "doc.md", "sha", 0, len(text), text, sentences=((0, 23), (24, 42), (43, len(text))))
+    passage = Passage(chunk, 1.0, 1)
+    first = Candidate(passage, 0, 23, text[0:23], next_span=(24, 42), kinds=("sentence", "sentence"),
+                      kind="sentence")
+    assert _indexed_sentences(first, 0, 23) == [(0, 23)]
+    assert _indexed_sentences(first, 0, 42) == [(0, 23), (24, 42)]  # extended over its continuation
+    assert _indexed_sentences(first, 0, 30) is None  # not the unit's bounds: cut at answer time
+    item = Candidate(passage, 43, len(text), text[43:], kind="list_item")
+    assert _indexed_sentences(item, 43, len(text)) is None
+    assert cited_text(text[0:42], 1, sentences=_indexed_sentences(first, 0, 42)) == \
+        "The kubelet waits 10 s. [1] Mr. Smith said so. [1]"
+    # the index's cut wins where a second pass would differ: one indexed sentence gets one marker
+    assert cited_text("Joe met them. They talked.", 1, sentences=[(0, 26)]) == "Joe met them. They talked. [1]"
