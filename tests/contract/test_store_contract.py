@@ -137,6 +137,21 @@ def test_unit_vectors_are_the_stored_ones(store):
     assert best.shape == (len(keys),) and float(best.max()) == pytest.approx(1.0, abs=2e-3)
 
 
+def test_best_unit_score_of_each_chunk_is_its_best_stored_unit(store):
+    """Every chunk of several documents, asked together in a shuffled order, gets the best cosine of its own units
+    (the scores are computed for all the chunks at once: none may take another chunk's rows)."""
+    write(store, new=[stored(s, t) for s, t in TEXTS.items()])
+    view = store.view()
+    keys = [k for k, _ in view.iter_chunks()][::-1]
+    assert len({view.chunk(k).source for k in keys}) == len(TEXTS) and len(keys) >= len(TEXTS)
+    query = EMBEDDER.embed_array(["Emperor penguins eat krill; a camel can drink water."])[0]
+    expected = [float((view.unit_vectors(view.chunk(k).source, [tuple(int(x) for x in s) for s in
+                                                                   view.chunk(k).sentences]) @ query).max())
+                for k in keys]
+    np.testing.assert_allclose(view.best_unit_scores(keys, query), expected, atol=3e-3)
+    assert len(set(np.round(expected, 3))) > 1  # the chunks' scores differ, so a mix-up would show
+
+
 def test_replacing_and_removing_documents(store):
     write(store, new=[stored(s, t) for s, t in TEXTS.items()])
     changed = stored("/docs/camels.txt", "Camels store fat in their humps, not water.")
