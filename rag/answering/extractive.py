@@ -197,6 +197,19 @@ def _covers(cand: Candidate, section: str, idf: dict[str, float]) -> bool:
     return all(_spelled_out(t, joined) for t in missing)
 
 
+def _asking_idf(question: str, idf: dict[str, float]) -> dict[str, float]:
+    """``idf`` of the question's terms, or of the asking sentence's only when the question sets its context first
+    ("Our servers have no internet access, so I'm self-hosting the API docs assets. Which JavaScript file do I need
+    to download for ReDoc?"): the rarest words of the context ("internet", "self-hosting") say why one asks, not
+    what the answering unit is about, as with the unit scorer's ``asked`` feature."""
+    folded = expected_type(question).folded
+    asking = asked_sentence(folded)
+    if asking == folded or not folded.rstrip().endswith(asking.rstrip()):
+        return idf
+    own = {t: idf[t] for t in content_terms(asking) if t in idf}
+    return own or idf
+
+
 def _spelled_out(term: str, joined: set[str]) -> bool:
     """Is the identifier ``term`` written out as words where ``joined`` (``_joined_runs``) was read: `maxSurge`
     under "Max surge", pod-deletion-cost under "Pod deletion cost"? Separators and case are dropped."""
@@ -652,6 +665,7 @@ class ExtractiveAnswerer:
         the refused one are read, and only when ``states`` accepts their text."""
         assert self.reader is not None  # only called after a reading
         default = asks_default(question)
+        covering = _asking_idf(question, idf)
         reads = 0
         accepted: list[tuple[Candidate, tuple[int, int], Reading]] = []
         for cand in ranked[:RESCUE_DEPTH]:
@@ -665,7 +679,7 @@ class ExtractiveAnswerer:
                 # `401`."); a unit elsewhere that states a number speaks of another thing as often
                 if cand.passage.chunk.source != refused.passage.chunk.source or _gap(refused, cand) > 2:
                     continue
-            elif not _covers(cand, section, idf):
+            elif not _covers(cand, section, covering):
                 continue
             span = self._extend(question, cand, snapshot)
             text = doc.text[span[0]:span[1]]

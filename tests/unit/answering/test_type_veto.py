@@ -511,3 +511,50 @@ def test_a_bound_asked_for_is_not_one_of_the_words_the_rescue_looks_for(tmp_path
     assert decision.veto is None, decision.veto
     assert "v5.12" in decision.best.text
     assert decision.reading is not None and decision.reading.span is not None
+
+
+ASSETS = """# Self-hosting JavaScript and CSS for the docs
+
+The interactive docs use **Swagger UI** and **ReDoc**, and each of them needs some JavaScript and CSS files.
+
+By default, those files are served from a public CDN.
+
+## Download the files
+
+**Swagger UI** uses the files:
+
+* [`swagger-ui-bundle.js`](https://cdn.example.org/swagger-ui-bundle.js)
+* [`swagger-ui.css`](https://cdn.example.org/swagger-ui.css)
+
+And **ReDoc** uses the file:
+
+* [`redoc.standalone.js`](https://cdn.example.org/redoc.standalone.js)
+
+After that, put the files in a `static/` folder next to your app.
+"""
+
+
+def test_a_question_that_sets_its_context_first_is_rescued_by_the_words_it_asks_with(tmp_path_factory,
+                                                                                        real_embedder):
+    """"We have no internet access on our servers, so we host the docs assets ourselves. Which JavaScript file does
+    ReDoc need?": the rarest words are the context's ("internet", "servers"), which no unit holds; the rescue looks
+    for the asking sentence's rarest words instead, and cites the list item under "And ReDoc uses the file:"
+    rather than saying that no value is stated."""
+    from rag.answering.extractive import _asking_idf
+
+    idf = {"internet": 5.0, "server": 4.0, "javascript": 2.0, "redoc": 3.0, "file": 1.0}
+    question = "We have no internet access on our servers. Which JavaScript file does ReDoc need?"
+    assert set(_asking_idf(question, idf)) == {"javascript", "redoc", "file"}
+    assert _asking_idf("Which JavaScript file does ReDoc need on servers without internet?", idf) == idf
+    # other pages give the words their rarity: downloads and needs are everywhere, internet access rare
+    others = {f"net-{n}.md": f"# Network {n}\n\nOur servers {n} have internet access through a proxy.\nYou need to "
+              f"download the packages {n} you install.\n" for n in range(2)}
+    others.update({f"tools-{n}.md": f"# Tools {n}\n\nYou need to download tool {n} before you run it.\n"
+                   for n in range(6)})
+    services = index_page(tmp_path_factory, real_embedder, "assets.md", ASSETS, others)[0]
+    question = ("Our servers have no internet access, so I'm self-hosting the API docs assets. Which JavaScript "
+                "file do I need to download for ReDoc?")
+    decision = decide(services, question)
+    assert "redoc.standalone.js" not in decision.ranked[0].text  # premise: the best-scored unit states no file
+    assert decision.veto is None, decision.veto
+    assert "redoc.standalone.js" in decision.best.text
