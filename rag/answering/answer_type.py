@@ -40,6 +40,10 @@ _WH = [
 
 _ASKING = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b")
 _EXPLAIN = re.compile(r"\bwhy\b|^\W*how (do|does|did|can|could|should|is|are|to)\b")
+# "When should I use Security() instead of Depends()?", "When do I need to ...?", "When can a Pod be evicted?": a
+# "when" with a modal verb, or asking what one does, asks for the circumstances (the text says "when you want to
+# declare OAuth2 scopes"), not a date; "When was / did / does X ...?" still asks for a time.
+ASKS_CIRCUMSTANCE = re.compile(r"^\W*when\s+(?:should|shall|can|could|must|might|would|do\s+(?:i|you|we))\b")
 
 
 # A question written after its context: "I set up X so that it reports when pods fail. Which flag do I turn on?"
@@ -103,6 +107,8 @@ def question_type(question: str) -> str:
     if _EXPLAIN.search(q):
         return OTHER
     q = asking_clause(asked_sentence(q))
+    if ASKS_CIRCUMSTANCE.search(q):
+        return OTHER
     found = [(match.start(), kind) for pattern, kind in _WH if (match := pattern.search(q))]
     return min(found)[1] if found else OTHER
 

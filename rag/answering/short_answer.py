@@ -23,6 +23,7 @@ from functools import lru_cache
 
 from rag.answering.answer_type import (
     _NUMBER_WORDS,
+    ASKS_CIRCUMSTANCE,
     HTML_TAG,
     MARKUP,
     NAME,
@@ -133,6 +134,8 @@ def expected_type(question: str) -> QuestionInfo:
         return info(NONE)
     if _ORIGIN.search(q):
         return info(NONE)  # "where does the term cherry picker come from?" asks for a story, not a place
+    if ASKS_CIRCUMSTANCE.search(q):
+        return info(NONE)  # "When should I use Security()?" asks for the circumstances, not a date
     if re.search(r"\bwhat (?:happens|goes wrong|would happen|will happen)\b|"
                  r"\bwhat (is|are) the (difference|purpose|role|benefit|advantage)", q):
         return info(NONE)

@@ -35,6 +35,9 @@ KN23 = ("It is likely that North Korea has, since last year, been providing Russ
         ("When I call the generator myself, what version does it write?", OTHER),
         ("If the pod fails, when is it restarted?", TIME),
         ("When the Normans came, who led them?", NAME),
+        # "when" with a modal asks for the circumstances, not a date
+        ("When should I use Security() instead of Depends()?", OTHER),
+        ("We deploy on Fridays. When do I need to renew the certificate?", OTHER),
     ],
 )
 def test_question_type(question, kind):

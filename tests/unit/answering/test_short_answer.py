@@ -100,6 +100,12 @@ def test_the_asking_sentence_starts_after_a_phrase_that_sets_the_scene(question,
         ("Where did the river get its name?", NONE),
         ("Where does the name Elbe derive from?", NONE),
         ("Where did the first settlers come from?", PLACE),
+        # "when" with a modal, or asking what one does, asks for the circumstances; "when was / does" for a time
+        ("When should I use Security() instead of Depends()?", NONE),
+        ("When do you need to blind bake pastry?", NONE),
+        ("Our app is slow. When can we switch to async endpoints?", NONE),
+        ("When was the castle built?", TIME),
+        ("When does the festival start?", TIME),
         # a bounded value is an amount; a value without a bound is whatever the setting takes
         ("What is the highest value a weight can take?", QUANTITY),
         ("What is the default value of the flag?", VALUE),
