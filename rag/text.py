@@ -64,6 +64,11 @@ def _content_terms(text: str) -> tuple[str, ...]:
                  if w not in STOPWORDS and not (w.endswith("'s") and w[:-2] in STOPWORDS))
 
 
+def clear_term_cache() -> None:
+    """Forget the cached content terms (the verifier's cold-cache timing starts without them)."""
+    _content_terms.cache_clear()
+
+
 def index_text(section: str | None, text: str) -> str:
     """What is embedded or keyword-indexed for a unit or a chunk: its section path prepended (contextual chunk
     headers, rag.ingest.structure), so a question naming the section finds the text under it. Citations never

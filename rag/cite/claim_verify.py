@@ -127,6 +127,7 @@ def clear_caches() -> None:
 
     nlp.clear_cache()
     text.stem.cache_clear()
+    text.clear_term_cache()
     term_set.cache_clear()
     _WORD_VECTORS.clear()
     alignment.norm.cache_clear()

@@ -140,15 +140,18 @@ def test_names_are_compared_where_they_stand(claim, span, reason):
 
 
 def test_clearing_the_caches_forgets_the_parses_but_changes_no_reason():
-    from rag import nlp
+    from rag import nlp, text
     from rag.cite.claim_verify import clear_caches
 
     claim, span = "Turnout fell by a quarter in 2020.", "In 2020 turnout fell by a half."
     before = quantity_reason(claim, span)
     parsed = parse(span, entities=False)
     assert parse(span, entities=False) is parsed  # cached
+    text.content_terms(span)
+    assert text._content_terms.cache_info().currsize > 0
     clear_caches()
     assert parse(span, entities=False) is not parsed
+    assert text._content_terms.cache_info().currsize == 0  # content terms are recomputed too
     assert quantity_reason(claim, span) == before == "number 'a quarter' not in the cited text"
     assert nlp._cache  # refilled by the parses above
 
