@@ -197,14 +197,21 @@ def _covers(cand: Candidate, section: str, idf: dict[str, float]) -> bool:
     return all(_spelled_out(t, joined) for t in missing)
 
 
+def _asked_after_context(folded: str) -> str | None:
+    """The asking sentence of a (folded) question written after its context ("We have two default classes for one
+    driver. What happens when ...?"), or None for a question that is one asking sentence (or whose asking sentence
+    is not its last)."""
+    asking = asked_sentence(folded)
+    return asking if asking != folded and folded.rstrip().endswith(asking.rstrip()) else None
+
+
 def _asking_idf(question: str, idf: dict[str, float]) -> dict[str, float]:
     """``idf`` of the question's terms, or of the asking sentence's only when the question sets its context first
     ("Our servers have no internet access, so I'm self-hosting the API docs assets. Which JavaScript file do I need
     to download for ReDoc?"): the rarest words of the context ("internet", "self-hosting") say why one asks, not
     what the answering unit is about, as with the unit scorer's ``asked`` feature."""
-    folded = expected_type(question).folded
-    asking = asked_sentence(folded)
-    if asking == folded or not folded.rstrip().endswith(asking.rstrip()):
+    asking = _asked_after_context(expected_type(question).folded)
+    if asking is None:
         return idf
     own = {t: idf[t] for t in content_terms(asking) if t in idf}
     return own or idf
@@ -388,9 +395,8 @@ class ExtractiveAnswerer:
         # ...?"): the share of the asking sentence's words a unit holds, so a unit restating the context does not
         # win on the context's words alone. 0 for a question that is one asking sentence, and for a follow-up whose
         # query is the question then the previous question's words (rag.retrieval.followup: those name the subject).
-        asking = asked_sentence(info.folded)
-        context_first = asking != info.folded and info.folded.rstrip().endswith(asking.rstrip())
-        asked_terms = [t for t in dict.fromkeys(content_terms(asking)) if t in idf] if context_first else []
+        asking = _asked_after_context(info.folded)
+        asked_terms = [t for t in dict.fromkeys(content_terms(asking)) if t in idf] if asking is not None else []
         asked_total = sum(idf[t] for t in asked_terms) or 1.0
         by_passage: dict[str, tuple[float, float]] = {}
         for cand in candidates:
