@@ -197,6 +197,17 @@ def _covers(cand: Candidate, section: str, idf: dict[str, float]) -> bool:
     return all(_spelled_out(t, joined) for t in missing)
 
 
+def _unmentioned(asked: str, passages: list[Passage], mentions: Callable[[str], bool]) -> str:
+    """The refusal for a question pinned to something (a number, "403"; the place of "Who is the president of
+    Taiwan?") that the unit chosen does not state. It says what is true of all the passages found: when another of
+    them does state it ("403: `status.HTTP_403_FORBIDDEN`", a list item the unit scorer ranked below "Read more
+    about it in the FastAPI docs about Response Status Code"), they do mention it, and the refusal says that none of
+    them was read as an answer."""
+    if any(mentions(p.chunk.text) for p in passages):
+        return f'The passages found mention "{asked}", but none of them reads as an answer to the question.'
+    return f'The passages found don\'t mention "{asked}", which the question asks about.'
+
+
 def _asked_after_context(folded: str) -> str | None:
     """The asking sentence of a (folded) question written after its context ("We have two default classes for one
     driver. What happens when ...?"), or None for a question that is one asking sentence (or whose asking sentence
@@ -497,7 +508,7 @@ class ExtractiveAnswerer:
                     text, around = _unit_text(snapshot, best, best_span)
             if missing:
                 absent = unsaid_role_of(question, around) if best_reading.kind == PERSON else None
-                veto = f'The passages found don\'t mention "{absent}", which the question asks about.' if absent \
+                veto = _unmentioned(absent, passages, lambda t: unsaid_role_of(question, t) is None) if absent \
                     else veto_reason(question, text, missing, idf)
             elif self.type_veto and best_reading is not None and best_reading.kind in FACTOID \
                     and not asks_yes_no(question) and (number := unstated_number(question, around)) is not None:
@@ -512,7 +523,7 @@ class ExtractiveAnswerer:
                 if rescued is not None:
                     best, best_span, best_reading = rescued
                 else:
-                    veto = f'The passages found don\'t mention "{number}", which the question asks about.'
+                    veto = _unmentioned(number, passages, lambda t: unstated_number(question, t) is None)
         # Whether to answer is judged on the unit scorer's top unit, as the abstention model was fitted; the
         # re-read only chooses which of two close units is cited.
         others = [c.score for c in ranked[1:] if (c.start, c.end) != (top.start, top.end)]

@@ -73,6 +73,20 @@ def test_a_question_about_a_number_the_documents_never_state_is_refused(tmp_path
     assert not in_the_decade.abstained and "scheduler" in in_the_decade.answer
 
 
+@pytest.mark.slow
+def test_the_refusal_says_the_passages_mention_a_number_when_one_does(tmp_path_factory, real_embedder):
+    """The unit chosen for "What did the 2011 release add?" never states 2011, and another passage found does (on
+    something else): the refusal does not claim that no passage mentions it."""
+    events = "# Events\n\nThe platform team met in Berlin in 2011 to plan the next steps.\n"
+    services, _ = index_page(tmp_path_factory, real_embedder, "history.md", PAGE, {"events.md": events})
+    question = "What did the 2011 release add?"
+    refused = decide(services, question)
+    assert "2011" not in refused.best.text and any("2011" in c.text for c in refused.ranked)  # premise
+    assert refused.veto == ('The passages found mention "2011", but none of them reads as an answer to the '
+                            'question.')
+    assert services.assistant.ask(question).abstained
+
+
 AUTH_PAGE = """# Authentication errors
 
 ## Status codes

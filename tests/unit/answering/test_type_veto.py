@@ -84,9 +84,11 @@ def test_how_many_on_the_news_article(seeds_services):
 
 def test_a_role_of_a_country_the_article_never_names_is_refused_with_the_country_named(seeds_services):
     """The article names the presidents and prime ministers of other countries: "Who is the president of Taiwan?"
-    is refused, naming what the passages do not mention; the same question about a country it names is answered."""
+    is refused, naming Taiwan, which the passages found speak of only as a place of tensions (so the refusal does
+    not say they never mention it); the same question about a country it names is answered."""
     refused = seeds_services.assistant.ask("Who is the president of Taiwan?")
-    assert refused.abstained and '"Taiwan"' in refused.answer
+    assert refused.abstained
+    assert refused.answer == 'The passages found mention "Taiwan", but none of them reads as an answer to the question.'
     answered = seeds_services.assistant.ask("Who is the prime minister of New Zealand?")
     assert not answered.abstained and "Luxon" in answered.answer
 
