@@ -1,7 +1,7 @@
 """Sanity checks for the held-out gold sets in eval/gold/heldout/ (no model, fast): each loads as a gold file and
-ids are unique across them. The third fresh pair, written by helpers that checked their quotes, is held to more:
-every answer is in its evidence as written, and the Kubernetes set's evidence is verbatim in the corpus when
-../shared is beside the project (the FastAPI docs are fetched separately, docs/EVAL.md). Older sets keep answers
+ids are unique across them. The third and fourth fresh pairs, written by helpers that checked their quotes, are held
+to more: every answer is in its evidence as written (a yes/no answer is "yes" or "no"), and the Kubernetes sets'
+evidence is verbatim in the corpus when ../shared is beside the project (the FastAPI docs are fetched separately, docs/EVAL.md). Older sets keep answers
 that span a line break of the evidence or spell a form out ("Object-Relational Mapper"), which `rag eval` matches
 after normalising."""
 
@@ -24,7 +24,7 @@ def _rows(path):
 
 def test_the_held_out_sets_are_there():
     names = {p.stem for p in HELDOUT}
-    assert {"fresh3-k8s", "fresh3-fastapi", "fresh2-k8s", "fresh-fastapi"} <= names
+    assert {"fresh4-k8s", "fresh4-fastapi", "fresh3-k8s", "fresh3-fastapi", "fresh2-k8s", "fresh-fastapi"} <= names
 
 
 @pytest.mark.parametrize("path", HELDOUT, ids=[p.stem for p in HELDOUT])
@@ -34,10 +34,12 @@ def test_a_held_out_set_loads_as_a_gold_file(path):
     assert len(gold.items) == len(_rows(path)) > 0
 
 
-@pytest.mark.parametrize("name", ["fresh3-k8s", "fresh3-fastapi"])
+@pytest.mark.parametrize("name", ["fresh3-k8s", "fresh3-fastapi", "fresh4-k8s", "fresh4-fastapi"])
 def test_a_fresh_set_has_its_answers_in_its_evidence(name):
     for row in _rows(REPO / "eval" / "gold" / "heldout" / f"{name}.jsonl"):
-        if row["answers"]:
+        if row.get("type") == "yes_no":  # "yes" or "no": the evidence says it in its own words
+            assert row["answers"] in (["yes"], ["no"]) and row["evidence"], row["id"]
+        elif row["answers"]:
             joined = " ".join(row["evidence"]).lower()
             assert all(a.lower() in joined for a in row["answers"]), row["id"]
         else:
@@ -49,7 +51,7 @@ def test_ids_are_unique_across_the_held_out_sets():
     assert len(ids) == len(set(ids))
 
 
-@pytest.mark.parametrize("name", ["fresh3-k8s", "fresh3-fastapi"])
+@pytest.mark.parametrize("name", ["fresh3-k8s", "fresh3-fastapi", "fresh4-k8s", "fresh4-fastapi"])
 def test_a_fresh_set_is_split_in_halves_of_fifteen_answerable_and_five_not(name):
     rows = _rows(REPO / "eval" / "gold" / "heldout" / f"{name}.jsonl")
     for split in ("dev", "test"):
@@ -58,8 +60,9 @@ def test_a_fresh_set_is_split_in_halves_of_fifteen_answerable_and_five_not(name)
 
 
 @pytest.mark.skipif(not K8S_DOCS.is_dir(), reason="../shared/corpora/k8s-concepts is not beside the project")
-def test_the_fresh_kubernetes_evidence_is_verbatim_in_the_corpus():
-    rows = _rows(REPO / "eval" / "gold" / "heldout" / "fresh3-k8s.jsonl")
+@pytest.mark.parametrize("name", ["fresh3-k8s", "fresh4-k8s"])
+def test_the_fresh_kubernetes_evidence_is_verbatim_in_the_corpus(name):
+    rows = _rows(REPO / "eval" / "gold" / "heldout" / f"{name}.jsonl")
     assert sum(1 for row in rows if row["answers"]) == 30
     for row in rows:
         if row["answers"] and row.get("source"):
