@@ -1,9 +1,9 @@
 """Sanity checks for the held-out gold sets in eval/gold/heldout/ (no model, fast): each loads as a gold file and
 ids are unique across them. The third and fourth fresh pairs, written by helpers that checked their quotes, are held
 to more: every answer is in its evidence as written (a yes/no answer is "yes" or "no"), and the Kubernetes sets'
-evidence is verbatim in the corpus when ../shared is beside the project (the FastAPI docs are fetched separately, docs/EVAL.md). Older sets keep answers
-that span a line break of the evidence or spell a form out ("Object-Relational Mapper"), which `rag eval` matches
-after normalising."""
+evidence is verbatim in the corpus when ../shared is beside the project (the FastAPI docs are fetched separately,
+docs/EVAL.md). Older sets keep answers that span a line break of the evidence or spell a form out
+("Object-Relational Mapper"), which `rag eval` matches after normalising."""
 
 from __future__ import annotations
 
