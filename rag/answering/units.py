@@ -8,7 +8,10 @@ answer in a Markdown file: heading lines, front matter, template shortcodes, HTM
 ``continuation``: a unit may be one sentence of a bullet or paragraph whose value sits in the next sentence
 ("`option` - Sets the maximum time." then "Defaults to `30s`."); when the chosen unit lacks the kind of value the
 question asks for and the sentence that continues it (same paragraph or list item) holds it, both are cited as one
-verbatim span.
+verbatim span. For a yes/no question the value asked for is a "no": a unit that does not deny the question is
+extended over the next sentence of its paragraph when that one does ("`uv` creates a virtual environment for the
+project automatically." then "You don't need to create or activate one yourself."), and the answer then opens with
+"No: " (rag.answering.yes_no).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from rag.answering.short_answer import COUNT, QUANTITY, TIME, VALUE, expected_type
+from rag.answering.yes_no import asks_yes_or_no, denies
 from rag.types import Chunk, Document
 
 _NOT_ANSWER = re.compile(
@@ -86,13 +90,18 @@ def continuation(question: str, doc: Document, span: tuple[int, int], next_span:
         return span
     if kinds is not None and kinds != ("sentence", "sentence"):
         return span  # list items, table rows and code blocks are whole units already
+    yes_no = asks_yes_or_no(question)
     info = expected_type(question)
-    if info.kind not in _VALUE_KINDS and "default" not in info.folded:
+    if not yes_no and info.kind not in _VALUE_KINDS and "default" not in info.folded:
         return span
     between = doc.text[span[1]:next_span[0]]
     if between.count("\n") > 1 or ("\n" in between and _NEW_ITEM.match(doc.text[next_span[0]:next_span[1]])):
         return span  # a blank line or a new list item: not the same paragraph
     if _NOT_ANSWER.fullmatch(doc.text[next_span[0]:next_span[1]].strip()):
+        return span
+    if yes_no:  # the sentence that says no to what is asked is the answer's value
+        if denies(question, doc.text[next_span[0]:next_span[1]]) and not denies(question, doc.text[span[0]:span[1]]):
+            return span[0], next_span[1]
         return span
     if _has_value(doc.text[span[0]:span[1]], question) or not _has_value(doc.text[next_span[0]:next_span[1]],
                                                                          question):

@@ -147,3 +147,25 @@ def test_answer_text_marks_the_sentences_the_index_cut_not_new_ones():
         "The kubelet waits 10 s. [1] Mr. Smith said so. [1]"
     # the index's cut wins where a second pass would differ: one indexed sentence gets one marker
     assert cited_text("Joe met them. They talked.", 1, sentences=[(0, 26)]) == "Joe met them. They talked. [1]"
+
+
+YES_NO = """# Workspaces
+
+The `wsctl` tool creates a workspace folder for every project automatically. You don't need to create or mount one
+yourself.
+The folder is kept until you delete the project.
+
+Old workspaces are removed after 30 days.
+"""
+
+
+def test_a_yes_no_unit_continues_into_the_sentence_that_says_no():
+    doc = _doc(YES_NO)
+    first = _unit(doc, "The `wsctl` tool creates a workspace folder for every project automatically.")
+    denial = _unit(doc, "You don't need to create or mount one\nyourself.")
+    kept = _unit(doc, "The folder is kept until you delete the project.")
+    question = "I use wsctl for my projects. Do I have to create the workspace folder myself?"
+    assert continuation(question, doc, first, denial) == (first[0], denial[1])
+    # a next sentence that denies nothing asked, or a unit that already says no, stays as it is
+    assert continuation(question, doc, denial, kept) == denial
+    assert continuation("Is the folder kept after the project is deleted?", doc, first, denial) == first

@@ -67,3 +67,21 @@ def test_the_answer_says_no_and_cites_the_denying_sentence_verbatim(tmp_path_fac
 
     other = services.assistant.ask("What does a selector pick?", mode="extractive")
     assert not other.answer.startswith(NO_PREFIX)
+
+
+WORKSPACES = ("# Workspaces\n\nThe `wsctl` tool creates a workspace folder for every project automatically. "
+              "You don't need to create or mount one yourself.\n\n## Cleanup\n\nOld workspaces are removed after 30 "
+              "days, and their logs are archived.\n")
+
+
+def test_the_answer_says_no_when_the_next_sentence_of_the_unit_denies_the_question(tmp_path_factory, real_embedder):
+    services = index_page(tmp_path_factory, real_embedder, "workspaces.md", WORKSPACES)[0]
+
+    answer = services.assistant.ask("I use wsctl for my projects. Do I have to create the workspace folder and "
+                                    "mount it manually?", mode="extractive")
+    assert not answer.abstained, answer.answer
+    assert answer.answer.startswith(NO_PREFIX), answer.answer
+    quotes = [WORKSPACES[c.start:c.end] for c in answer.citations]
+    assert quotes == [c.quote for c in answer.citations]
+    assert any("creates a workspace folder" in q and "You don't need to create or mount one yourself." in q
+               for q in quotes), quotes
