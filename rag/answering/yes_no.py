@@ -7,7 +7,9 @@ negation ("not", "n't", "never") on a verb, adjective or participle whose lemma 
 ("use"). Then the answer opens with "No: ". Only a denial is stated: a unit that says the asked thing without a
 negation may still say it under a condition ("If you mark more than one StorageClass as default, ..."), so "Yes"
 would claim more than it does. A negated question ("Can't I ...?", "Is X not ...?") is left as it is: its "no" is
-ambiguous.
+ambiguous. When the chosen unit does not deny the question but the next sentence of its paragraph does ("`uv`
+creates a virtual environment for the project automatically. You don't need to create or activate one yourself."),
+both are cited as one span (rag.answering.units.continuation) and the answer says no.
 
 The parser runs on the asking sentence and the one cited unit, only for a yes/no question, never on the corpus.
 """
