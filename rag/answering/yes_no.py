@@ -11,7 +11,8 @@ ambiguous. When the chosen unit does not deny the question but the next sentence
 creates a virtual environment for the project automatically. You don't need to create or activate one yourself."),
 both are cited as one span (rag.answering.units.continuation) and the answer says no.
 
-The parser runs on the asking sentence and the one cited unit, only for a yes/no question, never on the corpus.
+The parser runs on the asking sentence, the cited unit and (when that does not deny) the next sentence of its
+paragraph, only for a yes/no question, never on the corpus.
 """
 
 from __future__ import annotations
