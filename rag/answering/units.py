@@ -90,18 +90,22 @@ def continuation(question: str, doc: Document, span: tuple[int, int], next_span:
         return span
     if kinds is not None and kinds != ("sentence", "sentence"):
         return span  # list items, table rows and code blocks are whole units already
-    yes_no = asks_yes_or_no(question)
     info = expected_type(question)
-    if not yes_no and info.kind not in _VALUE_KINDS and "default" not in info.folded:
+    asks_value = info.kind in _VALUE_KINDS or "default" in info.folded
+    yes_no = asks_yes_or_no(question)
+    if not asks_value and not yes_no:
         return span
     between = doc.text[span[1]:next_span[0]]
     if between.count("\n") > 1 or ("\n" in between and _NEW_ITEM.match(doc.text[next_span[0]:next_span[1]])):
         return span  # a blank line or a new list item: not the same paragraph
     if _NOT_ANSWER.fullmatch(doc.text[next_span[0]:next_span[1]].strip()):
         return span
-    if yes_no:  # the sentence that says no to what is asked is the answer's value
-        if denies(question, doc.text[next_span[0]:next_span[1]]) and not denies(question, doc.text[span[0]:span[1]]):
-            return span[0], next_span[1]
+    # a yes/no question's value may be a "no": the next sentence saying no to what is asked ("Is X on by default?"
+    # also asks a value, and still gets the sentence that states it)
+    if yes_no and denies(question, doc.text[next_span[0]:next_span[1]]) \
+            and not denies(question, doc.text[span[0]:span[1]]):
+        return span[0], next_span[1]
+    if not asks_value:
         return span
     if _has_value(doc.text[span[0]:span[1]], question) or not _has_value(doc.text[next_span[0]:next_span[1]],
                                                                          question):

@@ -169,3 +169,10 @@ def test_a_yes_no_unit_continues_into_the_sentence_that_says_no():
     # a next sentence that denies nothing asked, or a unit that already says no, stays as it is
     assert continuation(question, doc, denial, kept) == denial
     assert continuation("Is the folder kept after the project is deleted?", doc, first, denial) == first
+
+
+def test_a_yes_no_question_that_asks_a_default_still_gets_the_sentence_that_states_it():
+    doc, _chunks, _texts = _spans(MARKDOWN)
+    first = _unit(doc, "- `surgeLimit` - Sets how many extra Pods may run during an update.")
+    after = _unit(doc, "Defaults to `25%`.")
+    assert continuation("Does surgeLimit have a default value?", doc, first, after) == (first[0], after[1])
