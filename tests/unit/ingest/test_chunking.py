@@ -43,3 +43,35 @@ def test_seed_sentence_with_us_abbreviation_is_whole():
     first = sentences[0]
     assert first.startswith("As NATO gathered") and "U.S. President Joe Biden" in first
     assert first.endswith("aggression in Ukraine.")
+
+
+class _CountingText(str):
+    """Document text that counts the searches made in it (find and rfind, the chunker's and the splitter's)."""
+
+    searches = 0
+
+    def find(self, *args):
+        _CountingText.searches += 1
+        return super().find(*args)
+
+    def rfind(self, *args):
+        _CountingText.searches += 1
+        return super().rfind(*args)
+
+
+def test_repeated_text_is_chunked_with_a_bounded_number_of_searches_per_chunk():
+    # A one-line log or data file that repeats the same words: each piece's text occurs at every word, and the
+    # chunker once stepped through those occurrences one search at a time (quadratic: a 5 MB file of one repeated
+    # word took over 15 minutes to index). It now finds the piece's place in a bounded number of searches.
+    from rag.types import Document
+
+    text = _CountingText("word " * 20_000)
+    doc = Document("/docs/log.txt", text, "f" * 64)
+    _CountingText.searches = 0
+    chunks = chunk_document(doc, 800, 120)
+    assert len(chunks) > 100
+    assert _CountingText.searches <= 3 * len(chunks)
+    # and the offsets still tile the whole text: nothing is lost at the end
+    assert all(str(text)[c.start:c.end] == c.text for c in chunks)
+    assert chunks[0].start == 0 and chunks[-1].end == len("word " * 20_000) - 1
+    assert all(b.start <= a.end for a, b in zip(chunks, chunks[1:]))
