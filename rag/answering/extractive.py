@@ -62,12 +62,14 @@ from rag.answering.short_answer import (
 )
 from rag.answering.stated_numbers import pinned_numbers, unstated_number
 from rag.answering.units import answer_units, continuation
+from rag.answering.who_is import asked_person, described
 from rag.answering.yes_no import NO_PREFIX, denies
 from rag.cite.citations import cite
 from rag.embedding import Embedder
 from rag.ingest.markup import answer_text, plain_text
 from rag.ingest.sentences import paragraph_sentence_spans
 from rag.ingest.structure import MARKDOWN_SUFFIXES
+from rag.nlp import parse
 from rag.retrieval.abbreviations import asked_abbreviation, definition, says_what_it_is
 from rag.retrieval.definitions import asked_subject, defines, titled
 from rag.retrieval.followup import contextual_query
@@ -150,6 +152,7 @@ RESCUE_DEPTH, RESCUE_TERMS, RESCUE_READS = 40, 2, 3
 # long form is matched letter by letter, not scored) or says what the thing asked about is ("A ReplicaSet is ...",
 # rag.retrieval.definitions): the abstention model's view of the unit does not apply.
 DEFINED_CONFIDENCE = 0.95
+PERSON_DEPTH = 8  # units naming the person asked about that are parsed for who they say it is
 
 
 def _log_odds(p: float) -> float:
@@ -206,6 +209,12 @@ def _unmentioned(asked: str, passages: list[Passage], mentions: Callable[[str], 
     if any(mentions(p.chunk.text) for p in passages):
         return f'The passages found mention "{asked}", but none of them reads as an answer to the question.'
     return f'The passages found don\'t mention "{asked}", which the question asks about.'
+
+
+def _naming(name: str) -> re.Pattern:
+    """``name`` as written in a text: its words in order, joined by spaces or hyphens, any case."""
+    words = re.findall(r"[^\W_]+", name)
+    return re.compile(r"(?<![\w-])" + r"[\s-]+".join(map(re.escape, words)) + r"(?![\w-])", re.IGNORECASE)
 
 
 def _asked_after_context(folded: str) -> str | None:
@@ -539,6 +548,13 @@ class ExtractiveAnswerer:
                 if self.reader is not None and long_form is not None else None  # a whole definition has no short one
             return Decision(ranked, cand, (cand.start, cand.end), reading, signals,
                             max(confidence, DEFINED_CONFIDENCE) if sure else confidence, None)
+        person = asked_person(question)
+        if person is not None and self.type_veto:
+            # "Who is Putin?" of passages that only name him (or do not name him at all): what else they say is no
+            # answer, and the reader's person would be another one named near him ("North Korean leader Kim Jong Un")
+            full, surname = _naming(person), _naming(person.split()[-1])
+            said = person if any(full.search(p.chunk.text) for p in passages) else person.split()[-1]
+            veto = _unmentioned(said, passages, lambda text: bool(full.search(text) or surname.search(text)))
         return Decision(ranked, best, best_span, best_reading, signals, confidence, veto)
 
     @staticmethod
@@ -551,6 +567,10 @@ class ExtractiveAnswerer:
         is then DEFINED_CONFIDENCE; a unit that only says what X does, "The kubelet writes logs ...", keeps the
         abstention model's). None for other questions, or when no unit of the passages found defines it (the
         answer is then decided as any other)."""
+        person = asked_person(question)
+        if person is not None:  # "Who is Kishida?" asks what the text says he is, not for a name
+            said = ExtractiveAnswerer._person_described(person, ranked, snapshot)
+            return (*said, True) if said is not None else None
         abbr = asked_abbreviation(question)
         if abbr is not None:
             defined = ExtractiveAnswerer._abbreviation_defined(abbr, ranked, snapshot)
@@ -575,6 +595,28 @@ class ExtractiveAnswerer:
         else:
             strength, first = max(saying, key=lambda item: item[0])
         return first, None, strength == 2
+
+    @staticmethod
+    def _person_described(name: str, ranked: list[Candidate], snapshot: StoreView
+                          ) -> tuple[Candidate, tuple[int, int]] | None:
+        """The best-ranked of the first PERSON_DEPTH units naming ``name`` that says who that is (rag.answering.who_is:
+        a title, an appositive, a copula), and the offsets of those words in it; spaCy parses only those units."""
+        written = _naming(name)
+        naming = [c for c in ranked if written.search(c.text)]
+        if not naming and len(name.split()) > 1:  # "Who is Vladimir Putin?" of a text that writes "Putin"
+            name = name.split()[-1]
+            naming = [c for c in ranked if _naming(name).search(c.text)]
+        for cand in naming[:PERSON_DEPTH]:
+            text = snapshot.document(cand.passage.chunk.source).text[cand.start:cand.end]
+            doc = parse(text, entities=True)
+            offsets = described(doc, name)
+            if offsets is None:
+                continue
+            words = doc.text[offsets[0]:offsets[1]]  # the parse reads a line break as a space: found in the unit
+            at = text.find(words) if text[offsets[0]:offsets[1]] != words else offsets[0]
+            if at >= 0:
+                return cand, (at, at + len(words))
+        return None
 
     @staticmethod
     def _abbreviation_defined(abbr: str, ranked: list[Candidate], snapshot: StoreView
