@@ -68,3 +68,32 @@ def test_the_fresh_kubernetes_evidence_is_verbatim_in_the_corpus(name):
         if row["answers"] and row.get("source"):
             text = (K8S_DOCS / row["source"]).read_text(encoding="utf-8")
             assert all(e in text for e in row["evidence"]), row["id"]
+
+
+CLAPNQ = SHARED / "datasets" / "clapnq"
+
+
+def test_the_who_is_set_has_its_answers_in_its_evidence_and_halves_of_twenty_and_ten():
+    rows = _rows(REPO / "eval" / "gold" / "heldout" / "whois-clapnq.jsonl")
+    for split in ("dev", "test"):
+        half = [r for r in rows if r["split"] == split]
+        assert (len(half), sum(1 for r in half if r["answers"])) == (30, 20), split
+    for row in rows:
+        assert row["question"].lower().startswith("who"), row["id"]
+        if row["answers"]:
+            assert all(a in " ".join(row["evidence"]) for a in row["answers"]), row["id"]
+        else:
+            assert not row["evidence"] and row["source"] is None, row["id"]
+
+
+@pytest.mark.skipif(not CLAPNQ.is_dir(), reason="../shared/datasets/clapnq is not beside the project")
+def test_the_who_is_evidence_is_verbatim_in_the_clapnq_passages_it_names(tmp_path):
+    # the passages as `rag eval` writes them from the ClapNQ dataset (docs/EVAL.md gives the command)
+    from eval.datasets import load_dataset
+
+    load_dataset(CLAPNQ, tmp_path / "corpus")
+    rows = _rows(REPO / "eval" / "gold" / "heldout" / "whois-clapnq.jsonl")
+    for row in rows:
+        if row["answers"]:
+            text = (tmp_path / "corpus" / row["source"]).read_text(encoding="utf-8")
+            assert all(e in text for e in row["evidence"]), row["id"]
