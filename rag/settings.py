@@ -151,6 +151,15 @@ class Settings(BaseSettings):
                                        "beyond loopback or with a chat login).")
     concurrency_limit: int = Field(4, ge=1)
 
+    @field_validator("index_dir")
+    @classmethod
+    def _check_index_dir(cls, value: Path) -> Path:
+        """A file where the index folder should be (``--index-dir notes.txt``) is refused here, in one line, before
+        any command reads or writes it (writing one took the lock file's mkdir down with a traceback)."""
+        if value.exists() and not value.is_dir():
+            raise ValueError("is a file, not a folder; give --index-dir (or RAG_INDEX_DIR) a folder for the index")
+        return value
+
     @field_validator("answer_weights", "abstain_weights", "short_answer_weights", "fusion_weights", mode="before")
     @classmethod
     def _parse_weights(cls, value):

@@ -16,7 +16,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, get_args
 
 from pydantic import ValidationError
@@ -70,6 +70,8 @@ def clean_question(question: Any, max_chars: int) -> str:
 
 
 def _shown_value(value: Any) -> str:
+    if isinstance(value, PurePath):  # a path is shown whole, as typed ('/tmp/x', not PosixPath('/tmp/x')): its end
+        return repr(str(value))       # names the file at fault
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 

@@ -162,6 +162,22 @@ def test_a_bad_setting_is_one_line_naming_the_variable(tmp_path, command, variab
     assert proc.stderr == f"error: {message}\n"
 
 
+@pytest.mark.parametrize("command", ["index", "ask"])
+def test_an_index_dir_that_is_a_file_is_one_line_and_the_file_is_left_alone(tmp_path, command):
+    """Was: `rag index --index-dir notes.txt` ended in a FileExistsError traceback from the lock's mkdir."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n", encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("The port is 8080.\n", encoding="utf-8")
+    args = {"index": ["index", str(tmp_path / "docs")], "ask": ["ask", "Which port?"]}[command]
+    proc = subprocess.run([*RAG, *args, "--index-dir", str(notes)], env=rag_env(tmp_path / "index"),
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == (f"error: Invalid setting RAG_INDEX_DIR='{notes}': is a file, not a folder; give "
+                           "--index-dir (or RAG_INDEX_DIR) a folder for the index; fix or unset it.\n")
+    assert notes.read_text(encoding="utf-8") == "my notes\n"
+
+
 WEIGHTS = [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0, 2.0] + [0.25] * (len(FEATURES) + 1 - 8)
 
 
