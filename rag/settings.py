@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
 
     # Paths
-    index_dir: Path = Field(Path("index"), description="Where the index lives.")
+    index_dir: Path = Field(Path("index"), description="Where the index lives.", validate_default=True)
     seeds_dir: Path = Field(Path("seeds"), description="Documents indexed by default.")
     data_dir: Path = Field(Path("data"), description="Where uploaded files are stored.")
 

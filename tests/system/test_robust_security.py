@@ -178,6 +178,16 @@ def test_an_index_dir_that_is_a_file_is_one_line_and_the_file_is_left_alone(tmp_
     assert notes.read_text(encoding="utf-8") == "my notes\n"
 
 
+def test_a_file_named_index_where_the_default_index_folder_would_be_is_one_line(tmp_path):
+    (tmp_path / "index").write_text("not a folder\n", encoding="utf-8")  # the default index_dir is ./index
+    env = rag_env()
+    env.pop("RAG_INDEX_DIR", None)
+    proc = subprocess.run([*RAG, "ask", "Which port?"], env=env, capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("error: Invalid setting RAG_INDEX_DIR='index': is a file, not a folder"), proc.stderr
+
+
 WEIGHTS = [-6.0, 6.0, 3.0, 1.0, 1.5, 0.5, 1.0, 2.0] + [0.25] * (len(FEATURES) + 1 - 8)
 
 
