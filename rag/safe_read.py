@@ -22,8 +22,15 @@ _FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 
 
 def shown(path) -> str:
-    """The path as printed in messages: control characters (a newline in a file name) escaped."""
+    """The path as printed in messages: control characters (a newline in a file name) escaped, a byte that is not
+    UTF-8 shown as the byte."""
     text = str(path)
+    if text.isprintable():
+        return text
+    try:  # a byte that is not UTF-8 (read from the file system as a lone surrogate) is shown as the byte: \\xff
+        text = os.fsencode(text).decode("utf-8", "backslashreplace")
+    except UnicodeError:
+        pass
     return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 

@@ -88,7 +88,7 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path | LoadError]:
         elif path.is_dir():
             yield from _walk(path)
         else:
-            yield path
+            yield _utf8_named(path)
 
 
 def _walk(root: Path) -> Iterator[Path | LoadError]:
@@ -102,8 +102,20 @@ def _walk(root: Path) -> Iterator[Path | LoadError]:
         pending.clear()
         for name in sorted(filenames):
             if not name.startswith("."):
-                yield _checked_link(Path(dirpath) / name)
+                found = _utf8_named(Path(dirpath) / name)
+                yield found if isinstance(found, LoadError) else _checked_link(found)
     yield from pending
+
+
+def _utf8_named(path: Path) -> Path | LoadError:
+    """The path, or a LoadError for a name that is not UTF-8 (b"bad\\xffname.txt", made on another system): Python
+    reads its byte as a lone surrogate, which no JSON, snapshot or citation can carry; writing the index's rows took
+    the whole `rag index` run down with a UnicodeEncodeError."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return LoadError(shown(path), "its name is not valid UTF-8; rename the file (for example with `convmv`)")
+    return path
 
 
 def _checked_link(path: Path) -> Path | LoadError:

@@ -170,6 +170,25 @@ def test_fifo_and_symlink_loop_do_not_hang_or_crash(tmp_path, make_settings):
     ]
 
 
+def test_a_file_name_that_is_not_utf8_is_skipped_with_a_note_and_the_rest_indexed(tmp_path, make_settings):
+    """Was: a name made on another system (b"bad\\xffname.txt") reached the index's rows as a lone surrogate, and
+    `rag index` died with a UnicodeEncodeError, indexing nothing."""
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "ok.txt").write_text("A fine cedar note.\n", encoding="utf-8")
+    settings = make_settings(embed_model=HASH_MODEL)
+    first = index_paths([folder], settings, embedder=HashEmbedder(64))
+    assert first.counts_line == "1 added, 0 changed, 0 removed"
+    with open(os.fsencode(folder) + b"/bad\xffname.txt", "wb") as handle:
+        handle.write(b"The valve pressure is 40 bar.\n")
+
+    report = index_paths([folder], settings, embedder=HashEmbedder(64))
+    assert report.counts_line == "0 added, 0 changed, 0 removed"
+    assert [(shown(w.path), w.reason) for w in report.warnings] == [
+        (f"{folder}/bad\\xffname.txt", "its name is not valid UTF-8; rename the file (for example with `convmv`)")]
+    assert [Path(d.source).name for d in load_snapshot(settings.index_dir).documents().values()] == ["ok.txt"]
+
+
 # --- issue 18: every file the tool opens is a bounded read of a regular file; parsing is bounded too ----------
 
 NOT_REGULAR = "is not a regular file (a pipe, socket or device); not read"
