@@ -540,7 +540,8 @@ class ExtractiveAnswerer:
                                   min(passages, key=lambda p: p.rank), reading,
                                   any(c.features["type_present"] for c in ranked[:3]), identifiers)
         confidence = _logistic(self.abstain_weights, signals) if self.abstain_weights else top.score
-        defined = self._defined(question, ranked, snapshot)
+        person = asked_person(question)  # "Who is Kishida?": read by _defined, refused below when no unit says
+        defined = self._defined(question, ranked, snapshot, person)
         if defined is not None:
             cand, long_form, sure = defined
             kind = best_reading.kind if best_reading is not None else expected_type(question).kind
@@ -548,7 +549,6 @@ class ExtractiveAnswerer:
                 if self.reader is not None and long_form is not None else None  # a whole definition has no short one
             return Decision(ranked, cand, (cand.start, cand.end), reading, signals,
                             max(confidence, DEFINED_CONFIDENCE) if sure else confidence, None)
-        person = asked_person(question)
         if person is not None and self.type_veto:
             # "Who is Putin?" of passages that only name him (or do not name him at all): what else they say is no
             # answer, and the reader's person would be another one named near him ("North Korean leader Kim Jong Un")
@@ -558,7 +558,7 @@ class ExtractiveAnswerer:
         return Decision(ranked, best, best_span, best_reading, signals, confidence, veto)
 
     @staticmethod
-    def _defined(question: str, ranked: list[Candidate], snapshot: StoreView
+    def _defined(question: str, ranked: list[Candidate], snapshot: StoreView, person: str | None = None
                  ) -> tuple[Candidate, tuple[int, int] | None, bool] | None:
         """For "What does CRI stand for?": the best-ranked unit that defines the abbreviation, and the long form's
         offsets in that unit ("Container Runtime Interface (CRI)"); for "What is a DaemonSet?" / "What does the
@@ -567,8 +567,7 @@ class ExtractiveAnswerer:
         is then DEFINED_CONFIDENCE; a unit that only says what X does, "The kubelet writes logs ...", keeps the
         abstention model's). None for other questions, or when no unit of the passages found defines it (the
         answer is then decided as any other)."""
-        person = asked_person(question)
-        if person is not None:  # "Who is Kishida?" asks what the text says he is, not for a name
+        if person is not None:  # "Who is Kishida?" (asked_person) asks what the text says he is, not for a name
             said = ExtractiveAnswerer._person_described(person, ranked, snapshot)
             return (*said, True) if said is not None else None
         abbr = asked_abbreviation(question)
@@ -605,7 +604,8 @@ class ExtractiveAnswerer:
         naming = [c for c in ranked if written.search(c.text)]
         if not naming and len(name.split()) > 1:  # "Who is Vladimir Putin?" of a text that writes "Putin"
             name = name.split()[-1]
-            naming = [c for c in ranked if _naming(name).search(c.text)]
+            written = _naming(name)
+            naming = [c for c in ranked if written.search(c.text)]
         for cand in naming[:PERSON_DEPTH]:
             text = snapshot.document(cand.passage.chunk.source).text[cand.start:cand.end]
             doc = parse(text, entities=True)

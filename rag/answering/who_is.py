@@ -64,7 +64,7 @@ def _name_tokens(doc, name: str) -> list[tuple[int, int]]:
         if ent:
             start, end = min(start, ent.start), max(end, ent.end)
         else:  # the run of proper nouns (and a hyphen inside one: "Suk-yeol") it is part of
-            while start > 0 and doc[start - 1].pos_ == "PROPN" and not _title_word(doc[start - 1]):
+            while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].ent_type_ == "PERSON":
                 start -= 1
             while end < len(doc) and (doc[end].pos_ == "PROPN" or doc[end].text == "-" and end + 1 < len(doc)
                                       and doc[end + 1].text[:1].isalpha() and not doc[end].whitespace_):

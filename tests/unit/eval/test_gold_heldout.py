@@ -93,6 +93,7 @@ def test_the_who_is_evidence_is_verbatim_in_the_clapnq_passages_it_names(tmp_pat
 
     load_dataset(CLAPNQ, tmp_path / "corpus")
     rows = _rows(REPO / "eval" / "gold" / "heldout" / "whois-clapnq.jsonl")
+    assert sum(1 for row in rows if row["answers"]) == 40
     for row in rows:
         if row["answers"]:
             text = (tmp_path / "corpus" / row["source"]).read_text(encoding="utf-8")
